@@ -1,0 +1,64 @@
+// The one error builder. Domain code returns absl::Status values made here; the
+// payloads are google.rpc detail messages keyed by their type URL, so the gRPC
+// edge (server/grpc_status.h) turns them into google.rpc.Status details unchanged.
+#ifndef CASES_COMMON_ERRORS_H_
+#define CASES_COMMON_ERRORS_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace cases {
+
+// The ErrorInfo domain of every error this service returns.
+inline constexpr absl::string_view kErrorDomain = "cases.soc";
+
+// One bad field of a request, as in google.rpc.BadRequest.FieldViolation.
+struct FieldViolation {
+  std::string field;
+  std::string description;
+};
+
+// Collects field violations while a request is validated, so the caller sees
+// every problem at once instead of one per round trip.
+class Violations {
+ public:
+  void Add(std::string field, std::string description) {
+    list_.push_back({std::move(field), std::move(description)});
+  }
+  bool empty() const { return list_.empty(); }
+  const std::vector<FieldViolation>& list() const { return list_; }
+  // INVALID_ARGUMENT with a BadRequest detail, or OK when nothing was added.
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<FieldViolation> list_;
+};
+
+// INVALID_ARGUMENT for a single field.
+absl::Status InvalidField(std::string field, std::string description);
+
+// `code` with a google.rpc.ErrorInfo{reason, domain, metadata}.
+absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
+                             absl::string_view message,
+                             const std::map<std::string, std::string>& metadata = {});
+
+// UNAVAILABLE with a google.rpc.RetryInfo telling the caller when to retry.
+absl::Status Unavailable(absl::string_view message, absl::Duration retry_after);
+
+// Reads the ErrorInfo reason of a status made above; empty when there is none.
+std::string ErrorReason(const absl::Status& status);
+
+// Type URLs of the payloads, shared with the gRPC edge.
+inline constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
+inline constexpr absl::string_view kRetryInfoUrl = "type.googleapis.com/google.rpc.RetryInfo";
+
+}  // namespace cases
+
+#endif  // CASES_COMMON_ERRORS_H_

@@ -1,0 +1,140 @@
+#include "server/config.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address [CASES_LISTEN]");
+ABSL_FLAG(std::string, health_listen, "",
+          "plaintext address serving only gRPC health, for probes when the main port uses mTLS; "
+          "empty = off [CASES_HEALTH_LISTEN]");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "Prometheus /metrics HTTP address [CASES_METRICS_LISTEN]");
+ABSL_FLAG(std::string, db, "",
+          "mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?socket=/path&pool=N] [CASES_DB]");
+ABSL_FLAG(std::string, jwks, "", "path of the JWKS file with token verification keys [CASES_JWKS]");
+ABSL_FLAG(std::string, issuer, "cases-dev", "required token issuer (iss) [CASES_ISSUER]");
+ABSL_FLAG(std::string, audience, "cases", "required token audience (aud) [CASES_AUDIENCE]");
+ABSL_FLAG(std::string, license_authority_key, "",
+          "PEM public key that signs licence keys [CASES_LICENSE_AUTHORITY_KEY]");
+ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate; TLS when set [CASES_TLS_CERT]");
+ABSL_FLAG(std::string, tls_key, "", "PEM server private key [CASES_TLS_KEY]");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed (mTLS) "
+          "[CASES_TLS_CLIENT_CA]");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(720),
+          "how long resolved cases are kept after resolve_time [CASES_RETENTION]");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "on SIGTERM, how long in-flight calls may finish [CASES_DRAIN_TIMEOUT]");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "connections are closed gracefully after this age so clients rebalance across replicas "
+          "[CASES_MAX_CONNECTION_AGE]");
+ABSL_FLAG(int, max_streams, 1000, "most open StreamMessages calls per replica [CASES_MAX_STREAMS]");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
+ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
+
+namespace cases::server {
+namespace {
+
+// flag name → environment variable.
+constexpr std::pair<const char*, const char*> kEnvironment[] = {
+    {"listen", "CASES_LISTEN"},
+    {"health_listen", "CASES_HEALTH_LISTEN"},
+    {"metrics_listen", "CASES_METRICS_LISTEN"},
+    {"db", "CASES_DB"},
+    {"jwks", "CASES_JWKS"},
+    {"issuer", "CASES_ISSUER"},
+    {"audience", "CASES_AUDIENCE"},
+    {"license_authority_key", "CASES_LICENSE_AUTHORITY_KEY"},
+    {"tls_cert", "CASES_TLS_CERT"},
+    {"tls_key", "CASES_TLS_KEY"},
+    {"tls_client_ca", "CASES_TLS_CLIENT_CA"},
+    {"retention", "CASES_RETENTION"},
+    {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
+    {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
+    {"max_streams", "CASES_MAX_STREAMS"},
+    {"log_level", "CASES_LOG_LEVEL"},
+};
+
+absl::Status ApplyEnvironment() {
+  for (const auto& [flag_name, env_name] : kEnvironment) {
+    const char* value = std::getenv(env_name);
+    if (value == nullptr) {
+      continue;
+    }
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(flag_name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat(env_name, ": ", error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Config* config) {
+  absl::SetProgramUsageMessage(
+      "SOC Cases server.\n"
+      "  casesd [flags]                       serve\n"
+      "  casesd migrate --db=DSN              apply schema migrations and exit\n"
+      "  casesd bootstrap --db=DSN --display_name=NAME\n"
+      "                                       create the provider tenant if missing; print its name");
+  if (absl::Status s = ApplyEnvironment(); !s.ok()) {
+    return s;
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  config->listen = absl::GetFlag(FLAGS_listen);
+  config->health_listen = absl::GetFlag(FLAGS_health_listen);
+  config->metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config->db_dsn = absl::GetFlag(FLAGS_db);
+  config->jwks_path = absl::GetFlag(FLAGS_jwks);
+  config->issuer = absl::GetFlag(FLAGS_issuer);
+  config->audience = absl::GetFlag(FLAGS_audience);
+  config->license_authority_key_path = absl::GetFlag(FLAGS_license_authority_key);
+  config->tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  config->tls_key = absl::GetFlag(FLAGS_tls_key);
+  config->tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  config->retention = absl::GetFlag(FLAGS_retention);
+  config->drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  config->max_streams = absl::GetFlag(FLAGS_max_streams);
+  config->display_name = absl::GetFlag(FLAGS_display_name);
+  LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
+  }
+  SetLogLevel(level);
+  if (!config->db_dsn.empty()) {
+    auto db = sql::ParseDsn(config->db_dsn);
+    if (!db.ok()) {
+      return db.status();
+    }
+    config->db = *db;
+  }
+  return std::vector<std::string>(positional.begin(), positional.end());
+}
+
+absl::Status ValidateForServing(Config* config) {
+  if (config->db_dsn.empty()) {
+    return absl::InvalidArgumentError("--db (CASES_DB) is required");
+  }
+  if (config->tls_cert.empty() != config->tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (!config->tls_client_ca.empty() && config->tls_cert.empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+  }
+  if (config->retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention must be positive");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cases::server

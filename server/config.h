@@ -1,0 +1,44 @@
+// casesd's configuration: the flags of DESIGN.md's operator interface, each
+// also read from its CASES_* environment variable (a flag on the command line wins).
+#ifndef CASES_SERVER_CONFIG_H_
+#define CASES_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sql/dsn.h"
+
+namespace cases::server {
+
+struct Config {
+  std::string listen;
+  std::string health_listen;
+  std::string metrics_listen;
+  std::string db_dsn;
+  sql::DbConfig db;
+  std::string jwks_path;
+  std::string issuer;
+  std::string audience;
+  std::string license_authority_key_path;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  absl::Duration retention;
+  absl::Duration drain_timeout;
+  absl::Duration max_connection_age;
+  std::string display_name;  // bootstrap only
+  int max_streams = 0;
+};
+
+// Parses argv (flags after environment defaults). Returns the positional
+// arguments (argv[0] first, then the subcommand, if any) and fills *config.
+absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Config* config);
+
+// Checks what serving needs (a DSN that parses, TLS files in pairs).
+absl::Status ValidateForServing(Config* config);
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_CONFIG_H_

@@ -1,0 +1,120 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace cases::server {
+namespace {
+
+constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MainCredentials(const Config& config) {
+  if (config.tls_cert.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  auto cert = ReadFile(config.tls_cert);
+  auto key = ReadFile(config.tls_key);
+  if (!cert.ok() || !key.ok()) {
+    return cert.ok() ? key.status() : cert.status();
+  }
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.tls_client_ca.empty()) {
+    auto ca = ReadFile(config.tls_client_ca);
+    if (!ca.ok()) {
+      return ca.status();
+    }
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+void SetServing(grpc::Server* server, bool serving) {
+  if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+    server->GetHealthCheckService()->SetServingStatus(serving);
+  }
+}
+
+}  // namespace
+
+CasesServer::CasesServer(const Config& config, std::vector<grpc::Service*> services)
+    : config_(config), services_(std::move(services)) {}
+
+CasesServer::~CasesServer() = default;
+
+absl::Status CasesServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto creds = MainCredentials(config_);
+  if (!creds.ok()) {
+    return creds.status();
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen, *creds, &port_);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(config_.max_connection_age)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+  for (grpc::Service* service : services_) {
+    builder.RegisterService(service);
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
+  }
+  if (!config_.health_listen.empty()) {
+    int health_port = 0;
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
+                                    &health_port);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));
+    }
+    Log(LogLevel::kInfo, "serving health", {{"health_port", health_port}});
+  }
+  SetServing(server_.get(), true);
+  SetServing(health_server_.get(), true);
+  Log(LogLevel::kInfo, "serving",
+      {{"listen", config_.listen}, {"port", port_}, {"tls", config_.tls_cert.empty() ? "off" : "on"}});
+  return absl::OkStatus();
+}
+
+void CasesServer::Wait() {
+  if (server_ != nullptr) {
+    server_->Wait();
+  }
+}
+
+void CasesServer::Shutdown(absl::Duration grace) {
+  Log(LogLevel::kInfo, "draining", {{"grace_seconds", absl::ToDoubleSeconds(grace)}});
+  SetServing(server_.get(), false);
+  SetServing(health_server_.get(), false);
+  const auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace);
+  if (server_ != nullptr) {
+    server_->Shutdown(deadline);
+  }
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(deadline);
+  }
+  Log(LogLevel::kInfo, "drained");
+}
+
+}  // namespace cases::server

@@ -1,0 +1,43 @@
+// The gRPC listener(s) of casesd: the API services with health checking and
+// reflection on the main port (optionally TLS / mTLS), and a plaintext
+// health-only port for Kubernetes probes when configured. Drains on Shutdown.
+#ifndef CASES_SERVER_SERVER_H_
+#define CASES_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "server/config.h"
+
+namespace cases::server {
+
+class CasesServer {
+ public:
+  // `services` are not owned and must outlive the server.
+  CasesServer(const Config& config, std::vector<grpc::Service*> services);
+  ~CasesServer();
+
+  // Binds and starts serving. Logs a "serving" line with the bound port.
+  absl::Status Start();
+  // The bound main port (useful with port 0).
+  int port() const { return port_; }
+  // Blocks until Shutdown has finished.
+  void Wait();
+  // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  const Config& config_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
+  int port_ = 0;
+};
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_SERVER_H_

@@ -1,0 +1,177 @@
+#include "sql/pool.h"
+
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/log.h"
+
+namespace cases::sql {
+namespace {
+
+// Connector/C++ wants driver-level per-thread set-up on every thread that uses
+// it; gRPC threads come and go, so each registers itself on first use.
+::sql::Driver* DriverForThisThread() {
+  static ::sql::Driver* driver = get_driver_instance();
+  struct ThreadRegistration {
+    ThreadRegistration() { driver->threadInit(); }
+    ~ThreadRegistration() { driver->threadEnd(); }
+  };
+  thread_local ThreadRegistration registration;
+  return driver;
+}
+
+constexpr absl::Duration kRetryAfterPoolTimeout = absl::Milliseconds(200);
+constexpr absl::Duration kRetryAfterConnectFailure = absl::Seconds(1);
+
+}  // namespace
+
+bool IsConnectionError(int code) {
+  // 2002/2003 can't connect, 2006 gone away, 2013 lost during query,
+  // 2055 lost at reading, 1927 connection killed, 1053 server shutdown in progress.
+  return code == 2002 || code == 2003 || code == 2006 || code == 2013 || code == 2055 ||
+         code == 1927 || code == 1053;
+}
+
+Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), conn_(std::move(other.conn_)), broken_(other.broken_) {
+  other.pool_ = nullptr;
+}
+
+Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) {
+    pool_->Release(std::move(conn_), broken_);
+  }
+}
+
+::sql::PreparedStatement& Lease::Prepare(const std::string& query) {
+  auto it = conn_->statements.find(query);
+  if (it == conn_->statements.end()) {
+    std::unique_ptr<::sql::PreparedStatement> stmt(conn_->connection->prepareStatement(query));
+    it = conn_->statements.emplace(query, std::move(stmt)).first;
+  }
+  return *it->second;
+}
+
+ConnectionPool::ConnectionPool(DbConfig config, PoolOptions options)
+    : config_(std::move(config)), options_(options) {
+  DriverForThisThread();
+}
+
+ConnectionPool::~ConnectionPool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+absl::StatusOr<std::unique_ptr<::sql::Connection>> ConnectionPool::Connect(
+    const DbConfig& config, const PoolOptions& options) {
+  ::sql::Driver* driver = DriverForThisThread();
+  ::sql::ConnectOptionsMap props;
+  if (!config.socket.empty()) {
+    props["socket"] = ::sql::SQLString(config.socket);
+    props["hostName"] = ::sql::SQLString("localhost");
+  } else {
+    props["hostName"] = ::sql::SQLString(config.host);
+    props["port"] = config.port;
+  }
+  props["userName"] = ::sql::SQLString(config.user);
+  props["password"] = ::sql::SQLString(config.password);
+  props["schema"] = ::sql::SQLString(config.database);
+  props["OPT_CONNECT_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(options.connect_timeout));
+  props["OPT_READ_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(options.io_timeout));
+  props["OPT_WRITE_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(options.io_timeout));
+  props["OPT_CHARSET_NAME"] = ::sql::SQLString("utf8mb4");
+  props["OPT_RECONNECT"] = false;
+  try {
+    std::unique_ptr<::sql::Connection> conn(driver->connect(props));
+    std::unique_ptr<::sql::Statement> stmt(conn->createStatement());
+    // UTC for DATETIME values; READ COMMITTED so locking reads take no gap locks.
+    stmt->execute("SET time_zone = '+00:00'");
+    stmt->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    return conn;
+  } catch (const ::sql::SQLException& e) {
+    Log(LogLevel::kWarning, "db connect failed",
+        {{"error", e.what()}, {"code", e.getErrorCode()}, {"db", RedactedDsn(config)}});
+    return Unavailable("database unavailable", kRetryAfterConnectFailure);
+  }
+}
+
+absl::StatusOr<Lease> ConnectionPool::Acquire() {
+  std::unique_ptr<PooledConnection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || size_ < config_.pool_size;
+    };
+    if (!available()) {
+      ++waits_;
+      const absl::Time start = absl::Now();
+      const bool ok = mu_.AwaitWithTimeout(absl::Condition(&available), options_.acquire_timeout);
+      wait_time_ += absl::Now() - start;
+      if (!ok) {
+        ++timeouts_;
+        return Unavailable("database connection pool exhausted", kRetryAfterPoolTimeout);
+      }
+    }
+    ++in_use_;
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++size_;  // reserve the slot; the connect happens outside the lock
+    }
+  }
+  if (conn != nullptr && absl::Now() - conn->last_used > options_.validate_after) {
+    bool valid = false;
+    try {
+      valid = conn->connection->isValid();
+    } catch (const ::sql::SQLException&) {
+      valid = false;
+    }
+    if (!valid) {
+      conn.reset();  // replaced below; its slot stays reserved
+    }
+  }
+  if (conn == nullptr) {
+    auto connection = Connect(config_, options_);
+    if (!connection.ok()) {
+      absl::MutexLock lock(&mu_);
+      --size_;
+      --in_use_;
+      return connection.status();
+    }
+    conn = std::make_unique<PooledConnection>();
+    conn->connection = std::move(*connection);
+  }
+  return Lease(this, std::move(conn));
+}
+
+void ConnectionPool::Release(std::unique_ptr<PooledConnection> conn, bool broken) {
+  if (broken) {
+    conn.reset();  // close outside the lock
+  } else {
+    conn->last_used = absl::Now();
+  }
+  absl::MutexLock lock(&mu_);
+  --in_use_;
+  if (broken) {
+    --size_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+}
+
+PoolStats ConnectionPool::Stats() const {
+  absl::MutexLock lock(&mu_);
+  PoolStats stats;
+  stats.size = size_;
+  stats.in_use = in_use_;
+  stats.max_size = config_.pool_size;
+  stats.waits = waits_;
+  stats.timeouts = timeouts_;
+  stats.wait_time = wait_time_;
+  return stats;
+}
+
+}  // namespace cases::sql

@@ -1,0 +1,116 @@
+// A bounded pool of Connector/C++ connections with a bounded wait.
+//
+// Callers borrow a Lease, prepare statements through it (cached per connection,
+// so a hot statement is prepared once per connection, not once per call) and
+// give it back by destroying the lease. A connection that failed with a
+// connection-level error is marked broken and replaced on the next borrow, so a
+// restarted server costs the callers in flight an UNAVAILABLE, never a crash.
+#ifndef CASES_SQL_POOL_H_
+#define CASES_SQL_POOL_H_
+
+#include <cppconn/connection.h>
+#include <cppconn/prepared_statement.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "sql/dsn.h"
+
+namespace cases::sql {
+
+struct PoolOptions {
+  // How long Acquire waits for a free connection before giving up.
+  absl::Duration acquire_timeout = absl::Seconds(2);
+  // Connect, read and write timeouts of each connection.
+  absl::Duration connect_timeout = absl::Seconds(3);
+  absl::Duration io_timeout = absl::Seconds(30);
+  // An idle connection older than this is pinged before it is handed out.
+  absl::Duration validate_after = absl::Seconds(1);
+};
+
+struct PoolStats {
+  int size = 0;    // connections open (idle + in use)
+  int in_use = 0;  // connections lent out
+  int max_size = 0;
+  long long waits = 0;     // acquires that had to wait
+  long long timeouts = 0;  // acquires that gave up
+  absl::Duration wait_time;  // total time spent waiting
+};
+
+class ConnectionPool;
+
+// One connection with its prepared statements.
+struct PooledConnection {
+  std::unique_ptr<::sql::Connection> connection;
+  absl::flat_hash_map<std::string, std::unique_ptr<::sql::PreparedStatement>> statements;
+  absl::Time last_used;
+};
+
+// A borrowed connection; returned to the pool when destroyed.
+class Lease {
+ public:
+  Lease(Lease&& other) noexcept;
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  ~Lease();
+
+  ::sql::Connection& connection() { return *conn_->connection; }
+  // A prepared statement for `query`, prepared on first use on this connection.
+  // Its parameters are whatever the previous user left: set every one.
+  ::sql::PreparedStatement& Prepare(const std::string& query);
+  // The connection must not go back to the pool (lost, or in an unknown state).
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  friend class ConnectionPool;
+  Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> conn)
+      : pool_(pool), conn_(std::move(conn)) {}
+  ConnectionPool* pool_;
+  std::unique_ptr<PooledConnection> conn_;
+  bool broken_ = false;
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(DbConfig config, PoolOptions options);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // A connection, waiting up to acquire_timeout for one to be free.
+  // UNAVAILABLE (with RetryInfo) when none frees up in time or the server is unreachable.
+  absl::StatusOr<Lease> Acquire();
+
+  PoolStats Stats() const;
+  const DbConfig& config() const { return config_; }
+
+  // Opens a connection outside any pool (migrations, tests).
+  static absl::StatusOr<std::unique_ptr<::sql::Connection>> Connect(const DbConfig& config,
+                                                                      const PoolOptions& options);
+
+ private:
+  friend class Lease;
+  void Release(std::unique_ptr<PooledConnection> conn, bool broken);
+
+  const DbConfig config_;
+  const PoolOptions options_;
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
+  int size_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  long long waits_ ABSL_GUARDED_BY(mu_) = 0;
+  long long timeouts_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+};
+
+// True for Connector/C++ error codes that mean the connection itself is gone.
+bool IsConnectionError(int mysql_error_code);
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_POOL_H_

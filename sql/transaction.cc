@@ -1,0 +1,99 @@
+#include "sql/transaction.h"
+
+#include <cppconn/exception.h>
+
+#include "common/errors.h"
+#include "common/log.h"
+
+namespace cases::sql {
+namespace {
+
+constexpr int kMaxConflictRetries = 4;
+
+enum class Phase { kBody, kCommit };
+
+absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactional, int* error_code,
+                     Phase* phase) {
+  *error_code = 0;
+  *phase = Phase::kBody;
+  auto lease = pool.Acquire();
+  if (!lease.ok()) {
+    return lease.status();
+  }
+  try {
+    if (transactional) {
+      lease->connection().setAutoCommit(false);
+    }
+    absl::Status status = fn(*lease);
+    if (transactional) {
+      if (status.ok()) {
+        *phase = Phase::kCommit;
+        lease->connection().commit();
+      } else {
+        lease->connection().rollback();
+      }
+      lease->connection().setAutoCommit(true);
+    }
+    return status;
+  } catch (const ::sql::SQLException& e) {
+    *error_code = e.getErrorCode();
+    if (IsConnectionError(*error_code)) {
+      lease->MarkBroken();
+    } else if (transactional) {
+      try {
+        lease->connection().rollback();
+        lease->connection().setAutoCommit(true);
+      } catch (const ::sql::SQLException&) {
+        lease->MarkBroken();
+      }
+    }
+    return StatusFromSqlError(*error_code, e.what());
+  }
+}
+
+absl::Status Run(ConnectionPool& pool, const DbFunction& fn, bool transactional) {
+  bool reconnected = false;
+  for (int attempt = 0;; ++attempt) {
+    int code = 0;
+    Phase phase = Phase::kBody;
+    absl::Status status = RunOnce(pool, fn, transactional, &code, &phase);
+    if (status.ok() || code == 0) {
+      return status;
+    }
+    const bool conflict = code == kErLockDeadlock || code == kErLockWaitTimeout;
+    if (conflict && attempt < kMaxConflictRetries) {
+      continue;
+    }
+    // A connection that died while idle shows up on the first statement; the
+    // server rolled the transaction back, so one more try on a fresh one is safe.
+    if (IsConnectionError(code) && phase == Phase::kBody && !reconnected) {
+      reconnected = true;
+      continue;
+    }
+    return status;
+  }
+}
+
+}  // namespace
+
+absl::Status StatusFromSqlError(int code, const char* what) {
+  Log(LogLevel::kWarning, "sql error", {{"code", code}, {"error", what}});
+  if (IsConnectionError(code)) {
+    return Unavailable("database unavailable", absl::Seconds(1));
+  }
+  if (code == kErLockDeadlock || code == kErLockWaitTimeout) {
+    return ErrorWithReason(absl::StatusCode::kAborted, "CONCURRENT_UPDATE",
+                           "the change collided with another one; retry");
+  }
+  return absl::InternalError("internal database error");
+}
+
+absl::Status RunInTransaction(ConnectionPool& pool, const DbFunction& fn) {
+  return Run(pool, fn, /*transactional=*/true);
+}
+
+absl::Status RunQuery(ConnectionPool& pool, const DbFunction& fn) {
+  return Run(pool, fn, /*transactional=*/false);
+}
+
+}  // namespace cases::sql

@@ -1,0 +1,43 @@
+// The one way to talk to the database: borrow a connection, run a function,
+// map any Connector/C++ exception to an absl::Status once, here.
+//
+//   absl::Status s = RunInTransaction(pool, [&](Lease& db) -> absl::Status {
+//     auto& insert = db.Prepare("INSERT INTO cases (tenant_id, ...) VALUES (?, ...)");
+//     ...
+//     return absl::OkStatus();
+//   });
+//
+// A transaction that fails with a deadlock or lock wait timeout is retried from
+// the start (the function must be safe to run again); one that loses its
+// connection before COMMIT is retried once on a fresh connection; a lost COMMIT
+// is UNAVAILABLE, because whether it landed is unknown (request_id makes the retry safe).
+#ifndef CASES_SQL_TRANSACTION_H_
+#define CASES_SQL_TRANSACTION_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+using DbFunction = std::function<absl::Status(Lease&)>;
+
+// Runs `fn` in one transaction; commits when it returns OK, rolls back otherwise.
+absl::Status RunInTransaction(ConnectionPool& pool, const DbFunction& fn);
+
+// Runs `fn` with autocommit on (single-statement reads and writes).
+absl::Status RunQuery(ConnectionPool& pool, const DbFunction& fn);
+
+// Maps a Connector/C++ error code to a status for the caller; the SQL text and
+// server message go to the log only.
+absl::Status StatusFromSqlError(int code, const char* what);
+
+// MySQL error codes the stores switch on.
+inline constexpr int kErDupEntry = 1062;
+inline constexpr int kErLockDeadlock = 1213;
+inline constexpr int kErLockWaitTimeout = 1205;
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_TRANSACTION_H_

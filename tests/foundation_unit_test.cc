@@ -1,0 +1,117 @@
+// Unit tests of the pieces that need no database: DSN parsing, ids, the error
+// builder and migration statement splitting.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "common/ids.h"
+#include "google/rpc/error_details.pb.h"
+#include "sql/dsn.h"
+#include "sql/migrate.h"
+
+namespace cases {
+namespace {
+
+TEST(DsnTest, ParsesEveryPart) {
+  auto config = sql::ParseDsn("mysql://app:p%40ss@db.local:3310/cases?socket=/tmp/x.sock&pool=7");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->user, "app");
+  EXPECT_EQ(config->password, "p@ss");
+  EXPECT_EQ(config->host, "db.local");
+  EXPECT_EQ(config->port, 3310);
+  EXPECT_EQ(config->database, "cases");
+  EXPECT_EQ(config->socket, "/tmp/x.sock");
+  EXPECT_EQ(config->pool_size, 7);
+}
+
+TEST(DsnTest, DefaultsPortAndPool) {
+  auto config = sql::ParseDsn("mysql://root@localhost/cases");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->port, 3306);
+  EXPECT_EQ(config->pool_size, 16);
+  EXPECT_TRUE(config->password.empty());
+}
+
+TEST(DsnTest, RejectsMalformed) {
+  for (const char* bad : {"postgres://u@h/d", "mysql://h/d", "mysql://u@h", "mysql://u@h:0/d",
+                          "mysql://u@h/d?pool=0", "mysql://u@h/d?color=red", "mysql://@h/d"}) {
+    EXPECT_FALSE(sql::ParseDsn(bad).ok()) << bad;
+  }
+}
+
+TEST(DsnTest, RedactedDsnHidesPassword) {
+  auto config = sql::ParseDsn("mysql://app:secret@h/d");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(sql::RedactedDsn(*config).find("secret"), std::string::npos);
+}
+
+TEST(IdsTest, NewIdsAreVersion7AndRoundTrip) {
+  const std::string bytes = NewIdBytes();
+  ASSERT_EQ(bytes.size(), 16u);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[6]) >> 4, 7);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[8]) >> 6, 2);
+  const std::string text = IdToText(bytes);
+  EXPECT_EQ(text.size(), 36u);
+  EXPECT_EQ(IdFromText(text), bytes);
+}
+
+TEST(IdsTest, IdsSortByCreationTime) {
+  const std::string earlier = NewIdBytes(absl::FromUnixMillis(1000));
+  const std::string later = NewIdBytes(absl::FromUnixMillis(1001));
+  EXPECT_LT(earlier, later);
+}
+
+TEST(IdsTest, RejectsNonCanonicalText) {
+  const std::string text = NewIdText();
+  std::string upper = text;
+  upper[0] = 'A';
+  EXPECT_FALSE(IdFromText(upper).has_value());
+  EXPECT_FALSE(IdFromText(text.substr(1)).has_value());
+  EXPECT_FALSE(IdFromText("-").has_value());
+  std::string moved_dash = text;
+  std::swap(moved_dash[8], moved_dash[9]);
+  EXPECT_FALSE(IdFromText(moved_dash).has_value());
+}
+
+TEST(ErrorsTest, ViolationsCarryEveryField) {
+  Violations v;
+  v.Add("case.display_name", "too long");
+  v.Add("case.severity", "required");
+  absl::Status status = v.ToStatus();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  auto payload = status.GetPayload(kBadRequestUrl);
+  ASSERT_TRUE(payload.has_value());
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(bad.ParseFromString(std::string(*payload)));
+  ASSERT_EQ(bad.field_violations_size(), 2);
+  EXPECT_EQ(bad.field_violations(1).field(), "case.severity");
+}
+
+TEST(ErrorsTest, NoViolationsIsOk) { EXPECT_TRUE(Violations().ToStatus().ok()); }
+
+TEST(ErrorsTest, ReasonRoundTrips) {
+  absl::Status status = ErrorWithReason(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED",
+                                        "needs XDR", {{"product", "PRODUCT_XDR"}});
+  EXPECT_EQ(ErrorReason(status), "LICENSE_REQUIRED");
+  EXPECT_EQ(ErrorReason(absl::InternalError("x")), "");
+}
+
+TEST(MigrationSplitTest, SplitsOnSemicolonsOutsideQuotesAndComments) {
+  auto statements = sql::SplitStatements(
+      "-- a comment; with a semicolon\nCREATE TABLE a (x INT);\n"
+      "INSERT INTO a VALUES (';');\n\n  ");
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0], "CREATE TABLE a (x INT)");
+  EXPECT_EQ(statements[1], "INSERT INTO a VALUES (';')");
+}
+
+TEST(MigrationSplitTest, EmbeddedMigrationsAreNumberedInOrder) {
+  const auto& all = sql::AllMigrations();
+  ASSERT_FALSE(all.empty());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].version, static_cast<int>(i) + 1) << all[i].name;
+    EXPECT_STRNE(all[i].name, "");
+  }
+}
+
+}  // namespace
+}  // namespace cases

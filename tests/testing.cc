@@ -1,0 +1,292 @@
+#include "tests/testing.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "sql/migrate.h"
+
+extern char** environ;
+
+namespace cases::testing {
+namespace {
+
+std::unique_ptr<::sql::Connection> RootConnection() {
+  auto conn = sql::ConnectionPool::Connect(TestServerConfig(), sql::PoolOptions{});
+  if (!conn.ok()) {
+    ADD_FAILURE() << "cannot connect to the test database: " << conn.status();
+    std::abort();
+  }
+  return std::move(*conn);
+}
+
+}  // namespace
+
+sql::DbConfig TestServerConfig() {
+  const char* dsn = std::getenv("CASES_TEST_DB");
+  if (dsn == nullptr) {
+    ADD_FAILURE() << "CASES_TEST_DB is not set: run the tests through scripts/test";
+    std::abort();
+  }
+  auto config = sql::ParseDsn(dsn);
+  if (!config.ok()) {
+    ADD_FAILURE() << "bad CASES_TEST_DB: " << config.status();
+    std::abort();
+  }
+  return *config;
+}
+
+TestDatabase::TestDatabase() {
+  config_ = TestServerConfig();
+  const std::string id = NewIdText();
+  config_.database = "t_" + id.substr(24) + id.substr(0, 8);
+  auto root = RootConnection();
+  std::unique_ptr<::sql::Statement> stmt(root->createStatement());
+  stmt->execute("CREATE DATABASE `" + config_.database + "`");
+  auto applied = sql::Migrate(config_);
+  EXPECT_TRUE(applied.ok()) << applied.status();
+  pool_ = std::make_unique<sql::ConnectionPool>(config_, sql::PoolOptions{});
+}
+
+TestDatabase::~TestDatabase() {
+  pool_.reset();
+  auto root = RootConnection();
+  std::unique_ptr<::sql::Statement> stmt(root->createStatement());
+  stmt->execute("DROP DATABASE IF EXISTS `" + config_.database + "`");
+}
+
+std::string TestDatabase::Dsn() const {
+  std::string dsn = absl::StrCat("mysql://", config_.user);
+  if (!config_.password.empty()) {
+    absl::StrAppend(&dsn, ":", config_.password);
+  }
+  absl::StrAppend(&dsn, "@", config_.host, ":", config_.port, "/", config_.database);
+  if (!config_.socket.empty()) {
+    absl::StrAppend(&dsn, "?socket=", config_.socket);
+  }
+  return dsn;
+}
+
+void TestDatabase::Execute(const std::string& statement) {
+  auto conn = sql::ConnectionPool::Connect(config_, sql::PoolOptions{});
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  std::unique_ptr<::sql::Statement> stmt((*conn)->createStatement());
+  stmt->execute(statement);
+}
+
+long long TestDatabase::QueryInt(const std::string& statement) {
+  auto conn = sql::ConnectionPool::Connect(config_, sql::PoolOptions{});
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  if (!conn.ok()) {
+    return -1;
+  }
+  std::unique_ptr<::sql::Statement> stmt((*conn)->createStatement());
+  std::unique_ptr<::sql::ResultSet> rs(stmt->executeQuery(statement));
+  return rs->next() ? rs->getInt64(1) : -1;
+}
+
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::yield();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
+
+CasesdProcess::CasesdProcess(std::vector<std::string> flags) {
+  std::vector<std::string> argv = {CASESD_PATH, "--listen=127.0.0.1:0", "--metrics_listen="};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  std::vector<char*> cargv;
+  for (std::string& a : argv) {
+    cargv.push_back(a.data());
+  }
+  cargv.push_back(nullptr);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  const int rc = posix_spawn(&pid_, CASESD_PATH, &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  stderr_fd_ = pipe_fds[0];
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start casesd";
+    pid_ = -1;
+    return;
+  }
+  ReadUntilServing();
+}
+
+void CasesdProcess::ReadUntilServing() {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline && port_ == 0) {
+    pollfd pfd{stderr_fd_, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) {
+      continue;
+    }
+    char buf[4096];
+    const ssize_t n = read(stderr_fd_, buf, sizeof(buf));
+    if (n <= 0) {
+      break;  // casesd exited
+    }
+    log_.append(buf, static_cast<size_t>(n));
+    const size_t at = log_.find("\"msg\":\"serving\"");
+    if (at == std::string::npos) {
+      continue;
+    }
+    const size_t port_at = log_.find("\"port\":", at);
+    const size_t end = log_.find_first_of(",}", port_at + 7);
+    if (port_at != std::string::npos && end != std::string::npos) {
+      absl::SimpleAtoi(log_.substr(port_at + 7, end - port_at - 7), &port_);
+    }
+  }
+  if (port_ == 0) {
+    ADD_FAILURE() << "casesd did not start serving; its log:\n" << log_;
+  }
+}
+
+std::string CasesdProcess::Log() const {
+  auto* self = const_cast<CasesdProcess*>(this);
+  char buf[4096];
+  pollfd pfd{stderr_fd_, POLLIN, 0};
+  while (stderr_fd_ >= 0 && poll(&pfd, 1, 0) > 0) {
+    const ssize_t n = read(stderr_fd_, buf, sizeof(buf));
+    if (n <= 0) {
+      break;
+    }
+    self->log_.append(buf, static_cast<size_t>(n));
+  }
+  return log_;
+}
+
+std::shared_ptr<grpc::Channel> CasesdProcess::Channel() const {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+int CasesdProcess::Stop(int signal, absl::Duration timeout) {
+  if (pid_ <= 0) {
+    return -1;
+  }
+  kill(pid_, signal);
+  int status = 0;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    Log();  // keep the pipe drained so the child never blocks on stderr
+    const pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return -1;
+}
+
+CasesdProcess::~CasesdProcess() {
+  if (pid_ > 0 && Stop(SIGTERM) < 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (stderr_fd_ >= 0) {
+    close(stderr_fd_);
+  }
+}
+
+int RunCommand(const std::vector<std::string>& argv, std::string* out) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return -1;
+  }
+  std::vector<std::string> copy = argv;
+  std::vector<char*> cargv;
+  for (std::string& a : copy) {
+    cargv.push_back(a.data());
+  }
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  std::string output;
+  char buf[4096];
+  ssize_t n;
+  while (rc == 0 && (n = read(pipe_fds[0], buf, sizeof(buf))) > 0) {
+    output.append(buf, static_cast<size_t>(n));
+  }
+  close(pipe_fds[0]);
+  if (rc != 0) {
+    return -1;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (out != nullptr) {
+    *out = output;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+namespace {
+
+bool ParseDetails(const grpc::Status& status, google::rpc::Status* out) {
+  return !status.error_details().empty() && out->ParseFromString(status.error_details());
+}
+
+}  // namespace
+
+std::string GrpcReason(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  if (!ParseDetails(status, &rpc)) {
+    return "";
+  }
+  for (const auto& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      return info.reason();
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> GrpcViolationFields(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  google::rpc::Status rpc;
+  if (!ParseDetails(status, &rpc)) {
+    return fields;
+  }
+  for (const auto& any : rpc.details()) {
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) {
+        fields.push_back(v.field());
+      }
+    }
+  }
+  return fields;
+}
+
+}  // namespace cases::testing

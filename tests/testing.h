@@ -1,0 +1,94 @@
+// Test helpers: a fresh schema per test on the real MariaDB started by
+// scripts/test, a real casesd process, a StatusIs matcher and condition waits.
+#ifndef CASES_TESTS_TESTING_H_
+#define CASES_TESTS_TESTING_H_
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "sql/dsn.h"
+#include "sql/pool.h"
+
+namespace cases::testing {
+
+// Root DSN of the test server (CASES_TEST_DB, set by scripts/test).
+sql::DbConfig TestServerConfig();
+
+// A database of its own for one test: created and migrated in the constructor,
+// dropped in the destructor.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  const sql::DbConfig& config() const { return config_; }
+  // mysql://... DSN of this database, for casesd --db.
+  std::string Dsn() const;
+  sql::ConnectionPool& pool() { return *pool_; }
+  // Runs a statement as root on this database (setup and inspection only).
+  void Execute(const std::string& statement);
+  long long QueryInt(const std::string& statement);
+
+ private:
+  sql::DbConfig config_;
+  std::unique_ptr<sql::ConnectionPool> pool_;
+};
+
+// Waits until `condition` holds or `timeout` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
+
+// A real casesd child process on 127.0.0.1:0.
+class CasesdProcess {
+ public:
+  // Starts casesd with these extra flags (--db is required among them) and waits
+  // for its "serving" log line.
+  explicit CasesdProcess(std::vector<std::string> flags);
+  ~CasesdProcess();
+  bool started() const { return port_ > 0; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::shared_ptr<grpc::Channel> Channel() const;
+  // Sends `signal` and waits for the exit status (-1 on timeout).
+  int Stop(int signal, absl::Duration timeout = absl::Seconds(30));
+  // Everything the process wrote to stderr so far.
+  std::string Log() const;
+
+ private:
+  void ReadUntilServing();
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  int port_ = 0;
+  std::string log_;
+};
+
+// Runs `binary args...` to completion; returns the exit code, stdout in *out.
+int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
+
+// The ErrorInfo reason of a grpc::Status (empty when it has none).
+std::string GrpcReason(const grpc::Status& status);
+// The BadRequest field paths of a grpc::Status.
+std::vector<std::string> GrpcViolationFields(const grpc::Status& status);
+
+MATCHER_P2(StatusIs, code, reason,
+           std::string(negation ? "isn't" : "is") + " code " + ::testing::PrintToString(code) +
+               " with reason '" + std::string(reason) + "'") {
+  const int actual_code = static_cast<int>(arg.error_code());
+  const std::string actual_reason = ::cases::testing::GrpcReason(arg);
+  *result_listener << "code " << actual_code << " (" << arg.error_message() << "), reason '"
+                   << actual_reason << "'";
+  return actual_code == static_cast<int>(code) && actual_reason == std::string(reason);
+}
+
+}  // namespace cases::testing
+
+#endif  // CASES_TESTS_TESTING_H_
