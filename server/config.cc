@@ -36,6 +36,9 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
           "connections are closed gracefully after this age so clients rebalance across replicas "
           "[CASES_MAX_CONNECTION_AGE]");
 ABSL_FLAG(int, max_streams, 1000, "most open StreamMessages calls per replica [CASES_MAX_STREAMS]");
+ABSL_FLAG(absl::Duration, tenancy_cache_ttl, absl::Seconds(5),
+          "how long tenant and licence facts written by other replicas may take to be seen "
+          "[CASES_TENANCY_CACHE_TTL]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -59,6 +62,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
     {"max_streams", "CASES_MAX_STREAMS"},
+    {"tenancy_cache_ttl", "CASES_TENANCY_CACHE_TTL"},
     {"log_level", "CASES_LOG_LEVEL"},
 };
 
@@ -106,6 +110,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
   config->display_name = absl::GetFlag(FLAGS_display_name);
+  config->tenancy_cache_ttl = absl::GetFlag(FLAGS_tenancy_cache_ttl);
   LogLevel level;
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
     return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");

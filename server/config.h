@@ -30,6 +30,7 @@ struct Config {
   absl::Duration max_connection_age;
   std::string display_name;  // bootstrap only
   int max_streams = 0;
+  absl::Duration tenancy_cache_ttl;
 };
 
 // Parses argv (flags after environment defaults). Returns the positional

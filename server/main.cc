@@ -4,16 +4,24 @@
 #include <iostream>
 #include <thread>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "server/case_service.h"
 #include "server/config.h"
+#include "server/detection_service.h"
 #include "server/server.h"
-#include "soc/cases/v1/case_service.grpc.pb.h"
-#include "soc/cases/v1/detection_service.grpc.pb.h"
-#include "soc/cases/v1/service_request_service.grpc.pb.h"
-#include "soc/cases/v1/tenancy_service.grpc.pb.h"
+#include "server/service_request_service.h"
+#include "server/tenancy_service.h"
 #include "sql/migrate.h"
 #include "sql/pool.h"
+#include "sql/tenant_store.h"
+#include "tenancy/authenticator.h"
+#include "tenancy/directory.h"
+#include "tenancy/guard.h"
+#include "tenancy/jws.h"
 
 namespace cases::server {
 namespace {
@@ -36,6 +44,58 @@ int RunMigrate(const Config& config) {
   return 0;
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError("cannot read " + path);
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+absl::StatusOr<std::map<std::string, tenancy::VerificationKey>> LoadJwks(const Config& config) {
+  if (config.jwks_path.empty()) {
+    Log(LogLevel::kWarning, "no --jwks: every call will be UNAUTHENTICATED");
+    return std::map<std::string, tenancy::VerificationKey>();
+  }
+  auto text = ReadFile(config.jwks_path);
+  if (!text.ok()) {
+    return text.status();
+  }
+  return tenancy::ParseJwks(*text);
+}
+
+absl::StatusOr<std::optional<tenancy::VerificationKey>> LoadLicenseAuthority(const Config& config) {
+  if (config.license_authority_key_path.empty()) {
+    Log(LogLevel::kWarning, "no --license_authority_key: InstallLicense is off");
+    return std::optional<tenancy::VerificationKey>();
+  }
+  auto text = ReadFile(config.license_authority_key_path);
+  if (!text.ok()) {
+    return text.status();
+  }
+  auto key = tenancy::ParsePublicKeyPem(*text);
+  if (!key.ok()) {
+    return key.status();
+  }
+  return std::optional<tenancy::VerificationKey>(*key);
+}
+
+int RunBootstrap(const Config& config) {
+  if (config.db_dsn.empty()) {
+    return Fail(absl::InvalidArgumentError("--db (CASES_DB) is required"));
+  }
+  sql::ConnectionPool pool(config.db, sql::PoolOptions{});
+  sql::TenantStore store(&pool);
+  auto provider = store.EnsureProvider(config.display_name);
+  if (!provider.ok()) {
+    return Fail(provider.status());
+  }
+  std::printf("%s\n", tenancy::TenantName(provider->id).c_str());
+  return 0;
+}
+
 int RunServe(Config& config) {
   if (absl::Status s = ValidateForServing(&config); !s.ok()) {
     return Fail(s);
@@ -48,11 +108,30 @@ int RunServe(Config& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (absl::Status s = tenancy::Guard::CheckTableCoversApi(); !s.ok()) {
+    return Fail(s);
+  }
+  auto keys = LoadJwks(config);
+  if (!keys.ok()) {
+    return Fail(keys.status());
+  }
+  auto license_authority = LoadLicenseAuthority(config);
+  if (!license_authority.ok()) {
+    return Fail(license_authority.status());
+  }
   sql::ConnectionPool pool(config.db, sql::PoolOptions{});
-  soc::cases::v1::CaseService::Service case_service;
-  soc::cases::v1::DetectionService::Service detection_service;
-  soc::cases::v1::ServiceRequestService::Service service_request_service;
-  soc::cases::v1::TenancyService::Service tenancy_service;
+  sql::TenantStore tenant_store(&pool);
+  tenancy::TenantDirectory directory(&tenant_store, config.tenancy_cache_ttl);
+  tenancy::AuthenticatorOptions auth_options;
+  auth_options.issuer = config.issuer;
+  auth_options.audience = config.audience;
+  tenancy::Authenticator authenticator(std::move(*keys), auth_options);
+  tenancy::Guard guard(&authenticator, &directory);
+
+  CaseServiceImpl case_service(&guard);
+  DetectionServiceImpl detection_service(&guard);
+  ServiceRequestServiceImpl service_request_service(&guard);
+  TenancyServiceImpl tenancy_service(&guard, &directory, &tenant_store, *license_authority);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service});
   if (absl::Status s = server.Start(); !s.ok()) {
@@ -86,6 +165,9 @@ int main(int argc, char** argv) {
   }
   if (command == "migrate") {
     return cases::server::RunMigrate(config);
+  }
+  if (command == "bootstrap") {
+    return cases::server::RunBootstrap(config);
   }
   std::fprintf(stderr, "casesd: unknown command %s (serve, migrate, bootstrap)\n", command.c_str());
   return 2;

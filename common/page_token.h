@@ -1,0 +1,27 @@
+// Opaque page tokens for keyset pagination. A token holds the sort key of the
+// last item returned and a fingerprint of the query it belongs to (method,
+// parent, filter, order), so reusing it with another query is INVALID_ARGUMENT.
+#ifndef CASES_COMMON_PAGE_TOKEN_H_
+#define CASES_COMMON_PAGE_TOKEN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace cases {
+
+// Fingerprint of everything a page token is bound to.
+std::string QueryFingerprint(const std::vector<absl::string_view>& parts);
+
+std::string EncodePageToken(absl::string_view fingerprint, const std::vector<std::string>& key);
+
+// The key parts; INVALID_ARGUMENT (field `page_token`) when the token is not one
+// of ours or belongs to another query. An empty token decodes to an empty key.
+absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token,
+                                                         absl::string_view fingerprint);
+
+}  // namespace cases
+
+#endif  // CASES_COMMON_PAGE_TOKEN_H_

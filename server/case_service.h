@@ -1,0 +1,49 @@
+// CaseService: the guard runs for every method; the handlers arrive with their issue.
+#ifndef CASES_SERVER_CASE_SERVICE_H_
+#define CASES_SERVER_CASE_SERVICE_H_
+
+#include "soc/cases/v1/case_service.grpc.pb.h"
+#include "tenancy/guard.h"
+
+namespace cases::server {
+
+namespace v1 = ::soc::cases::v1;
+
+class CaseServiceImpl final : public v1::CaseService::Service {
+ public:
+  explicit CaseServiceImpl(const tenancy::Guard* guard) : guard_(guard) {}
+
+  grpc::Status CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
+                          v1::Case* response) override;
+  grpc::Status ConvertAlertToCase(grpc::ServerContext* context,
+                                  const v1::ConvertAlertToCaseRequest* request,
+                                  v1::Case* response) override;
+  grpc::Status GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
+                       v1::Case* response) override;
+  grpc::Status ListCases(grpc::ServerContext* context, const v1::ListCasesRequest* request,
+                         v1::ListCasesResponse* response) override;
+  grpc::Status UpdateCase(grpc::ServerContext* context, const v1::UpdateCaseRequest* request,
+                          v1::Case* response) override;
+  grpc::Status AddCaseDetections(grpc::ServerContext* context,
+                                 const v1::AddCaseDetectionsRequest* request,
+                                 v1::Case* response) override;
+  grpc::Status DeleteCase(grpc::ServerContext* context, const v1::DeleteCaseRequest* request,
+                          google::protobuf::Empty* response) override;
+  grpc::Status BatchDeleteCases(grpc::ServerContext* context,
+                                const v1::BatchDeleteCasesRequest* request,
+                                google::protobuf::Empty* response) override;
+  grpc::Status ListCaseEvents(grpc::ServerContext* context,
+                              const v1::ListCaseEventsRequest* request,
+                              v1::ListCaseEventsResponse* response) override;
+  grpc::Status CreateQueue(grpc::ServerContext* context, const v1::CreateQueueRequest* request,
+                           v1::Queue* response) override;
+  grpc::Status ListQueues(grpc::ServerContext* context, const v1::ListQueuesRequest* request,
+                          v1::ListQueuesResponse* response) override;
+
+ private:
+  const tenancy::Guard* guard_;
+};
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_CASE_SERVICE_H_

@@ -1,0 +1,28 @@
+// absl::Time ↔ google.protobuf.Timestamp at the API edge.
+#ifndef CASES_SERVER_PROTO_TIME_H_
+#define CASES_SERVER_PROTO_TIME_H_
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace cases::server {
+
+inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  int64_t seconds = micros / 1000000;
+  int64_t rest = micros % 1000000;
+  if (rest < 0) {
+    rest += 1000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+inline absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_PROTO_TIME_H_

@@ -1,0 +1,37 @@
+// The shape of every unary handler (STYLE.md): guard first, then the handler's
+// own validate → domain logic, then one conversion of the result at the edge.
+//
+//   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
+//     return Serve(*guard_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
+//       ...validate, call the store, fill *out...
+//     });
+//   }
+#ifndef CASES_SERVER_RPC_H_
+#define CASES_SERVER_RPC_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "server/grpc_status.h"
+#include "tenancy/guard.h"
+
+namespace cases::server {
+
+// The `authorization` metadata value of a call (empty when absent).
+std::string AuthorizationOf(const grpc::ServerContext& context);
+
+// Runs the guard for `request`, then `body` with the call context.
+grpc::Status Serve(const tenancy::Guard& guard, grpc::ServerContext* context,
+                   const google::protobuf::Message& request,
+                   absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
+
+// For methods whose issue has not landed yet: UNIMPLEMENTED with an ErrorInfo,
+// after the guard has run like for any other method.
+absl::Status NotImplementedYet();
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_RPC_H_

@@ -1,0 +1,42 @@
+// ServiceRequestService: the guard runs for every method; the handlers arrive with their issue.
+#ifndef CASES_SERVER_SERVICE_REQUEST_SERVICE_H_
+#define CASES_SERVER_SERVICE_REQUEST_SERVICE_H_
+
+#include "soc/cases/v1/service_request_service.grpc.pb.h"
+#include "tenancy/guard.h"
+
+namespace cases::server {
+
+namespace v1 = ::soc::cases::v1;
+
+class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Service {
+ public:
+  explicit ServiceRequestServiceImpl(const tenancy::Guard* guard) : guard_(guard) {}
+
+  grpc::Status CreateServiceRequest(grpc::ServerContext* context,
+                                    const v1::CreateServiceRequestRequest* request,
+                                    v1::ServiceRequest* response) override;
+  grpc::Status GetServiceRequest(grpc::ServerContext* context,
+                                 const v1::GetServiceRequestRequest* request,
+                                 v1::ServiceRequest* response) override;
+  grpc::Status ListServiceRequests(grpc::ServerContext* context,
+                                   const v1::ListServiceRequestsRequest* request,
+                                   v1::ListServiceRequestsResponse* response) override;
+  grpc::Status UpdateServiceRequest(grpc::ServerContext* context,
+                                    const v1::UpdateServiceRequestRequest* request,
+                                    v1::ServiceRequest* response) override;
+  grpc::Status CreateMessage(grpc::ServerContext* context, const v1::CreateMessageRequest* request,
+                             v1::Message* response) override;
+  grpc::Status ListMessages(grpc::ServerContext* context, const v1::ListMessagesRequest* request,
+                            v1::ListMessagesResponse* response) override;
+  grpc::Status StreamMessages(grpc::ServerContext* context,
+                              const v1::StreamMessagesRequest* request,
+                              grpc::ServerWriter<v1::Message>* writer) override;
+
+ private:
+  const tenancy::Guard* guard_;
+};
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_SERVICE_REQUEST_SERVICE_H_

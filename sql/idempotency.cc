@@ -1,0 +1,53 @@
+#include "sql/idempotency.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+
+#include "common/errors.h"
+#include "sql/db_time.h"
+#include "sql/transaction.h"
+
+namespace cases::sql {
+
+absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key) {
+  auto& insert = db.Prepare(
+      "INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
+      "resource_name, create_time) VALUES (?, ?, ?, ?, '', ?)");
+  insert.setString(1, key.tenant_id);
+  insert.setString(2, key.method);
+  insert.setString(3, key.request_id);
+  insert.setString(4, key.request_hash);
+  insert.setString(5, FormatDbTime(DbNow()));
+  if (insert.executeUpdate() == 1) {
+    return std::optional<std::string>();
+  }
+  auto& select = db.Prepare(
+      "SELECT request_hash, resource_name FROM idempotency_keys "
+      "WHERE tenant_id = ? AND method = ? AND request_id = ?");
+  select.setString(1, key.tenant_id);
+  select.setString(2, key.method);
+  select.setString(3, key.request_id);
+  std::unique_ptr<::sql::ResultSet> rs(select.executeQuery());
+  if (!rs->next()) {
+    return absl::AbortedError("request_id claim vanished; retry");
+  }
+  if (rs->getString(1) != key.request_hash) {
+    return ErrorWithReason(absl::StatusCode::kAlreadyExists, "REQUEST_ID_REUSED",
+                           "request_id was already used for a different request",
+                           {{"requestId", key.request_id}});
+  }
+  return std::optional<std::string>(std::string(rs->getString(2)));
+}
+
+void CompleteRequestId(Lease& db, const IdempotencyKey& key, const std::string& resource_name) {
+  auto& update = db.Prepare(
+      "UPDATE idempotency_keys SET resource_name = ? "
+      "WHERE tenant_id = ? AND method = ? AND request_id = ?");
+  update.setString(1, resource_name);
+  update.setString(2, key.tenant_id);
+  update.setString(3, key.method);
+  update.setString(4, key.request_id);
+  update.executeUpdate();
+}
+
+}  // namespace cases::sql

@@ -1,0 +1,34 @@
+// request_id on creates (AIP-155), inside the creating transaction.
+//
+// Claim() inserts (tenant, method, request_id, hash of the request) first, so a
+// concurrent retry with the same id waits on the row lock and then sees the
+// committed claim. A replay returns the first result's resource name; the same
+// id with a different request body is ALREADY_EXISTS (reason REQUEST_ID_REUSED).
+#ifndef CASES_SQL_IDEMPOTENCY_H_
+#define CASES_SQL_IDEMPOTENCY_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+struct IdempotencyKey {
+  std::string tenant_id;     // 16 bytes
+  std::string method;        // e.g. "CreateCase"
+  std::string request_id;    // validated by the caller: 1..64 chars
+  std::string request_hash;  // 32 bytes, SHA-256 of the canonical request
+};
+
+// Within a transaction: nullopt when this call claimed the key (go on and create,
+// then call Complete); the earlier resource name when it is a replay.
+absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key);
+
+// Records the created resource's name for the claim made in this transaction.
+void CompleteRequestId(Lease& db, const IdempotencyKey& key, const std::string& resource_name);
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_IDEMPOTENCY_H_

@@ -1,0 +1,119 @@
+#include "tenancy/directory.h"
+
+#include <algorithm>
+
+#include "absl/time/clock.h"
+
+namespace cases::tenancy {
+namespace {
+
+const std::vector<std::string> kNoChildren;
+const std::vector<sql::LicenseRow> kNoLicenses;
+
+}  // namespace
+
+TenantSnapshot::TenantSnapshot(std::vector<sql::TenantRow> tenants,
+                               std::vector<sql::LicenseRow> licenses) {
+  for (sql::TenantRow& t : tenants) {
+    all_ids_.push_back(t.id);
+    if (!t.parent_id.empty()) {
+      children_[t.parent_id].push_back(t.id);
+    }
+    std::string id = t.id;
+    tenants_.emplace(std::move(id), std::move(t));
+  }
+  std::sort(all_ids_.begin(), all_ids_.end());
+  for (auto& [parent, kids] : children_) {
+    std::sort(kids.begin(), kids.end());
+  }
+  for (sql::LicenseRow& l : licenses) {
+    std::string id = l.tenant_id;
+    licenses_[id].push_back(std::move(l));
+  }
+}
+
+const sql::TenantRow* TenantSnapshot::Find(const std::string& tenant_id) const {
+  auto it = tenants_.find(tenant_id);
+  return it == tenants_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>& TenantSnapshot::Children(const std::string& tenant_id) const {
+  auto it = children_.find(tenant_id);
+  return it == children_.end() ? kNoChildren : it->second;
+}
+
+const std::vector<sql::LicenseRow>& TenantSnapshot::Licenses(const std::string& tenant_id) const {
+  auto it = licenses_.find(tenant_id);
+  return it == licenses_.end() ? kNoLicenses : it->second;
+}
+
+LicenseState TenantSnapshot::License(const std::string& tenant_id, Product product,
+                                     absl::Time now) const {
+  LicenseState state = LicenseState::kMissing;
+  for (const sql::LicenseRow& l : Licenses(tenant_id)) {
+    if (l.product != product) {
+      continue;
+    }
+    if (l.start_time <= now && now < l.expire_time) {
+      return LicenseState::kValid;
+    }
+    state = LicenseState::kExpired;
+  }
+  return state;
+}
+
+bool TenantSnapshot::Holds(const std::string& tenant_id, Product product) const {
+  for (const sql::LicenseRow& l : Licenses(tenant_id)) {
+    if (l.product == product) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (FreshLocked()) {
+      return snapshot_;
+    }
+  }
+  absl::MutexLock reload(&reload_mu_);
+  long long epoch = 0;
+  {
+    // Another caller may have reloaded while this one waited.
+    absl::MutexLock lock(&mu_);
+    if (FreshLocked()) {
+      return snapshot_;
+    }
+    epoch = invalidations_;
+  }
+  const absl::Time started = absl::Now();
+  auto tenants = store_->ListAll();
+  if (!tenants.ok()) {
+    return tenants.status();
+  }
+  auto licenses = store_->ListAllLicenses();
+  if (!licenses.ok()) {
+    return licenses.status();
+  }
+  auto snapshot = std::make_shared<const TenantSnapshot>(std::move(*tenants), std::move(*licenses));
+  absl::MutexLock lock(&mu_);
+  snapshot_ = snapshot;
+  loaded_at_ = started;
+  // A write that landed during the load may be missing from it: use it, but reload next time.
+  fresh_ = invalidations_ == epoch;
+  return snapshot;
+}
+
+bool TenantDirectory::FreshLocked() const {
+  return snapshot_ != nullptr && fresh_ && absl::Now() - loaded_at_ < ttl_;
+}
+
+void TenantDirectory::Invalidate() {
+  absl::MutexLock lock(&mu_);
+  ++invalidations_;
+  fresh_ = false;
+}
+
+}  // namespace cases::tenancy

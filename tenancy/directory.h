@@ -1,0 +1,74 @@
+// What the tenancy checks need to know about tenants — kind, parent, children,
+// licences — held in memory as one immutable snapshot, reloaded when older than
+// a short TTL and at once after this replica's own writes (Invalidate). Every
+// call reads a snapshot; no call pays a database round trip for tenancy.
+#ifndef CASES_TENANCY_DIRECTORY_H_
+#define CASES_TENANCY_DIRECTORY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "soc/cases/v1/common.pb.h"
+#include "soc/cases/v1/tenancy_service.pb.h"
+#include "sql/tenant_store.h"
+
+namespace cases::tenancy {
+
+using ::soc::cases::v1::Product;
+using ::soc::cases::v1::TenantKind;
+
+enum class LicenseState { kMissing, kExpired, kValid };
+
+// An immutable view of every tenant and licence.
+class TenantSnapshot {
+ public:
+  TenantSnapshot(std::vector<sql::TenantRow> tenants, std::vector<sql::LicenseRow> licenses);
+
+  const sql::TenantRow* Find(const std::string& tenant_id) const;
+  const std::vector<std::string>& Children(const std::string& tenant_id) const;
+  const std::vector<sql::LicenseRow>& Licenses(const std::string& tenant_id) const;
+  // kValid when a licence for `product` covers `now`; kExpired when there are
+  // licences for it but none covers now (lapsed, or not yet started); else kMissing.
+  LicenseState License(const std::string& tenant_id, Product product, absl::Time now) const;
+  // Holds any licence (valid or not) for `product`.
+  bool Holds(const std::string& tenant_id, Product product) const;
+  // Every tenant id, sorted.
+  const std::vector<std::string>& AllIds() const { return all_ids_; }
+
+ private:
+  absl::flat_hash_map<std::string, sql::TenantRow> tenants_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> children_;
+  absl::flat_hash_map<std::string, std::vector<sql::LicenseRow>> licenses_;
+  std::vector<std::string> all_ids_;
+};
+
+class TenantDirectory {
+ public:
+  TenantDirectory(sql::TenantStore* store, absl::Duration ttl) : store_(store), ttl_(ttl) {}
+
+  // The current snapshot, reloaded first when stale or invalidated.
+  absl::StatusOr<std::shared_ptr<const TenantSnapshot>> Current();
+  // Call after writing tenants or licences on this replica.
+  void Invalidate();
+
+ private:
+  sql::TenantStore* store_;
+  const absl::Duration ttl_;
+  absl::Mutex reload_mu_;  // one reload at a time
+  absl::Mutex mu_;
+  std::shared_ptr<const TenantSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  absl::Time loaded_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool fresh_ ABSL_GUARDED_BY(mu_) = false;
+  long long invalidations_ ABSL_GUARDED_BY(mu_) = 0;
+
+  bool FreshLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+};
+
+}  // namespace cases::tenancy
+
+#endif  // CASES_TENANCY_DIRECTORY_H_

@@ -1,0 +1,245 @@
+#include "tenancy/guard.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "google/protobuf/descriptor.h"
+#include "soc/cases/v1/case_service.pb.h"
+#include "soc/cases/v1/detection_service.pb.h"
+#include "soc/cases/v1/service_request_service.pb.h"
+
+namespace cases::tenancy {
+namespace {
+
+namespace v1 = ::soc::cases::v1;
+using ::google::protobuf::FieldDescriptor;
+using ::google::protobuf::Message;
+
+constexpr const char* kServices[] = {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
+                                     "soc.cases.v1.ServiceRequestService",
+                                     "soc.cases.v1.TenancyService"};
+
+const google::protobuf::ServiceDescriptor* FindService(const char* name) {
+  // Touch one generated type per file so the descriptors are registered.
+  (void)v1::GetCaseRequest::descriptor();
+  (void)v1::GetDetectionRequest::descriptor();
+  (void)v1::GetServiceRequestRequest::descriptor();
+  (void)v1::GetTenantRequest::descriptor();
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+}
+
+// The string at a dotted field path of `message`; empty when a step is unset.
+std::string FieldByPath(const Message& message, absl::string_view path) {
+  const Message* current = &message;
+  std::vector<absl::string_view> steps = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const FieldDescriptor* field = current->GetDescriptor()->FindFieldByName(std::string(steps[i]));
+    if (field == nullptr || field->is_repeated()) {
+      return "";
+    }
+    const auto* reflection = current->GetReflection();
+    if (i + 1 == steps.size()) {
+      return field->type() == FieldDescriptor::TYPE_STRING ? reflection->GetString(*current, field) : "";
+    }
+    if (field->type() != FieldDescriptor::TYPE_MESSAGE || !reflection->HasField(*current, field)) {
+      return "";
+    }
+    current = &reflection->GetMessage(*current, field);
+  }
+  return "";
+}
+
+bool HasRole(const Principal& p, const Grant& g) {
+  return std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
+}
+
+absl::Status RoleRequired(const Permission& rule) {
+  const std::string method = rule.method.substr(rule.method.rfind('.') + 1);
+  return ErrorWithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+                         absl::StrCat("the caller's roles do not allow ", method), {{"method", method}});
+}
+
+}  // namespace
+
+std::string TenantName(const std::string& tenant_id) { return "tenants/" + IdToText(tenant_id); }
+
+absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field,
+                                         bool allow_all) {
+  if (name.empty()) {
+    return InvalidField(std::string(field), "required");
+  }
+  if (!absl::StartsWith(name, "tenants/")) {
+    return InvalidField(std::string(field), "must start with tenants/{tenant}");
+  }
+  absl::string_view rest = name.substr(8);
+  absl::string_view segment = rest.substr(0, rest.find('/'));
+  if (segment == "-") {
+    if (allow_all && rest.size() == 1) {
+      return std::string("-");
+    }
+    return InvalidField(std::string(field), "tenants/- is only allowed as the parent of a List call");
+  }
+  auto id = IdFromText(segment);
+  if (!id.has_value()) {
+    return InvalidField(std::string(field), "tenant id must be a lower-case UUID");
+  }
+  return *id;
+}
+
+Guard::Guard(const Authenticator* authenticator, TenantDirectory* directory)
+    : authenticator_(authenticator), directory_(directory) {
+  for (const char* service_name : kServices) {
+    const auto* service = FindService(service_name);
+    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      by_request_[method->input_type()->full_name()] = FindPermission(method->full_name());
+    }
+  }
+}
+
+absl::Status Guard::CheckTableCoversApi() {
+  for (const char* service_name : kServices) {
+    const auto* service = FindService(service_name);
+    if (service == nullptr) {
+      return absl::InternalError(absl::StrCat("service not linked: ", service_name));
+    }
+    for (int i = 0; i < service->method_count(); ++i) {
+      if (FindPermission(service->method(i)->full_name()) == nullptr) {
+        return absl::InternalError(absl::StrCat("no permission rule for ", service->method(i)->full_name()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
+                                             const Message& request) const {
+  CallContext call;
+  call.now = absl::Now();
+  auto claims = authenticator_->Authenticate(authorization, call.now);
+  if (!claims.ok()) {
+    return claims.status();
+  }
+  auto it = by_request_.find(request.GetDescriptor()->full_name());
+  if (it == by_request_.end() || it->second == nullptr) {
+    return absl::InternalError("no permission rule for this call");
+  }
+  call.permission = it->second;
+  const Permission& rule = *call.permission;
+  auto snapshot = directory_->Current();
+  if (!snapshot.ok()) {
+    return snapshot.status();
+  }
+  call.snapshot = *snapshot;
+  auto principal = ResolvePrincipal(*claims, *call.snapshot);
+  if (!principal.ok()) {
+    return principal.status();
+  }
+  call.principal = std::move(*principal);
+
+  std::string tenant = call.principal.home_tenant_id;
+  if (!rule.tenant_field.empty()) {
+    auto target = TenantOfName(FieldByPath(request, rule.tenant_field), rule.tenant_field,
+                               rule.all_tenants);
+    if (!target.ok()) {
+      return target.status();
+    }
+    tenant = *target;
+  }
+  if (tenant == "-") {
+    // Every reachable tenant in which the caller may act; needs a role of the rule at all.
+    if (std::none_of(rule.grants.begin(), rule.grants.end(),
+                     [&](const Grant& g) { return HasRole(call.principal, g); })) {
+      return RoleRequired(rule);
+    }
+    call.all_tenants = true;
+    for (const std::string& id : ReachableTenants(call.principal, *call.snapshot)) {
+      if (CheckRoleAndLicense(call, rule, id).ok()) {
+        call.tenant_ids.push_back(id);
+      }
+    }
+    return call;
+  }
+  if (!Reaches(call.principal, *call.snapshot, tenant)) {
+    return ErrorWithReason(absl::StatusCode::kPermissionDenied, "TENANT_NOT_REACHABLE",
+                           "the caller cannot reach this tenant", {{"tenant", TenantName(tenant)}});
+  }
+  if (absl::Status s = CheckRoleAndLicense(call, rule, tenant); !s.ok()) {
+    return s;
+  }
+  call.tenant_id = tenant;
+  call.tenant_ids = {tenant};
+  return call;
+}
+
+absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const Permission& rule,
+                                        const std::string& tenant_id) const {
+  bool any_role = false;
+  const Grant* expired = nullptr;
+  const Grant* missing = nullptr;
+  for (const Grant& grant : rule.grants) {
+    if (!HasRole(call.principal, grant)) {
+      continue;
+    }
+    any_role = true;
+    if (grant.product == v1::PRODUCT_UNSPECIFIED) {
+      return absl::OkStatus();
+    }
+    switch (call.snapshot->License(tenant_id, grant.product, call.now)) {
+      case LicenseState::kValid:
+        return absl::OkStatus();
+      case LicenseState::kExpired:
+        expired = expired != nullptr ? expired : &grant;
+        break;
+      case LicenseState::kMissing:
+        missing = missing != nullptr ? missing : &grant;
+        break;
+    }
+  }
+  if (!any_role) {
+    return RoleRequired(rule);
+  }
+  const bool is_expired = expired != nullptr;
+  const Grant* grant = is_expired ? expired : missing;
+  const std::string product = v1::Product_Name(grant->product);
+  return ErrorWithReason(absl::StatusCode::kPermissionDenied,
+                         is_expired ? "LICENSE_EXPIRED" : "LICENSE_REQUIRED",
+                         absl::StrCat(is_expired ? "the tenant's licence has expired: "
+                                                 : "the tenant has no licence for ",
+                                      product),
+                         {{"product", product}, {"tenant", TenantName(tenant_id)}});
+}
+
+absl::Status Guard::AuthorizeProduct(const CallContext& call, const std::string& tenant_id,
+                                     Product product, absl::string_view action) const {
+  const Permission* rule = action.empty() ? call.permission : FindPermission(action);
+  if (rule == nullptr) {
+    return absl::InternalError("no permission rule for this action");
+  }
+  Permission narrowed;
+  narrowed.method = rule->method;
+  for (const Grant& g : rule->grants) {
+    if (g.product == product) {
+      narrowed.grants.push_back(g);
+    }
+  }
+  return CheckRoleAndLicense(call, narrowed, tenant_id);
+}
+
+std::vector<Product> Guard::PermittedProducts(const CallContext& call,
+                                              const std::string& tenant_id) const {
+  std::vector<Product> out;
+  for (const Grant& g : call.permission->grants) {
+    if (AuthorizeProduct(call, tenant_id, g.product).ok()) {
+      out.push_back(g.product);
+    }
+  }
+  return out;
+}
+
+}  // namespace cases::tenancy
