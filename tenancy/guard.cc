@@ -33,29 +33,61 @@ const google::protobuf::ServiceDescriptor* FindService(const char* name) {
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
 }
 
-// The string at a dotted field path of `message`; empty when a step is unset.
-std::string FieldByPath(const Message& message, absl::string_view path) {
+// The field at a dotted path of `message` and the message holding it; the
+// field is nullptr when a step does not exist. Unset messages read as defaults.
+std::pair<const Message*, const FieldDescriptor*> FieldAt(const Message& message,
+                                                          absl::string_view path) {
   const Message* current = &message;
   std::vector<absl::string_view> steps = absl::StrSplit(path, '.');
   for (size_t i = 0; i < steps.size(); ++i) {
     const FieldDescriptor* field = current->GetDescriptor()->FindFieldByName(std::string(steps[i]));
     if (field == nullptr || field->is_repeated()) {
-      return "";
+      return {current, nullptr};
     }
-    const auto* reflection = current->GetReflection();
     if (i + 1 == steps.size()) {
-      return field->type() == FieldDescriptor::TYPE_STRING ? reflection->GetString(*current, field) : "";
+      return {current, field};
     }
-    if (field->type() != FieldDescriptor::TYPE_MESSAGE || !reflection->HasField(*current, field)) {
-      return "";
+    if (field->type() != FieldDescriptor::TYPE_MESSAGE) {
+      return {current, nullptr};
     }
-    current = &reflection->GetMessage(*current, field);
+    current = &current->GetReflection()->GetMessage(*current, field);
   }
-  return "";
+  return {current, nullptr};
 }
 
+std::string StringAt(const Message& message, absl::string_view path) {
+  auto [holder, field] = FieldAt(message, path);
+  return field != nullptr && field->type() == FieldDescriptor::TYPE_STRING
+             ? holder->GetReflection()->GetString(*holder, field)
+             : "";
+}
+
+// The rule narrowed to the product the request names, when it names one.
+Permission NarrowByRequest(const Permission& rule, const Message& request) {
+  auto [holder, field] = FieldAt(request, rule.product_field);
+  if (field == nullptr || field->type() != FieldDescriptor::TYPE_ENUM) {
+    return rule;
+  }
+  const int value = holder->GetReflection()->GetEnumValue(*holder, field);
+  for (const auto& [listed, product] : rule.product_by_value) {
+    if (listed != value) {
+      continue;
+    }
+    Permission narrowed = rule;
+    narrowed.grants.clear();
+    for (const Grant& g : rule.grants) {
+      if (g.product == product) {
+        narrowed.grants.push_back(g);
+      }
+    }
+    return narrowed;
+  }
+  return rule;
+}
+
+// A grant without roles is open to every authenticated caller.
 bool HasRole(const Principal& p, const Grant& g) {
-  return std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
+  return g.roles.empty() || std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
 }
 
 absl::Status RoleRequired(const Permission& rule) {
@@ -144,7 +176,7 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
 
   std::string tenant = call.principal.home_tenant_id;
   if (!rule.tenant_field.empty()) {
-    auto target = TenantOfName(FieldByPath(request, rule.tenant_field), rule.tenant_field,
+    auto target = TenantOfName(StringAt(request, rule.tenant_field), rule.tenant_field,
                                rule.all_tenants);
     if (!target.ok()) {
       return target.status();
@@ -169,7 +201,8 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
     return ErrorWithReason(absl::StatusCode::kPermissionDenied, "TENANT_NOT_REACHABLE",
                            "the caller cannot reach this tenant", {{"tenant", TenantName(tenant)}});
   }
-  if (absl::Status s = CheckRoleAndLicense(call, rule, tenant); !s.ok()) {
+  const Permission checked = rule.product_field.empty() ? rule : NarrowByRequest(rule, request);
+  if (absl::Status s = CheckRoleAndLicense(call, checked, tenant); !s.ok()) {
     return s;
   }
   call.tenant_id = tenant;

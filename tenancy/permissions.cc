@@ -1,6 +1,8 @@
 #include "tenancy/permissions.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "soc/cases/v1/case_service.pb.h"
+#include "soc/cases/v1/service_request_service.pb.h"
 
 namespace cases::tenancy {
 namespace {
@@ -51,7 +53,9 @@ std::vector<Permission> BuildTable() {
   const std::string ts = "soc.cases.v1.TenancyService.";
   return {
       // CaseService
-      {cs + "CreateCase", "parent", false, kCaseWrites},
+      {cs + "CreateCase", "parent", false, kCaseWrites, "case.type",
+       {{v1::CASE_TYPE_UNSPECIFIED, XDR}, {v1::CASE_TYPE_SELF_MANAGED, XDR},
+        {v1::CASE_TYPE_MDR_MANAGED, MDR}}},
       {cs + "ConvertAlertToCase", "alert", false, kXdrWrites},
       {cs + "GetCase", "name", false, kCaseReads},
       {cs + "ListCases", "parent", true, kCaseReads},
@@ -72,7 +76,9 @@ std::vector<Permission> BuildTable() {
       {ds + "ListAlerts", "parent", true, kXdrReads},
       {ds + "ListAlertEvents", "parent", false, kXdrReads},
       // ServiceRequestService
-      {ss + "CreateServiceRequest", "parent", false, {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}}},
+      {ss + "CreateServiceRequest", "parent", false, {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}},
+       "service_request.type",
+       {{v1::SERVICE_REQUEST_TYPE_MDR, MDR}, {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, MR}}},
       {ss + "GetServiceRequest", "name", false, kRequestReads},
       {ss + "ListServiceRequests", "parent", true, kRequestReads},
       {ss + "UpdateServiceRequest", "service_request.name", false,
@@ -84,7 +90,8 @@ std::vector<Permission> BuildTable() {
       {ss + "StreamMessages", "parent", false, kRequestReads},
       // TenancyService: no licence; writes by the platform admin (and partner super
       // admins creating tenants under their own partner), reads by whoever reaches.
-      {ts + "GetCallerIdentity", "", false, {{NONE, kEveryone}}},
+      // Open to any valid token, even one whose roles grant nothing: support's first call.
+      {ts + "GetCallerIdentity", "", false, {{NONE, {}}}},
       {ts + "CreateTenant", "tenant.parent_tenant", false,
        {{NONE, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
       {ts + "GetTenant", "name", false, {{NONE, kEveryone}}},

@@ -19,7 +19,8 @@
 
 namespace cases::tenancy {
 
-// Who may act on items of one product. PRODUCT_UNSPECIFIED: no licence needed.
+// Who may act on items of one product. PRODUCT_UNSPECIFIED: no licence needed;
+// no roles: any authenticated caller.
 struct Grant {
   ::soc::cases::v1::Product product;
   std::vector<::soc::cases::v1::Role> roles;
@@ -35,6 +36,12 @@ struct Permission {
   // `tenants/-` (every reachable tenant) is accepted in tenant_field.
   bool all_tenants = false;
   std::vector<Grant> grants;
+  // When the request itself says which product it is about (CreateCase's
+  // case.type, CreateServiceRequest's service_request.type): the enum field's
+  // dotted path and its values' products. Values not listed leave all grants open
+  // (the handler's validation then refuses them).
+  std::string product_field;
+  std::vector<std::pair<int, ::soc::cases::v1::Product>> product_by_value;
 };
 
 // Every rule, RPCs and actions.
