@@ -1,0 +1,186 @@
+// TenancyService on a real server: tenants, their hierarchy rules, request_id,
+// licences and the tenancy cache seeing this replica's own writes at once.
+#include "absl/strings/str_cat.h"
+#include "client/dev_keys.h"
+#include "common/ids.h"
+#include "tests/world.h"
+
+namespace cases::testing {
+namespace {
+
+class TenancyServiceTest : public ::testing::Test {
+ protected:
+  // A long cache TTL: only invalidation on own writes can make changes visible.
+  World world_{{"--tenancy_cache_ttl=1h"}};
+  std::string Admin() { return world_.Token("PLATFORM_ADMIN", world_.provider); }
+};
+
+TEST_F(TenancyServiceTest, CreateTenantWithSameRequestIdReturnsTheFirstTenant) {
+  ASSERT_TRUE(world_.ok());
+  v1::CreateTenantRequest request;
+  request.mutable_tenant()->set_display_name("Retry Co");
+  request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
+  request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+  request.set_request_id("create-retry-co");
+  v1::Tenant first, second;
+  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &first).ok());
+  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &second).ok());
+  EXPECT_EQ(first.name(), second.name());
+  request.mutable_tenant()->set_display_name("Another Co");
+  v1::Tenant third;
+  EXPECT_THAT(world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &third),
+              StatusIs(grpc::StatusCode::ALREADY_EXISTS, "REQUEST_ID_REUSED"));
+}
+
+TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly) {
+  ASSERT_TRUE(world_.ok());
+  const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
+  v1::CreateTenantRequest request;
+  request.mutable_tenant()->set_display_name("New Customer");
+  request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
+  request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+  v1::Tenant created;
+  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created).ok());
+  EXPECT_EQ(created.parent_tenant(), world_.main_partner);
+  EXPECT_EQ(created.kind(), v1::TENANT_KIND_TENANT);
+
+  // The new tenant is reachable at once: the cache saw this replica's own write.
+  v1::GetTenantRequest get;
+  get.set_name(created.name());
+  v1::Tenant fetched;
+  EXPECT_TRUE(world_.stubs().tenancy->GetTenant(World::Context(token).get(), get, &fetched).ok());
+
+  request.mutable_tenant()->set_parent_tenant(world_.foreign_partner);
+  EXPECT_THAT(world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
+  request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+  request.mutable_tenant()->set_kind(v1::TENANT_KIND_PARTNER);
+  grpc::Status status = world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("tenant.parent_tenant"));
+}
+
+TEST_F(TenancyServiceTest, CreateTenantReportsEveryBadField) {
+  ASSERT_TRUE(world_.ok());
+  v1::CreateTenantRequest request;
+  request.mutable_tenant()->set_display_name("<script>");
+  request.mutable_tenant()->set_kind(v1::TENANT_KIND_PROVIDER);
+  request.mutable_tenant()->set_parent_tenant(world_.provider);
+  request.set_request_id("not ok!");
+  v1::Tenant created;
+  grpc::Status status = world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(status),
+              ::testing::UnorderedElementsAre("tenant.display_name", "tenant.kind", "request_id"));
+}
+
+TEST_F(TenancyServiceTest, InstalledLicenceTakesEffectAtOnce) {
+  ASSERT_TRUE(world_.ok());
+  const std::string tenant = world_.customer[Licence::kAbsent];
+  const std::string token = world_.Token("TENANT_ADMIN", tenant);
+  v1::ListAlertsRequest list;
+  list.set_parent(tenant);
+  v1::ListAlertsResponse alerts;
+  ASSERT_THAT(world_.stubs().detections->ListAlerts(World::Context(token).get(), list, &alerts),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "LICENSE_REQUIRED"));
+
+  client::LicenseRequest key_request;
+  key_request.keys_dir = world_.keys_dir();
+  key_request.tenant = tenant;
+  key_request.product = "PRODUCT_XDR";
+  key_request.days = 10;
+  key_request.license_id = "xdr-2026";
+  auto key = client::MintDevLicense(key_request, absl::Now());
+  ASSERT_TRUE(key.ok());
+  v1::InstallLicenseRequest install;
+  install.set_parent(tenant);
+  install.set_license_key(*key);
+  v1::License license;
+  ASSERT_TRUE(world_.stubs().tenancy->InstallLicense(World::Context(Admin()).get(), install, &license).ok());
+  EXPECT_EQ(license.name(), tenant + "/licenses/xdr-2026");
+  EXPECT_EQ(license.product(), v1::PRODUCT_XDR);
+
+  const grpc::Status after = world_.stubs().detections->ListAlerts(World::Context(token).get(), list, &alerts);
+  EXPECT_NE(after.error_code(), grpc::StatusCode::PERMISSION_DENIED) << after.error_message();
+
+  v1::ListLicensesRequest list_licenses;
+  list_licenses.set_parent(tenant);
+  v1::ListLicensesResponse licenses;
+  ASSERT_TRUE(world_.stubs().tenancy->ListLicenses(World::Context(token).get(), list_licenses, &licenses).ok());
+  ASSERT_EQ(licenses.licenses_size(), 1);
+  EXPECT_EQ(licenses.licenses(0).license_id(), "xdr-2026");
+}
+
+TEST_F(TenancyServiceTest, LicenceKeyForAnotherTenantIsInvalidArgument) {
+  ASSERT_TRUE(world_.ok());
+  client::LicenseRequest key_request;
+  key_request.keys_dir = world_.keys_dir();
+  key_request.tenant = world_.customer[Licence::kPresent];
+  key_request.product = "PRODUCT_MDR";
+  auto key = client::MintDevLicense(key_request, absl::Now());
+  ASSERT_TRUE(key.ok());
+  v1::InstallLicenseRequest install;
+  install.set_parent(world_.customer[Licence::kAbsent]);
+  install.set_license_key(*key);
+  v1::License license;
+  grpc::Status status = world_.stubs().tenancy->InstallLicense(World::Context(Admin()).get(), install, &license);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("license_key"));
+}
+
+TEST_F(TenancyServiceTest, ListTenantsPagesThroughEverythingOnce) {
+  ASSERT_TRUE(world_.ok());
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListTenantsRequest request;
+    request.set_page_size(4);
+    request.set_page_token(token);
+    v1::ListTenantsResponse response;
+    ASSERT_TRUE(world_.stubs().tenancy->ListTenants(World::Context(Admin()).get(), request, &response).ok());
+    EXPECT_LE(response.tenants_size(), 4);
+    for (const auto& t : response.tenants()) {
+      EXPECT_TRUE(seen.insert(t.name()).second) << "repeated " << t.name();
+    }
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  // The provider, 3 named parents, and 5 tenants per licence state.
+  EXPECT_EQ(seen.size(), 1u + 3u + 15u);
+  EXPECT_GE(pages, 5);
+}
+
+TEST_F(TenancyServiceTest, PageTokenFromAnotherListIsInvalidArgument) {
+  ASSERT_TRUE(world_.ok());
+  v1::ListTenantsRequest request;
+  request.set_page_size(1);
+  v1::ListTenantsResponse response;
+  ASSERT_TRUE(world_.stubs().tenancy->ListTenants(World::Context(Admin()).get(), request, &response).ok());
+  v1::ListLicensesRequest licenses;
+  licenses.set_parent(world_.customer[Licence::kPresent]);
+  licenses.set_page_token(response.next_page_token());
+  v1::ListLicensesResponse out;
+  grpc::Status status = world_.stubs().tenancy->ListLicenses(World::Context(Admin()).get(), licenses, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("page_token"));
+}
+
+TEST_F(TenancyServiceTest, UnknownTenantIsNotFoundForThePlatformAdmin) {
+  ASSERT_TRUE(world_.ok());
+  v1::GetTenantRequest request;
+  request.set_name("tenants/" + NewIdText());
+  v1::Tenant tenant;
+  EXPECT_EQ(world_.stubs().tenancy->GetTenant(World::Context(Admin()).get(), request, &tenant).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TenancyServiceTest, BootstrapIsIdempotent) {
+  ASSERT_TRUE(world_.ok());
+  std::string out;
+  ASSERT_EQ(RunCommand({CASESD_PATH, "bootstrap", "--db=" + world_.db().Dsn()}, &out), 0);
+  EXPECT_EQ(out, world_.provider + "\n");
+}
+
+}  // namespace
+}  // namespace cases::testing
