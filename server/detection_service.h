@@ -1,8 +1,9 @@
-// DetectionService: the guard runs for every method; the handlers arrive with their issue.
+// DetectionService: ingest from sensors, browse detections and alerts.
 #ifndef CASES_SERVER_DETECTION_SERVICE_H_
 #define CASES_SERVER_DETECTION_SERVICE_H_
 
 #include "soc/cases/v1/detection_service.grpc.pb.h"
+#include "sql/detection_store.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -11,27 +12,29 @@ namespace v1 = ::soc::cases::v1;
 
 class DetectionServiceImpl final : public v1::DetectionService::Service {
  public:
-  explicit DetectionServiceImpl(const tenancy::Guard* guard) : guard_(guard) {}
+  DetectionServiceImpl(const tenancy::Guard* guard, sql::DetectionStore* store) : guard_(guard), store_(store) {}
 
-  grpc::Status IngestDetections(grpc::ServerContext* context,
-                                const v1::IngestDetectionsRequest* request,
+  grpc::Status IngestDetections(grpc::ServerContext* context, const v1::IngestDetectionsRequest* request,
                                 v1::IngestDetectionsResponse* response) override;
   grpc::Status GetDetection(grpc::ServerContext* context, const v1::GetDetectionRequest* request,
                             v1::Detection* response) override;
-  grpc::Status ListDetections(grpc::ServerContext* context,
-                              const v1::ListDetectionsRequest* request,
+  grpc::Status ListDetections(grpc::ServerContext* context, const v1::ListDetectionsRequest* request,
                               v1::ListDetectionsResponse* response) override;
   grpc::Status GetAlert(grpc::ServerContext* context, const v1::GetAlertRequest* request,
                         v1::Alert* response) override;
   grpc::Status ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
                           v1::ListAlertsResponse* response) override;
-  grpc::Status ListAlertEvents(grpc::ServerContext* context,
-                               const v1::ListAlertEventsRequest* request,
+  grpc::Status ListAlertEvents(grpc::ServerContext* context, const v1::ListAlertEventsRequest* request,
                                v1::ListAlertEventsResponse* response) override;
 
  private:
   const tenancy::Guard* guard_;
+  sql::DetectionStore* store_;
 };
+
+// Row → API message, shared with the case service (detections of a case).
+void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out);
+void AlertToProto(const sql::AlertRow& row, v1::Alert* out);
 
 }  // namespace cases::server
 

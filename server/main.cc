@@ -129,7 +129,8 @@ int RunServe(Config& config) {
   tenancy::Guard guard(&authenticator, &directory);
 
   CaseServiceImpl case_service(&guard);
-  DetectionServiceImpl detection_service(&guard);
+  sql::DetectionStore detection_store(&pool);
+  DetectionServiceImpl detection_service(&guard, &detection_store);
   ServiceRequestServiceImpl service_request_service(&guard);
   TenancyServiceImpl tenancy_service(&guard, &directory, &tenant_store, *license_authority);
   CasesServer server(config,

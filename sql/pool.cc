@@ -22,6 +22,7 @@ namespace {
   return driver;
 }
 
+constexpr size_t kMaxCachedStatements = 256;
 constexpr absl::Duration kRetryAfterPoolTimeout = absl::Milliseconds(200);
 constexpr absl::Duration kRetryAfterConnectFailure = absl::Seconds(1);
 
@@ -48,6 +49,10 @@ Lease::~Lease() {
 ::sql::PreparedStatement& Lease::Prepare(const std::string& query) {
   auto it = conn_->statements.find(query);
   if (it == conn_->statements.end()) {
+    // Filters make statement texts vary; bound the per-connection cache.
+    if (conn_->statements.size() >= kMaxCachedStatements) {
+      conn_->statements.clear();
+    }
     std::unique_ptr<::sql::PreparedStatement> stmt(conn_->connection->prepareStatement(query));
     it = conn_->statements.emplace(query, std::move(stmt)).first;
   }

@@ -1,0 +1,363 @@
+#include "sql/detection_store.h"
+
+#include <cppconn/prepared_statement.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/json.h"
+#include "soc/cases/v1/common.pb.h"
+#include "sql/db_time.h"
+#include "sql/transaction.h"
+
+namespace cases::sql {
+
+namespace v1 = ::soc::cases::v1;
+
+const char kDetectionColumns[] =
+    "tenant_id, detection_id, external_id, alert_id, product, severity, title, description, attributes, "
+    "device, entity, mitre_techniques, detect_time, case_id, create_time";
+const char kAlertColumns[] =
+    "tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, case_id, create_time, "
+    "update_time";
+
+namespace {
+
+std::string NullableBytes(::sql::ResultSet& rs, int i) { return rs.isNull(i) ? "" : std::string(rs.getString(i)); }
+
+template <typename Row>
+absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::string& sql,
+                                          const std::string& tenant_id, const std::string& id,
+                                          Row (*read)(::sql::ResultSet&)) {
+  std::optional<Row> out;
+  absl::Status s = RunQuery(*pool, [&](Lease& db) {
+    auto& stmt = db.Prepare(sql);
+    stmt.setString(1, tenant_id);
+    stmt.setString(2, id);
+    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+    if (rs->next()) {
+      out = read(*rs);
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+}  // namespace
+
+DetectionRow ReadDetection(::sql::ResultSet& rs) {
+  DetectionRow d;
+  d.tenant_id = rs.getString(1);
+  d.detection_id = rs.getString(2);
+  d.external_id = rs.getString(3);
+  d.alert_id = rs.getString(4);
+  d.product = rs.getInt(5);
+  d.severity = rs.getInt(6);
+  d.title = rs.getString(7);
+  d.description = rs.getString(8);
+  d.attributes = MapFromJson(std::string(rs.getString(9)));
+  d.device = rs.getString(10);
+  d.entity = rs.getString(11);
+  d.mitre_techniques = ListFromJson(std::string(rs.getString(12)));
+  d.detect_time = ParseDbTime(std::string(rs.getString(13)));
+  d.case_id = NullableBytes(rs, 14);
+  d.create_time = ParseDbTime(std::string(rs.getString(15)));
+  return d;
+}
+
+AlertRow ReadAlert(::sql::ResultSet& rs) {
+  AlertRow a;
+  a.tenant_id = rs.getString(1);
+  a.alert_id = rs.getString(2);
+  a.alert_key = rs.getString(3);
+  a.title = rs.getString(4);
+  a.severity = rs.getInt(5);
+  a.detection_count = rs.getInt(6);
+  a.attributes = MapFromJson(std::string(rs.getString(7)));
+  a.case_id = NullableBytes(rs, 8);
+  a.create_time = ParseDbTime(std::string(rs.getString(9)));
+  a.update_time = ParseDbTime(std::string(rs.getString(10)));
+  return a;
+}
+
+const ListSchema& DetectionStore::DetectionSchema() {
+  static const ListSchema* schema = new ListSchema{
+      "ListDetections",
+      "detections",
+      kDetectionColumns,
+      {{"product", "product", FieldType::kEnum, v1::Product_descriptor()},
+       {"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
+       {"alert", "alert_id", FieldType::kResource, nullptr, "alerts"},
+       {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
+       {"detect_time", "detect_time", FieldType::kTime},
+       {"create_time", "create_time", FieldType::kTime}},
+      {{"create_time", {{"create_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}},
+       {"detect_time", {{"detect_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}},
+       {"severity",
+        {{"severity", FieldType::kEnum}, {"create_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}}},
+      "create_time desc"};
+  return *schema;
+}
+
+const ListSchema& DetectionStore::AlertSchema() {
+  static const ListSchema* schema = new ListSchema{
+      "ListAlerts",
+      "alerts",
+      kAlertColumns,
+      {{"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
+       {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
+       {"create_time", "create_time", FieldType::kTime},
+       {"update_time", "update_time", FieldType::kTime}},
+      {{"create_time", {{"create_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}},
+       {"update_time", {{"update_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}},
+       {"severity",
+        {{"severity", FieldType::kEnum}, {"create_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}}},
+      "create_time desc"};
+  return *schema;
+}
+
+absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::string& tenant_id,
+                                                                  const std::vector<DetectionRow>& items,
+                                                                  const std::string& actor) {
+  std::vector<IngestOutcome> outcomes(items.size());
+  if (items.empty()) {
+    return outcomes;
+  }
+  absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    const absl::Time now = DbNow();
+    const std::string now_text = FormatDbTime(now);
+
+    // 1. Make sure every alert key has an alert and lock those rows, in key order
+    //    so concurrent batches lock in the same order.
+    std::map<std::string, const DetectionRow*> first_by_key;
+    for (const DetectionRow& d : items) {
+      first_by_key.emplace(d.alert_key, &d);
+    }
+    absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
+    {
+      std::string sql =
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
+          "create_time, update_time) VALUES ";
+      for (size_t i = 0; i < first_by_key.size(); ++i) {
+        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
+      }
+      sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";
+      auto& stmt = db.Prepare(sql);
+      int k = 1;
+      for (const auto& [key, first] : first_by_key) {
+        const std::string id = NewIdBytes(now);
+        proposed_alert[key] = id;
+        stmt.setString(k++, tenant_id);
+        stmt.setString(k++, id);
+        stmt.setString(k++, key);
+        stmt.setString(k++, first->title);
+        stmt.setInt(k++, first->severity);
+        stmt.setString(k++, now_text);
+        stmt.setString(k++, now_text);
+      }
+      stmt.execute();
+    }
+    absl::flat_hash_map<std::string, std::string> alert_of_key;
+    {
+      auto& stmt = db.Prepare(absl::StrCat("SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
+                                           Placeholders(first_by_key.size()), ")"));
+      int k = 1;
+      stmt.setString(k++, tenant_id);
+      for (const auto& [key, first] : first_by_key) {
+        stmt.setString(k++, key);
+      }
+      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+      while (rs->next()) {
+        alert_of_key[std::string(rs->getString(1))] = rs->getString(2);
+      }
+    }
+
+    // 2. Insert the detections; an existing external id is ignored (and reported below).
+    std::vector<std::string> proposed(items.size());
+    {
+      std::string sql = absl::StrCat("INSERT IGNORE INTO detections (", kDetectionColumns, ") VALUES ");
+      for (size_t i = 0; i < items.size(); ++i) {
+        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)");
+      }
+      auto& stmt = db.Prepare(sql);
+      int k = 1;
+      for (size_t i = 0; i < items.size(); ++i) {
+        const DetectionRow& d = items[i];
+        proposed[i] = NewIdBytes(now);
+        stmt.setString(k++, tenant_id);
+        stmt.setString(k++, proposed[i]);
+        stmt.setString(k++, d.external_id);
+        stmt.setString(k++, alert_of_key[d.alert_key]);
+        stmt.setInt(k++, d.product);
+        stmt.setInt(k++, d.severity);
+        stmt.setString(k++, d.title);
+        stmt.setString(k++, d.description);
+        stmt.setString(k++, JsonFromMap(d.attributes));
+        stmt.setString(k++, d.device);
+        stmt.setString(k++, d.entity);
+        stmt.setString(k++, JsonFromList(d.mitre_techniques));
+        stmt.setString(k++, FormatDbTime(d.detect_time));
+        stmt.setString(k++, now_text);
+      }
+      stmt.execute();
+    }
+    absl::flat_hash_map<std::string, std::string> id_of_external;
+    {
+      std::set<std::string> externals;
+      for (const DetectionRow& d : items) {
+        externals.insert(d.external_id);
+      }
+      auto& stmt = db.Prepare(absl::StrCat(
+          "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
+          Placeholders(externals.size()), ")"));
+      int k = 1;
+      stmt.setString(k++, tenant_id);
+      for (const std::string& e : externals) {
+        stmt.setString(k++, e);
+      }
+      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+      while (rs->next()) {
+        id_of_external[std::string(rs->getString(1))] = rs->getString(2);
+      }
+    }
+
+    // 3. Count what this batch really created, per alert.
+    struct Growth {
+      int count = 0;
+      int severity = 0;
+      std::map<std::string, std::string> attributes;
+    };
+    std::map<std::string, Growth> growth;  // alert key → growth
+    for (size_t i = 0; i < items.size(); ++i) {
+      const DetectionRow& d = items[i];
+      outcomes[i].detection_id = id_of_external[d.external_id];
+      outcomes[i].created = outcomes[i].detection_id == proposed[i];
+      if (outcomes[i].created) {
+        Growth& g = growth[d.alert_key];
+        ++g.count;
+        g.severity = std::max(g.severity, d.severity);
+        for (const auto& [k, v] : d.attributes) {
+          g.attributes.emplace(k, v);
+        }
+      }
+    }
+    if (!growth.empty()) {
+      std::string sql =
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
+          "create_time, update_time) VALUES ";
+      for (size_t i = 0; i < growth.size(); ++i) {
+        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, '', ?, ?, ?, ?, ?)");
+      }
+      sql +=
+          " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
+          "severity = GREATEST(severity, VALUES(severity)), "
+          "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = VALUES(update_time)";
+      auto& stmt = db.Prepare(sql);
+      int k = 1;
+      for (const auto& [key, g] : growth) {
+        stmt.setString(k++, tenant_id);
+        stmt.setString(k++, alert_of_key[key]);
+        stmt.setString(k++, key);
+        stmt.setInt(k++, g.severity);
+        stmt.setInt(k++, g.count);
+        stmt.setString(k++, JsonFromMap(g.attributes));
+        stmt.setString(k++, now_text);
+        stmt.setString(k++, now_text);
+      }
+      stmt.execute();
+    }
+
+    // 4. History: a new alert is created; an existing one gains detections.
+    std::vector<EventRow> events;
+    for (const auto& [key, g] : growth) {
+      const std::string& alert_id = alert_of_key[key];
+      const bool created = alert_id == proposed_alert[key];
+      events.push_back({alert_id, NewIdBytes(now), actor,
+                        created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
+                        {{"detectionCount", "", absl::StrCat("+", g.count)}},
+                        absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
+                        now});
+    }
+    InsertEvents(db, kAlertHistory, tenant_id, events);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return outcomes;
+}
+
+absl::StatusOr<std::optional<DetectionRow>> DetectionStore::GetDetection(const std::string& tenant_id,
+                                                                         const std::string& detection_id) {
+  return GetOne<DetectionRow>(
+      pool_, absl::StrCat("SELECT ", kDetectionColumns, " FROM detections WHERE tenant_id = ? AND detection_id = ?"),
+      tenant_id, detection_id, &ReadDetection);
+}
+
+absl::StatusOr<std::optional<AlertRow>> DetectionStore::GetAlert(const std::string& tenant_id,
+                                                                 const std::string& alert_id) {
+  return GetOne<AlertRow>(pool_,
+                          absl::StrCat("SELECT ", kAlertColumns, " FROM alerts WHERE tenant_id = ? AND alert_id = ?"),
+                          tenant_id, alert_id, &ReadAlert);
+}
+
+absl::StatusOr<std::string> DetectionStore::ListDetections(const ListParams& params, std::vector<DetectionRow>* out) {
+  std::string token;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListPage(db, DetectionSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadDetection(rs)); });
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return token;
+}
+
+absl::StatusOr<std::string> DetectionStore::ListAlerts(const ListParams& params, std::vector<AlertRow>* out) {
+  std::string token;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListPage(db, AlertSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadAlert(rs)); });
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return token;
+}
+
+absl::StatusOr<std::string> DetectionStore::ListAlertEvents(const std::string& tenant_id, const std::string& alert_id,
+                                                            const std::string& alert_name, int page_size,
+                                                            const std::string& page_token, std::vector<EventRow>* out) {
+  std::string token;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListEvents(db, kAlertHistory, tenant_id, alert_id, alert_name, page_size, page_token, out);
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return token;
+}
+
+}  // namespace cases::sql

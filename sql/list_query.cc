@@ -1,0 +1,331 @@
+#include "sql/list_query.h"
+
+#include <cppconn/prepared_statement.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "common/page_token.h"
+#include "sql/db_time.h"
+
+namespace cases::sql {
+namespace {
+
+const FilterField* FindField(const std::vector<FilterField>& fields, absl::string_view name) {
+  for (const FilterField& f : fields) {
+    if (f.name == name) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+std::string FieldNames(const std::vector<FilterField>& fields) {
+  std::vector<std::string> names;
+  for (const FilterField& f : fields) {
+    names.push_back(f.name);
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+absl::Status BadValue(const FilterExpr& e, absl::string_view why) {
+  return FilterError(absl::StrCat("bad value '", e.value, "' for ", e.field, " at position ", e.position, ": ", why));
+}
+
+std::string SqlOp(const std::string& op) { return op == ":" ? "=" : op == "!=" ? "<>" : op; }
+
+absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e, SqlCondition* out) {
+  switch (e.kind) {
+    case FilterExpr::Kind::kAnd:
+    case FilterExpr::Kind::kOr: {
+      out->sql += "(";
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i > 0) {
+          out->sql += e.kind == FilterExpr::Kind::kAnd ? " AND " : " OR ";
+        }
+        if (absl::Status s = Compile(fields, e.children[i], out); !s.ok()) {
+          return s;
+        }
+      }
+      out->sql += ")";
+      return absl::OkStatus();
+    }
+    case FilterExpr::Kind::kNot: {
+      out->sql += "NOT (";
+      if (absl::Status s = Compile(fields, e.children.front(), out); !s.ok()) {
+        return s;
+      }
+      out->sql += ")";
+      return absl::OkStatus();
+    }
+    case FilterExpr::Kind::kCompare:
+      break;
+  }
+  const FilterField* f = FindField(fields, e.field);
+  if (f == nullptr) {
+    return FilterError(absl::StrCat("unknown field '", e.field, "' at position ", e.position,
+                                    "; filterable fields: ", FieldNames(fields)));
+  }
+  const bool equality = e.op == "=" || e.op == "!=" || e.op == ":";
+  switch (f->type) {
+    case FieldType::kEnum: {
+      const auto* value = f->enum_type->FindValueByName(e.value);
+      if (value == nullptr) {
+        // Accept the name without its prefix: HIGH for SEVERITY_HIGH.
+        for (int i = 0; i < f->enum_type->value_count() && value == nullptr; ++i) {
+          const auto* v = f->enum_type->value(i);
+          if (absl::EndsWith(v->name(), "_" + e.value) && v->number() != 0) {
+            value = v;
+          }
+        }
+      }
+      if (value == nullptr || value->number() == 0) {
+        std::vector<std::string> names;
+        for (int i = 1; i < f->enum_type->value_count(); ++i) {
+          names.push_back(f->enum_type->value(i)->name());
+        }
+        return BadValue(e, absl::StrCat("one of ", absl::StrJoin(names, ", ")));
+      }
+      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
+      out->params.push_back(int64_t{value->number()});
+      return absl::OkStatus();
+    }
+    case FieldType::kInt: {
+      int64_t n = 0;
+      absl::string_view v = e.value;
+      absl::ConsumePrefix(&v, "CASE-");
+      if (!absl::SimpleAtoi(v, &n)) {
+        return BadValue(e, "a whole number");
+      }
+      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
+      out->params.push_back(n);
+      return absl::OkStatus();
+    }
+    case FieldType::kTime: {
+      absl::Time t;
+      std::string err;
+      if (e.op == ":" || !absl::ParseTime(absl::RFC3339_full, e.value, &t, &err)) {
+        return BadValue(e, "an RFC 3339 time such as \"2026-01-31T00:00:00Z\", compared with = != < <= > >=");
+      }
+      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
+      out->params.push_back(FormatDbTime(t));
+      return absl::OkStatus();
+    }
+    case FieldType::kString: {
+      if (!equality) {
+        return BadValue(e, "text is compared with = or !=");
+      }
+      if (e.op == "!=" && f->nullable) {
+        absl::StrAppend(&out->sql, "(", f->column, " IS NULL OR ", f->column, " <> ?)");
+      } else {
+        absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
+      }
+      out->params.push_back(e.value);
+      return absl::OkStatus();
+    }
+    case FieldType::kResource: {
+      if (!equality) {
+        return BadValue(e, "names are compared with = or !=");
+      }
+      if (e.value.empty()) {
+        absl::StrAppend(&out->sql, f->column, e.op == "!=" ? " IS NOT NULL" : " IS NULL");
+        return absl::OkStatus();
+      }
+      // tenants/{t}/{collection}/{id}
+      std::vector<absl::string_view> parts = absl::StrSplit(e.value, '/');
+      std::optional<std::string> id;
+      if (parts.size() == 4 && parts[0] == "tenants" && parts[2] == f->collection) {
+        id = IdFromText(parts[3]);
+      }
+      if (!id.has_value()) {
+        return BadValue(e, absl::StrCat("a name like tenants/{tenant}/", f->collection, "/{id}, or \"\""));
+      }
+      if (e.op == "!=") {
+        absl::StrAppend(&out->sql, "(", f->column, " IS NULL OR ", f->column, " <> ?)");
+      } else {
+        absl::StrAppend(&out->sql, f->column, " = ?");
+      }
+      out->params.push_back(*id);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError("unknown field type");
+}
+
+// "create_time desc" → ("create_time", true); errors name order_by.
+absl::StatusOr<std::pair<const OrderOption*, bool>> ParseOrder(const ListSchema& schema,
+                                                              absl::string_view order_by) {
+  std::vector<absl::string_view> words =
+      absl::StrSplit(order_by.empty() ? absl::string_view(schema.default_order) : order_by, ' ',
+                     absl::SkipWhitespace());
+  std::vector<std::string> allowed;
+  for (const OrderOption& o : schema.orders) {
+    allowed.push_back(o.field);
+  }
+  const std::string hint = absl::StrCat("order_by is one of ", absl::StrJoin(allowed, ", "),
+                                        ", optionally followed by asc or desc");
+  if (words.empty() || words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
+    return InvalidField("order_by", hint);
+  }
+  for (const OrderOption& o : schema.orders) {
+    if (o.field == words[0]) {
+      return std::make_pair(&o, words.size() == 2 && words[1] == "desc");
+    }
+  }
+  return InvalidField("order_by", absl::StrCat("unknown field '", words[0], "'; ", hint));
+}
+
+std::string SortValueText(::sql::ResultSet& rs, int index, FieldType type) {
+  if (type == FieldType::kInt || type == FieldType::kEnum) {
+    return std::to_string(rs.getInt64(index));
+  }
+  return rs.getString(index);
+}
+
+absl::StatusOr<SqlParam> SortValueParam(const std::string& text, FieldType type) {
+  if (type == FieldType::kInt || type == FieldType::kEnum) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(text, &n)) {
+      return InvalidField("page_token", "not a page token of this service");
+    }
+    return SqlParam(n);
+  }
+  return SqlParam(text);
+}
+
+}  // namespace
+
+std::string Placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += i == 0 ? "?" : ", ?";
+  }
+  return out;
+}
+
+int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first) {
+  int index = first;
+  for (const SqlParam& p : params) {
+    if (const int64_t* n = std::get_if<int64_t>(&p)) {
+      stmt.setInt64(index++, *n);
+    } else {
+      stmt.setString(index++, std::get<std::string>(p));
+    }
+  }
+  return index;
+}
+
+absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields, absl::string_view filter) {
+  auto parsed = ParseFilter(filter);
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+  SqlCondition out;
+  if (parsed->has_value()) {
+    if (absl::Status s = Compile(fields, **parsed, &out); !s.ok()) {
+      return s;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,
+                                     const std::function<void(::sql::ResultSet&)>& read_row) {
+  auto condition = CompileFilter(schema.fields, params.filter);
+  if (!condition.ok()) {
+    return condition.status();
+  }
+  auto order = ParseOrder(schema, params.order_by);
+  if (!order.ok()) {
+    return order.status();
+  }
+  const auto& [option, desc] = *order;
+  const std::string normalized_order = absl::StrCat(option->field, desc ? " desc" : "");
+  const std::string fingerprint =
+      QueryFingerprint({schema.method, params.parent, params.filter, normalized_order});
+  auto last = DecodePageToken(params.page_token, fingerprint);
+  if (!last.ok()) {
+    return last.status();
+  }
+  if (!last->empty() && last->size() != option->columns.size()) {
+    return InvalidField("page_token", "not a page token of this service");
+  }
+  if (params.tenant_ids.empty()) {
+    return std::string();
+  }
+
+  std::vector<SqlParam> binds;
+  std::string sql = absl::StrCat("SELECT ", schema.columns);
+  for (const SortColumn& c : option->columns) {
+    absl::StrAppend(&sql, ", ", c.column);
+  }
+  absl::StrAppend(&sql, " FROM ", schema.table, " WHERE tenant_id ",
+                  params.tenant_ids.size() == 1 ? "= ?" : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
+  for (const std::string& t : params.tenant_ids) {
+    binds.push_back(t);
+  }
+  if (!params.scope.sql.empty()) {
+    absl::StrAppend(&sql, " AND ", params.scope.sql);
+    binds.insert(binds.end(), params.scope.params.begin(), params.scope.params.end());
+  }
+  if (!condition->sql.empty()) {
+    absl::StrAppend(&sql, " AND ", condition->sql);
+    binds.insert(binds.end(), condition->params.begin(), condition->params.end());
+  }
+  if (!last->empty()) {
+    // Keyset: (a, b, c) after the last row, written out so the index range is used:
+    // a < ? OR (a = ? AND (b < ? OR (b = ? AND c < ?))).
+    const std::string cmp = desc ? " < ?" : " > ?";
+    std::string keyset;
+    for (size_t i = option->columns.size(); i-- > 0;) {
+      const std::string& col = option->columns[i].column;
+      keyset = keyset.empty() ? absl::StrCat(col, cmp)
+                              : absl::StrCat(col, cmp, " OR (", col, " = ? AND (", keyset, "))");
+    }
+    absl::StrAppend(&sql, " AND (", keyset, ")");
+    for (size_t i = 0; i < option->columns.size(); ++i) {
+      auto p = SortValueParam((*last)[i], option->columns[i].type);
+      if (!p.ok()) {
+        return p.status();
+      }
+      binds.push_back(*p);
+      if (i + 1 < option->columns.size()) {
+        binds.push_back(*p);
+      }
+    }
+  }
+  absl::StrAppend(&sql, " ORDER BY ");
+  for (size_t i = 0; i < option->columns.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", option->columns[i].column, desc ? " DESC" : " ASC");
+  }
+  absl::StrAppend(&sql, " LIMIT ?");
+  binds.push_back(int64_t{params.page_size} + 1);
+
+  auto& stmt = db.Prepare(sql);
+  BindParams(stmt, binds);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  const int first_sort = static_cast<int>(rs->getMetaData()->getColumnCount()) -
+                         static_cast<int>(option->columns.size()) + 1;
+  int rows = 0;
+  std::vector<std::string> last_key;
+  while (rs->next()) {
+    if (rows == params.page_size) {
+      return EncodePageToken(fingerprint, last_key);
+    }
+    read_row(*rs);
+    last_key.clear();
+    for (size_t i = 0; i < option->columns.size(); ++i) {
+      last_key.push_back(SortValueText(*rs, first_sort + static_cast<int>(i), option->columns[i].type));
+    }
+    ++rows;
+  }
+  return std::string();
+}
+
+}  // namespace cases::sql

@@ -1,0 +1,95 @@
+// The one List machinery: a resource's filterable fields and orders (its
+// schema), the filter compiled to a parameterised SQL condition, keyset
+// pagination over the chosen order with the page token bound to the query, and
+// one SELECT per page — tenant-scoped (`tenant_id IN (...)`), prepared, `LIMIT n+1`.
+// Page 10 000 costs what page 1 costs: the token carries the last row's sort key.
+#ifndef CASES_SQL_LIST_QUERY_H_
+#define CASES_SQL_LIST_QUERY_H_
+
+#include <cppconn/resultset.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/filter.h"
+#include "google/protobuf/descriptor.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+using SqlParam = std::variant<int64_t, std::string>;
+
+// A SQL condition with its `?` parameters, in order.
+struct SqlCondition {
+  std::string sql;
+  std::vector<SqlParam> params;
+};
+
+enum class FieldType {
+  kEnum,      // proto enum stored as its number; values by name, full or without the prefix
+  kString,    // text column
+  kTime,      // DATETIME(6); values RFC 3339, e.g. "2026-01-31T00:00:00Z"
+  kInt,       // BIGINT
+  kResource,  // BINARY(16) id of another resource; values are its name, or "" for none
+};
+
+struct FilterField {
+  std::string name;    // as written in filters, e.g. "severity"
+  std::string column;  // e.g. "severity"
+  FieldType type;
+  const google::protobuf::EnumDescriptor* enum_type = nullptr;  // kEnum
+  std::string collection;  // kResource: the name's collection segment, e.g. "cases"
+  bool nullable = false;
+};
+
+// A sort column: what it is called in SQL and how its value is carried in tokens.
+struct SortColumn {
+  std::string column;
+  FieldType type;  // kInt, kEnum (numbers), kTime or kResource (raw id bytes)
+};
+
+struct OrderOption {
+  std::string field;                // order_by name, e.g. "create_time"
+  std::vector<SortColumn> columns;  // the field's columns, then the id tie-break
+};
+
+struct ListSchema {
+  std::string method;   // binds tokens, e.g. "ListCases"
+  std::string table;    // e.g. "cases"
+  std::string columns;  // the SELECT list the row reader expects
+  std::vector<FilterField> fields;
+  std::vector<OrderOption> orders;
+  std::string default_order;  // e.g. "create_time desc"
+};
+
+struct ListParams {
+  std::vector<std::string> tenant_ids;  // 16-byte ids; empty → empty page
+  std::string parent;                   // as requested, binds the token
+  std::string filter;
+  std::string order_by;
+  int page_size = 50;
+  std::string page_token;
+  SqlCondition scope;  // extra fixed condition (e.g. case_id = ?), may be empty
+};
+
+// Compiles `filter` against `fields`; an empty filter is an empty condition.
+absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields, absl::string_view filter);
+
+// Runs one page: `read_row` gets each row (the schema's columns first); returns
+// the next page token ("" on the last page). Runs inside RunQuery/RunInTransaction.
+absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,
+                                     const std::function<void(::sql::ResultSet&)>& read_row);
+
+// Binds params to a prepared statement starting at index `first` (1-based); returns the next index.
+int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first = 1);
+
+// "?, ?, ?" with n placeholders.
+std::string Placeholders(size_t n);
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_LIST_QUERY_H_
