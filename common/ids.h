@@ -22,6 +22,12 @@ std::string IdToText(absl::string_view bytes);
 // (36 characters, lower-case hex, dashes at 8, 13, 18, 23).
 std::optional<std::string> IdFromText(absl::string_view text);
 
+// "tenants/<tenant>/<collection>/<id>" from 16-byte ids (AIP-122 names).
+std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id);
+
+// The 16-byte id in the last segment of a resource name; nullopt when malformed.
+std::optional<std::string> LastIdOf(absl::string_view name);
+
 // A new id in text form.
 inline std::string NewIdText() { return IdToText(NewIdBytes()); }
 

@@ -9,10 +9,6 @@
 
 namespace cases::server {
 
-std::string ChildName(const std::string& tenant_id, absl::string_view collection, const std::string& id) {
-  return absl::StrCat("tenants/", IdToText(tenant_id), "/", collection, "/", IdToText(id));
-}
-
 absl::StatusOr<std::string> ParseChildName(absl::string_view name, absl::string_view field,
                                            const std::string& tenant_id, absl::string_view collection) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');

@@ -6,11 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/ids.h"
 
 namespace cases::server {
-
-// "tenants/<tenant>/<collection>/<id>" from 16-byte ids.
-std::string ChildName(const std::string& tenant_id, absl::string_view collection, const std::string& id);
 
 // The 16-byte id of `name`, which must be exactly tenants/{tenant_id}/{collection}/{id}.
 // INVALID_ARGUMENT on `field` otherwise (another tenant's name included).

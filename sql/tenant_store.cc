@@ -62,7 +62,7 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
         return claim.status();
       }
       if (claim->has_value()) {
-        auto earlier = IdFromText(claim->value().substr(claim->value().find('/') + 1));
+        auto earlier = LastIdOf(claim->value());
         auto existing = earlier ? SelectTenant(db, *earlier) : std::nullopt;
         if (!existing) {
           return absl::InternalError("request_id points at a missing tenant");

@@ -1,0 +1,113 @@
+// Cases, their detections, history and queues in MySQL. Every write is one
+// transaction: the case row, its history event, the tenant's case counter and
+// the request_id claim commit or roll back together. Business rules (who may
+// close, what a name may contain) are the caller's: the store takes decisions
+// as callbacks run on the locked row, inside the transaction.
+#ifndef CASES_SQL_CASE_STORE_H_
+#define CASES_SQL_CASE_STORE_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sql/detection_store.h"
+#include "sql/history.h"
+#include "sql/idempotency.h"
+#include "sql/list_query.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+struct CaseRow {
+  std::string tenant_id, case_id;
+  int64_t number = 0;
+  std::string display_name, description;
+  int type = 0, severity = 0, priority = 0, status = 0, close_reason = 0;
+  std::string close_note;
+  std::string queue_id;  // empty when none
+  std::string assignee;
+  int detection_count = 0;
+  std::string source_alert_id;  // empty when none
+  std::map<std::string, std::string> attributes;
+  std::string creator;
+  absl::Time create_time, update_time;
+  std::optional<absl::Time> resolve_time, purge_time;
+  int64_t revision = 1;
+};
+
+struct QueueRow {
+  std::string tenant_id, queue_id, display_name, description;
+  absl::Time create_time;
+};
+
+// Decides, on the detections a create or an add would attach, whether they may
+// be (e.g. self-managed cases take XDR detections only). Runs in the transaction.
+using DetectionCheck = std::function<absl::Status(const std::vector<DetectionRow>&)>;
+// Builds the new state of a locked case and the history changes; an error aborts.
+using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow* next,
+                                                std::vector<FieldChangeRow>* changes)>;
+// Decides whether a locked case may be removed.
+using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
+
+class CaseStore {
+ public:
+  explicit CaseStore(ConnectionPool* pool) : pool_(pool) {}
+
+  // Inserts `row` (case_id, number, times and revision are filled here) with
+  // `detection_ids` attached. NOT_FOUND-style INVALID_ARGUMENT for a missing
+  // queue or detection. A replayed request_id returns the first case.
+  absl::StatusOr<CaseRow> Create(CaseRow row, const std::vector<std::string>& detection_ids,
+                                 const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                 const std::string& actor);
+
+  // Creates a case from an alert: copies the alert's and its detections' attributes
+  // (then the request's own), links them, sets the alert's and detections' case and
+  // writes history on both. FAILED_PRECONDITION ALERT_ALREADY_CONVERTED when the alert
+  // has a case. `finish` completes the row once the alert is known (default name, severity).
+  absl::StatusOr<CaseRow> Convert(CaseRow row, const std::string& alert_id,
+                                  const std::function<absl::Status(const AlertRow&, CaseRow*)>& finish,
+                                  const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                  const std::string& actor);
+
+  absl::StatusOr<std::optional<CaseRow>> Get(const std::string& tenant_id, const std::string& case_id);
+
+  // Locks the case, runs `mutate`, writes the new row and an UPDATED event with
+  // the changes (no event and no write when nothing changed).
+  absl::StatusOr<CaseRow> Update(const std::string& tenant_id, const std::string& case_id,
+                                 const CaseMutation& mutate, const std::string& actor);
+
+  // Attaches detections (already attached ones are skipped) and records it.
+  absl::StatusOr<CaseRow> AddDetections(const std::string& tenant_id, const std::string& case_id,
+                                        const std::vector<std::string>& detection_ids, const CaseCheck& may_edit,
+                                        const DetectionCheck& check, const std::string& actor);
+
+  // Removes cases (with their links and history) all or none; `may_remove` is
+  // asked for each locked case. NOT_FOUND names the first missing case.
+  absl::Status Delete(const std::string& tenant_id, const std::vector<std::string>& case_ids,
+                      const CaseCheck& may_remove);
+
+  absl::StatusOr<std::string> List(const ListParams& params, std::vector<CaseRow>* out);
+  absl::StatusOr<std::string> ListEvents(const std::string& tenant_id, const std::string& case_id,
+                                         const std::string& case_name, int page_size,
+                                         const std::string& page_token, std::vector<EventRow>* out);
+
+  absl::StatusOr<QueueRow> CreateQueue(QueueRow row, const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<std::string> ListQueues(const ListParams& params, std::vector<QueueRow>* out);
+
+  // Retention: deletes up to `batch` cases of `tenant_id` whose purge time has
+  // passed, skipping rows another replica is deleting. Returns how many went.
+  absl::StatusOr<int> PurgeResolved(const std::string& tenant_id, absl::Time now, int batch);
+
+  static const ListSchema& CaseSchema();
+
+ private:
+  ConnectionPool* pool_;
+};
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_CASE_STORE_H_
