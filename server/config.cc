@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "[CASES_TLS_CLIENT_CA]");
 ABSL_FLAG(absl::Duration, retention, absl::Hours(720),
           "how long resolved cases are kept after resolve_time [CASES_RETENTION]");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
+          "how often the retention job looks for resolved cases past their purge time "
+          "[CASES_RETENTION_INTERVAL]");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "on SIGTERM, how long in-flight calls may finish [CASES_DRAIN_TIMEOUT]");
 ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
@@ -59,6 +62,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"tls_key", "CASES_TLS_KEY"},
     {"tls_client_ca", "CASES_TLS_CLIENT_CA"},
     {"retention", "CASES_RETENTION"},
+    {"retention_interval", "CASES_RETENTION_INTERVAL"},
     {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
     {"max_streams", "CASES_MAX_STREAMS"},
@@ -111,6 +115,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
   config->display_name = absl::GetFlag(FLAGS_display_name);
   config->tenancy_cache_ttl = absl::GetFlag(FLAGS_tenancy_cache_ttl);
+  config->retention_interval = absl::GetFlag(FLAGS_retention_interval);
   LogLevel level;
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
     return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");

@@ -31,6 +31,7 @@ struct Config {
   std::string display_name;  // bootstrap only
   int max_streams = 0;
   absl::Duration tenancy_cache_ttl;
+  absl::Duration retention_interval;
 };
 
 // Parses argv (flags after environment defaults). Returns the positional

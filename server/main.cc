@@ -12,6 +12,7 @@
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
+#include "server/retention_job.h"
 #include "server/server.h"
 #include "server/service_request_service.h"
 #include "server/tenancy_service.h"
@@ -128,7 +129,8 @@ int RunServe(Config& config) {
   tenancy::Authenticator authenticator(std::move(*keys), auth_options);
   tenancy::Guard guard(&authenticator, &directory);
 
-  CaseServiceImpl case_service(&guard);
+  sql::CaseStore case_store(&pool);
+  CaseServiceImpl case_service(&guard, &case_store, config.retention);
   sql::DetectionStore detection_store(&pool);
   DetectionServiceImpl detection_service(&guard, &detection_store);
   ServiceRequestServiceImpl service_request_service(&guard);
@@ -138,6 +140,8 @@ int RunServe(Config& config) {
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }
+  RetentionJob retention(&tenant_store, &case_store, config.retention_interval);
+  retention.Start();
   std::thread signal_thread([&] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -146,6 +150,7 @@ int RunServe(Config& config) {
   });
   server.Wait();
   signal_thread.join();
+  retention.Stop();
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -1,6 +1,9 @@
 #include "server/rpc.h"
 
+#include "common/digest.h"
 #include "common/errors.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace cases::server {
 
@@ -21,6 +24,25 @@ grpc::Status Serve(const tenancy::Guard& guard, grpc::ServerContext* context,
     return ToGrpcStatus(call.status());
   }
   return ToGrpcStatus(body(*call));
+}
+
+std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,
+                                                     const google::protobuf::Message& request,
+                                                     const std::string& request_id) {
+  if (request_id.empty()) {
+    return std::nullopt;
+  }
+  std::unique_ptr<google::protobuf::Message> canonical(request.New());
+  canonical->CopyFrom(request);
+  canonical->GetReflection()->ClearField(canonical.get(), canonical->GetDescriptor()->FindFieldByName("request_id"));
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    canonical->SerializeToCodedStream(&coded);
+  }
+  return sql::IdempotencyKey{tenant_id, std::string(method), request_id, Sha256(bytes)};
 }
 
 absl::Status NotImplementedYet() {

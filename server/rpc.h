@@ -11,11 +11,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "server/grpc_status.h"
+#include "sql/idempotency.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -27,6 +29,13 @@ std::string AuthorizationOf(const grpc::ServerContext& context);
 grpc::Status Serve(const tenancy::Guard& guard, grpc::ServerContext* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
+
+// The request_id claim of a create (AIP-155): empty request_id → none. The
+// fingerprint is SHA-256 of the request's deterministic serialization without
+// request_id, so a retry matches and a different body under the same id does not.
+std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,
+                                                     const google::protobuf::Message& request,
+                                                     const std::string& request_id);
 
 // For methods whose issue has not landed yet: UNIMPLEMENTED with an ErrorInfo,
 // after the guard has run like for any other method.

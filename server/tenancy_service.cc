@@ -132,14 +132,7 @@ grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
     row.kind = tenant.kind();
     row.display_name = tenant.display_name();
     row.create_time = sql::DbNow();
-    std::optional<sql::IdempotencyKey> key;
-    if (!request->request_id().empty()) {
-      v1::CreateTenantRequest canonical = *request;
-      canonical.clear_request_id();
-      key = sql::IdempotencyKey{parent->id, "CreateTenant", request->request_id(),
-                                Sha256(canonical.SerializeAsString())};
-    }
-    auto created = store_->Create(row, key);
+    auto created = store_->Create(row, IdempotencyKeyFor(parent->id, "CreateTenant", *request, request->request_id()));
     if (!created.ok()) {
       return created.status();
     }

@@ -1,0 +1,59 @@
+#include "server/retention_job.h"
+
+#include "absl/time/clock.h"
+#include "common/log.h"
+
+namespace cases::server {
+
+absl::StatusOr<long long> RetentionJob::RunOnce(absl::Time now) {
+  auto tenants = tenants_->ListAll();
+  if (!tenants.ok()) {
+    return tenants.status();
+  }
+  long long deleted = 0;
+  for (const sql::TenantRow& tenant : *tenants) {
+    while (true) {
+      auto n = cases_->PurgeResolved(tenant.id, now, batch_);
+      if (!n.ok()) {
+        return n.status();
+      }
+      deleted += *n;
+      if (*n < batch_) {
+        break;
+      }
+    }
+  }
+  deleted_total_ += deleted;
+  return deleted;
+}
+
+void RetentionJob::Start() {
+  thread_ = std::thread([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_)) {
+          return;
+        }
+      }
+      auto deleted = RunOnce(absl::Now());
+      if (!deleted.ok()) {
+        Log(LogLevel::kWarning, "retention pass failed", {{"error", std::string(deleted.status().message())}});
+      } else if (*deleted > 0) {
+        Log(LogLevel::kInfo, "retention deleted resolved cases", {{"cases", *deleted}});
+      }
+    }
+  });
+}
+
+void RetentionJob::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+}  // namespace cases::server

@@ -1,0 +1,45 @@
+// The retention job: resolved cases are deleted `retention` after they were
+// resolved (their purge_time), in small batches, tenant by tenant, so every
+// statement stays tenant-scoped. Replicas may run it at once: each batch skips
+// rows another replica holds (FOR UPDATE SKIP LOCKED).
+#ifndef CASES_SERVER_RETENTION_JOB_H_
+#define CASES_SERVER_RETENTION_JOB_H_
+
+#include <atomic>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "sql/case_store.h"
+#include "sql/tenant_store.h"
+
+namespace cases::server {
+
+class RetentionJob {
+ public:
+  RetentionJob(sql::TenantStore* tenants, sql::CaseStore* cases, absl::Duration interval, int batch = 100)
+      : tenants_(tenants), cases_(cases), interval_(interval), batch_(batch) {}
+  ~RetentionJob() { Stop(); }
+
+  // One pass over every tenant; returns how many cases were deleted.
+  absl::StatusOr<long long> RunOnce(absl::Time now);
+  // Runs RunOnce every `interval` on a thread until Stop.
+  void Start();
+  void Stop();
+  long long deleted_total() const { return deleted_total_.load(); }
+
+ private:
+  sql::TenantStore* tenants_;
+  sql::CaseStore* cases_;
+  const absl::Duration interval_;
+  const int batch_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+  std::atomic<long long> deleted_total_{0};
+};
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_RETENTION_JOB_H_
