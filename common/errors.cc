@@ -51,14 +51,17 @@ absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
   return status;
 }
 
-absl::Status Unavailable(absl::string_view message, absl::Duration retry_after) {
+absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after) {
   google::rpc::RetryInfo retry;
   const int64_t nanos = absl::ToInt64Nanoseconds(retry_after);
   retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
   retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  absl::Status status = absl::UnavailableError(message);
   Attach(status, kRetryInfoUrl, retry);
   return status;
+}
+
+absl::Status Unavailable(absl::string_view message, absl::Duration retry_after) {
+  return WithRetryInfo(absl::UnavailableError(message), retry_after);
 }
 
 std::string ErrorReason(const absl::Status& status) {

@@ -48,7 +48,10 @@ absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
                              absl::string_view message,
                              const std::map<std::string, std::string>& metadata = {});
 
-// UNAVAILABLE with a google.rpc.RetryInfo telling the caller when to retry.
+// `status` with a google.rpc.RetryInfo telling the caller when to retry.
+absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after);
+
+// UNAVAILABLE with a RetryInfo.
 absl::Status Unavailable(absl::string_view message, absl::Duration retry_after);
 
 // Reads the ErrorInfo reason of a status made above; empty when there is none.

@@ -83,6 +83,15 @@ std::optional<std::string> IdFromText(absl::string_view text) {
   return out;
 }
 
+std::string IdFloor(absl::Time t) {
+  const uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(t));
+  std::string out(16, '\0');
+  for (int i = 0; i < 6; ++i) {
+    out[i] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
+  }
+  return out;
+}
+
 std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id) {
   std::string out = "tenants/" + IdToText(tenant_id);
   out.append("/").append(collection.data(), collection.size()).append("/").append(IdToText(id));

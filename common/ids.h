@@ -28,6 +28,9 @@ std::string ChildName(absl::string_view tenant_id, absl::string_view collection,
 // The 16-byte id in the last segment of a resource name; nullopt when malformed.
 std::optional<std::string> LastIdOf(absl::string_view name);
 
+// The smallest UUIDv7 of the millisecond of `t`: every id made before `t` sorts below it.
+std::string IdFloor(absl::Time t);
+
 // A new id in text form.
 inline std::string NewIdText() { return IdToText(NewIdBytes()); }
 

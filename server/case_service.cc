@@ -189,6 +189,10 @@ void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sq
   }
 }
 
+int64_t CaseTypeOfProduct(v1::Product product) {
+  return product == v1::PRODUCT_MDR ? v1::CASE_TYPE_MDR_MANAGED : v1::CASE_TYPE_SELF_MANAGED;
+}
+
 const std::set<std::string> kMutablePaths = {"display_name", "description", "severity", "priority", "status",
                                              "close_reason", "close_note",   "queue",    "assignee"};
 
@@ -351,30 +355,7 @@ grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context, const v1::
     if (!params.ok()) {
       return params.status();
     }
-    // Each tenant shows the case types the caller may read there (role and licence):
-    // group tenants by that set into one tenant-scoped condition.
-    std::map<std::vector<int64_t>, std::vector<std::string>> tenants_by_types;
-    for (const std::string& tenant : params->tenant_ids) {
-      std::vector<int64_t> types;
-      for (v1::Product p : guard_->PermittedProducts(call, tenant)) {
-        types.push_back(p == v1::PRODUCT_MDR ? v1::CASE_TYPE_MDR_MANAGED : v1::CASE_TYPE_SELF_MANAGED);
-      }
-      if (!types.empty()) {
-        tenants_by_types[types].push_back(tenant);
-      }
-    }
-    std::vector<std::string> arms;
-    for (const auto& [types, tenants] : tenants_by_types) {
-      arms.push_back(absl::StrCat("(tenant_id IN (", sql::Placeholders(tenants.size()), ") AND type IN (",
-                                  sql::Placeholders(types.size()), "))"));
-      params->scope.params.insert(params->scope.params.end(), tenants.begin(), tenants.end());
-      params->scope.params.insert(params->scope.params.end(), types.begin(), types.end());
-    }
-    if (arms.empty()) {
-      params->tenant_ids.clear();
-    } else {
-      params->scope.sql = absl::StrCat("(", absl::StrJoin(arms, " OR "), ")");
-    }
+    ScopeByPermittedProducts(*guard_, call, "type", &CaseTypeOfProduct, &*params);
     std::vector<sql::CaseRow> rows;
     auto next = store_->List(*params, &rows);
     if (!next.ok()) {

@@ -57,6 +57,14 @@ absl::StatusOr<sql::ListParams> ListParamsFor(const tenancy::CallContext& call, 
   return params;
 }
 
+// Narrows a (possibly cross-tenant) list to what the caller may read in each
+// tenant: the products the guard permits there (role and licence), mapped by
+// `value_of` to values of `column` (a case type, a request type). Tenants are
+// grouped by that set into one tenant-scoped condition.
+void ScopeByPermittedProducts(const tenancy::Guard& guard, const tenancy::CallContext& call,
+                              const std::string& column, int64_t (*value_of)(::soc::cases::v1::Product),
+                              sql::ListParams* params);
+
 }  // namespace cases::server
 
 #endif  // CASES_SERVER_CONVERT_H_

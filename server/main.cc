@@ -133,7 +133,11 @@ int RunServe(Config& config) {
   CaseServiceImpl case_service(&guard, &case_store, config.retention);
   sql::DetectionStore detection_store(&pool);
   DetectionServiceImpl detection_service(&guard, &detection_store);
-  ServiceRequestServiceImpl service_request_service(&guard);
+  sql::ServiceRequestStore service_request_store(&pool);
+  MessageHubOptions hub_options;
+  hub_options.max_streams = config.max_streams;
+  MessageHub message_hub(&service_request_store, hub_options);
+  ServiceRequestServiceImpl service_request_service(&guard, &service_request_store, &message_hub);
   TenancyServiceImpl tenancy_service(&guard, &directory, &tenant_store, *license_authority);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service});
@@ -146,6 +150,7 @@ int RunServe(Config& config) {
     int signal = 0;
     sigwait(&signals, &signal);
     Log(LogLevel::kInfo, "signal received", {{"signal", signal}});
+    message_hub.Shutdown();  // open streams end first, so the drain is not held up by them
     server.Shutdown(config.drain_timeout);
   });
   server.Wait();

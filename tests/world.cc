@@ -42,6 +42,7 @@ World::World(std::vector<std::string> extra_flags) {
                                     "--tenancy_cache_ttl=0s",
                                     "--license_authority_key=" + keys_dir_ + "/license-authority.pub.pem"};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  flags_ = flags;
   casesd_ = std::make_unique<CasesdProcess>(flags);
   if (!casesd_->started()) {
     return;
@@ -84,6 +85,12 @@ std::unique_ptr<grpc::ClientContext> World::Context(const std::string& token) {
   return context;
 }
 
+std::unique_ptr<CasesdProcess> World::StartReplica(std::vector<std::string> extra_flags) {
+  std::vector<std::string> flags = flags_;
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  return std::make_unique<CasesdProcess>(flags);
+}
+
 std::string World::CreateTenant(const std::string& parent, v1::TenantKind kind,
                                 const std::string& display_name) {
   v1::CreateTenantRequest request;
@@ -111,20 +118,24 @@ void World::License(const std::string& tenant, Licence l) {
           "UTC_TIMESTAMP(6) - INTERVAL 400 DAY)"));
       continue;
     }
-    client::LicenseRequest request;
-    request.keys_dir = keys_dir_;
-    request.tenant = tenant;
-    request.product = product;
-    request.days = 30;
-    auto key = client::MintDevLicense(request, absl::Now());
-    ASSERT_TRUE(key.ok()) << key.status();
-    v1::InstallLicenseRequest install;
-    install.set_parent(tenant);
-    install.set_license_key(*key);
-    v1::License license;
-    grpc::Status status = stubs_->tenancy->InstallLicense(Context(admin_token_).get(), install, &license);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    InstallLicense(tenant, product);
   }
+}
+
+void World::InstallLicense(const std::string& tenant, const std::string& product) {
+  client::LicenseRequest request;
+  request.keys_dir = keys_dir_;
+  request.tenant = tenant;
+  request.product = product;
+  request.days = 30;
+  auto key = client::MintDevLicense(request, absl::Now());
+  ASSERT_TRUE(key.ok()) << key.status();
+  v1::InstallLicenseRequest install;
+  install.set_parent(tenant);
+  install.set_license_key(*key);
+  v1::License license;
+  grpc::Status status = stubs_->tenancy->InstallLicense(Context(admin_token_).get(), install, &license);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 }  // namespace cases::testing

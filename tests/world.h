@@ -57,16 +57,22 @@ class World {
   // A client context carrying `token` and a 10 s deadline.
   static std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
 
+  // Another casesd on the same database and keys (a second replica).
+  std::unique_ptr<CasesdProcess> StartReplica(std::vector<std::string> extra_flags = {});
+
   // Creates a tenant through the API; returns its name (empty on failure).
   std::string CreateTenant(const std::string& parent, v1::TenantKind kind, const std::string& display_name);
   // Installs XDR, MDR and Managed Risk licences as `l` says.
   void License(const std::string& tenant, Licence l);
+  // Installs one valid licence for `product` (e.g. "PRODUCT_MDR").
+  void InstallLicense(const std::string& tenant, const std::string& product);
 
  private:
   TestDatabase db_;
   std::string keys_dir_;
   std::unique_ptr<CasesdProcess> casesd_;
   std::unique_ptr<Stubs> stubs_;
+  std::vector<std::string> flags_;
   std::string admin_token_;
   bool ok_ = false;
 };

@@ -1,0 +1,302 @@
+#include "sql/service_request_store.h"
+
+#include <cppconn/prepared_statement.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "soc/cases/v1/service_request_service.pb.h"
+#include "sql/db_time.h"
+#include "sql/transaction.h"
+
+namespace cases::sql {
+namespace {
+
+namespace v1 = ::soc::cases::v1;
+
+constexpr char kRequestColumns[] =
+    "tenant_id, service_request_id, type, display_name, description, status, creator, create_time, update_time";
+constexpr char kMessageColumns[] = "tenant_id, service_request_id, message_id, author, side, body, create_time";
+
+ServiceRequestRow ReadRequest(::sql::ResultSet& rs) {
+  ServiceRequestRow r;
+  r.tenant_id = rs.getString(1);
+  r.service_request_id = rs.getString(2);
+  r.type = rs.getInt(3);
+  r.display_name = rs.getString(4);
+  r.description = rs.getString(5);
+  r.status = rs.getInt(6);
+  r.creator = rs.getString(7);
+  r.create_time = ParseDbTime(std::string(rs.getString(8)));
+  r.update_time = ParseDbTime(std::string(rs.getString(9)));
+  return r;
+}
+
+MessageRow ReadMessage(::sql::ResultSet& rs) {
+  MessageRow m;
+  m.tenant_id = rs.getString(1);
+  m.service_request_id = rs.getString(2);
+  m.message_id = rs.getString(3);
+  m.author = rs.getString(4);
+  m.side = rs.getInt(5);
+  m.body = rs.getString(6);
+  m.create_time = ParseDbTime(std::string(rs.getString(7)));
+  return m;
+}
+
+std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& tenant_id, const std::string& id,
+                                               bool for_update) {
+  auto& stmt = db.Prepare(absl::StrCat("SELECT ", kRequestColumns,
+                                       " FROM service_requests WHERE tenant_id = ? AND service_request_id = ?",
+                                       for_update ? " FOR UPDATE" : ""));
+  stmt.setString(1, tenant_id);
+  stmt.setString(2, id);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) {
+    return std::nullopt;
+  }
+  return ReadRequest(*rs);
+}
+
+std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id, const std::string& request_id,
+                                        const std::string& message_id) {
+  auto& stmt = db.Prepare(absl::StrCat(
+      "SELECT ", kMessageColumns,
+      " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND message_id = ?"));
+  stmt.setString(1, tenant_id);
+  stmt.setString(2, request_id);
+  stmt.setString(3, message_id);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) {
+    return std::nullopt;
+  }
+  return ReadMessage(*rs);
+}
+
+const ListSchema& MessageSchema() {
+  static const ListSchema* schema = new ListSchema{
+      "ListMessages", "messages", kMessageColumns, {},
+      {{"create_time", {{"message_id", FieldType::kResource}}}}, "create_time"};
+  return *schema;
+}
+
+}  // namespace
+
+const ListSchema& ServiceRequestStore::ServiceRequestSchema() {
+  static const ListSchema* schema = new ListSchema{
+      "ListServiceRequests",
+      "service_requests",
+      kRequestColumns,
+      {{"type", "type", FieldType::kEnum, v1::ServiceRequestType_descriptor()},
+       {"status", "status", FieldType::kEnum, v1::ServiceRequestStatus_descriptor()},
+       {"create_time", "create_time", FieldType::kTime},
+       {"update_time", "update_time", FieldType::kTime}},
+      {{"create_time", {{"create_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}},
+       {"update_time", {{"update_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}}},
+      "create_time desc"};
+  return *schema;
+}
+
+absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow row,
+                                                              const std::optional<IdempotencyKey>& key) {
+  ServiceRequestRow result;
+  absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    if (key.has_value()) {
+      auto claim = ClaimRequestId(db, *key);
+      if (!claim.ok()) {
+        return claim.status();
+      }
+      if (claim->has_value()) {
+        auto id = LastIdOf(**claim);
+        auto existing = id ? SelectRequest(db, row.tenant_id, *id, false) : std::nullopt;
+        if (!existing) {
+          return absl::FailedPreconditionError("the service request created under this request_id is gone");
+        }
+        result = *existing;
+        return absl::OkStatus();
+      }
+    }
+    const absl::Time now = DbNow();
+    row.service_request_id = NewIdBytes(now);
+    row.create_time = row.update_time = now;
+    auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", kRequestColumns,
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.setString(1, row.tenant_id);
+    insert.setString(2, row.service_request_id);
+    insert.setInt(3, row.type);
+    insert.setString(4, row.display_name);
+    insert.setString(5, row.description);
+    insert.setInt(6, row.status);
+    insert.setString(7, row.creator);
+    insert.setString(8, FormatDbTime(now));
+    insert.setString(9, FormatDbTime(now));
+    insert.execute();
+    if (key.has_value()) {
+      CompleteRequestId(db, *key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
+    }
+    result = row;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
+absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(const std::string& tenant_id,
+                                                                          const std::string& id) {
+  std::optional<ServiceRequestRow> out;
+  absl::Status status = RunQuery(*pool_, [&](Lease& db) {
+    out = SelectRequest(db, tenant_id, id, false);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params, std::vector<ServiceRequestRow>* out) {
+  std::string token;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListPage(db, ServiceRequestSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadRequest(rs)); });
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return token;
+}
+
+absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
+    const std::string& tenant_id, const std::string& id, int status,
+    const std::function<absl::Status(const ServiceRequestRow&)>& may_change) {
+  ServiceRequestRow result;
+  absl::Status s = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    auto current = SelectRequest(db, tenant_id, id, true);
+    if (!current.has_value()) {
+      return absl::NotFoundError("service request not found");
+    }
+    if (absl::Status check = may_change(*current); !check.ok()) {
+      return check;
+    }
+    result = *current;
+    if (current->status == status) {
+      return absl::OkStatus();
+    }
+    result.status = status;
+    result.update_time = DbNow();
+    auto& update = db.Prepare(
+        "UPDATE service_requests SET status = ?, update_time = ? WHERE tenant_id = ? AND service_request_id = ?");
+    update.setInt(1, status);
+    update.setString(2, FormatDbTime(result.update_time));
+    update.setString(3, tenant_id);
+    update.setString(4, id);
+    update.execute();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return result;
+}
+
+absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, const std::optional<IdempotencyKey>& key) {
+  MessageRow result;
+  absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    if (key.has_value()) {
+      auto claim = ClaimRequestId(db, *key);
+      if (!claim.ok()) {
+        return claim.status();
+      }
+      if (claim->has_value()) {
+        auto id = LastIdOf(**claim);
+        auto existing = id ? SelectMessage(db, row.tenant_id, row.service_request_id, *id) : std::nullopt;
+        if (!existing) {
+          return absl::FailedPreconditionError("the message created under this request_id is gone");
+        }
+        result = *existing;
+        return absl::OkStatus();
+      }
+    }
+    const absl::Time now = DbNow();
+    row.message_id = NewIdBytes(now);
+    row.create_time = now;
+    auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", kMessageColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    insert.setString(1, row.tenant_id);
+    insert.setString(2, row.service_request_id);
+    insert.setString(3, row.message_id);
+    insert.setString(4, row.author);
+    insert.setInt(5, row.side);
+    insert.setString(6, row.body);
+    insert.setString(7, FormatDbTime(now));
+    insert.execute();
+    // A message makes its request recently updated.
+    auto& touch = db.Prepare("UPDATE service_requests SET update_time = ? WHERE tenant_id = ? AND service_request_id = ?");
+    touch.setString(1, FormatDbTime(now));
+    touch.setString(2, row.tenant_id);
+    touch.setString(3, row.service_request_id);
+    touch.execute();
+    if (key.has_value()) {
+      CompleteRequestId(db, *key, absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id),
+                                               "/messages/", IdToText(row.message_id)));
+    }
+    result = row;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> ServiceRequestStore::ListMessages(const ListParams& params,
+                                                              const std::string& service_request_id,
+                                                              std::vector<MessageRow>* out) {
+  ListParams scoped = params;
+  scoped.scope = {"service_request_id = ?", {service_request_id}};
+  std::string token;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListPage(db, MessageSchema(), scoped, [&](::sql::ResultSet& rs) { out->push_back(ReadMessage(rs)); });
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return token;
+}
+
+absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(const std::string& tenant_id,
+                                                                           const std::string& service_request_id,
+                                                                           const std::string& after_id, int limit) {
+  std::vector<MessageRow> out;
+  absl::Status s = RunQuery(*pool_, [&](Lease& db) {
+    auto& stmt = db.Prepare(absl::StrCat(
+        "SELECT ", kMessageColumns,
+        " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND message_id > ? ORDER BY message_id LIMIT ?"));
+    stmt.setString(1, tenant_id);
+    stmt.setString(2, service_request_id);
+    stmt.setString(3, after_id);
+    stmt.setInt(4, limit);
+    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) {
+      out.push_back(ReadMessage(*rs));
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+}  // namespace cases::sql
