@@ -43,6 +43,7 @@ set(CASES_API_PROTOS
   soc/cases/v1/detection_service.proto
   soc/cases/v1/service_request_service.proto)
 
+list(TRANSFORM CASES_API_PROTOS PREPEND ${CMAKE_SOURCE_DIR}/protos/ OUTPUT_VARIABLE CASES_API_PROTOS_ABS)
 cases_generate(api_srcs ROOT ${CMAKE_SOURCE_DIR}/protos PROTOS ${CASES_API_PROTOS} GRPC)
 cases_generate(rpc_srcs ROOT ${CASES_GOOGLEAPIS_DIR} PROTOS google/rpc/status.proto google/rpc/error_details.proto)
 

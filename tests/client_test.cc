@@ -1,0 +1,282 @@
+// The SDK, casectl, the Python client and the installed SDK package, against a
+// real server.
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "cases/client.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "tests/world.h"
+
+namespace cases::testing {
+namespace {
+
+using client::CallOptions;
+using client::Client;
+
+TEST(RetryPolicyTest, RetriesUnavailableOnlyWhenSafeAndWithinAttempts) {
+  CallOptions options;
+  const grpc::Status unavailable(grpc::StatusCode::UNAVAILABLE, "down");
+  EXPECT_TRUE(client::RetryDelay(unavailable, true, 1, options).has_value());
+  EXPECT_FALSE(client::RetryDelay(unavailable, false, 1, options).has_value());
+  EXPECT_FALSE(client::RetryDelay(unavailable, true, options.max_attempts, options).has_value());
+  EXPECT_FALSE(client::RetryDelay(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad"), true, 1, options));
+  for (int attempt = 1; attempt < options.max_attempts; ++attempt) {
+    auto delay = client::RetryDelay(unavailable, true, attempt, options);
+    ASSERT_TRUE(delay.has_value());
+    EXPECT_LE(*delay, options.max_backoff);
+  }
+}
+
+TEST(RetryPolicyTest, ServerRetryInfoIsHonoured) {
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(2);
+  google::rpc::Status rpc;
+  rpc.set_code(grpc::StatusCode::UNAVAILABLE);
+  rpc.add_details()->PackFrom(retry);
+  const grpc::Status status(grpc::StatusCode::UNAVAILABLE, "busy", rpc.SerializeAsString());
+  EXPECT_EQ(client::DetailsOf(status).retry_delay, std::chrono::milliseconds(2000));
+  auto delay = client::RetryDelay(status, true, 1, CallOptions{});
+  ASSERT_TRUE(delay.has_value());
+  EXPECT_GE(*delay, std::chrono::milliseconds(2000));
+}
+
+TEST(RetryPolicyTest, CreatesGetARequestIdAndReadsAreSafe) {
+  v1::CreateCaseRequest create;
+  EXPECT_TRUE(client::PrepareForRetry(&create));
+  EXPECT_EQ(create.request_id().size(), 36u);
+  const std::string id = create.request_id();
+  EXPECT_TRUE(client::PrepareForRetry(&create));
+  EXPECT_EQ(create.request_id(), id);  // kept across attempts
+  v1::ListCasesRequest list;
+  EXPECT_TRUE(client::PrepareForRetry(&list));
+  v1::UpdateCaseRequest update;
+  EXPECT_FALSE(client::PrepareForRetry(&update));
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(world_.ok());
+    tenant_ = world_.customer[Licence::kPresent];
+    token_ = world_.Token("TENANT_ADMIN", tenant_, "sdk-user");
+  }
+  std::unique_ptr<Client> MakeClient(CallOptions options = {}) {
+    client::ChannelOptions channel;
+    channel.target = world_.casesd().address();
+    return std::make_unique<Client>(client::MakeChannel(channel), token_, options);
+  }
+  v1::Case CreateCase(Client& c, const std::string& name) {
+    v1::CreateCaseRequest request;
+    request.set_parent(tenant_);
+    request.mutable_case_()->set_display_name(name);
+    request.mutable_case_()->set_severity(v1::SEVERITY_MEDIUM);
+    v1::Case out;
+    grpc::Status s = c.Call(c.cases(), &v1::CaseService::Stub::CreateCase, request, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  World world_;
+  std::string tenant_, token_;
+};
+
+TEST_F(ClientTest, ListAllFollowsPageTokens) {
+  auto c = MakeClient();
+  for (int i = 0; i < 25; ++i) {
+    CreateCase(*c, absl::StrCat("Case ", i));
+  }
+  v1::ListCasesRequest request;
+  request.set_parent(tenant_);
+  request.set_page_size(4);
+  request.set_order_by("number");
+  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases);
+  std::vector<int64_t> numbers;
+  for (const v1::Case& x : pager) {
+    numbers.push_back(x.number());
+  }
+  EXPECT_TRUE(pager.status().ok());
+  ASSERT_EQ(numbers.size(), 25u);
+  EXPECT_EQ(numbers.front(), 1);
+  EXPECT_EQ(numbers.back(), 25);
+  EXPECT_EQ(pager.pages(), 7);
+}
+
+TEST_F(ClientTest, ListAllStopsAtTheFirstErrorAndReportsIt) {
+  auto c = MakeClient();
+  v1::ListCasesRequest request;
+  request.set_parent(world_.foreign_customer[Licence::kPresent]);
+  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases);
+  int n = 0;
+  for (const v1::Case& x : pager) {
+    (void)x;
+    ++n;
+  }
+  EXPECT_EQ(n, 0);
+  const auto details = client::DetailsOf(pager.status());
+  EXPECT_EQ(details.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(details.reason, "TENANT_NOT_REACHABLE");
+  EXPECT_EQ(details.domain, "cases.soc");
+  EXPECT_EQ(details.metadata.at("tenant"), world_.foreign_customer[Licence::kPresent]);
+}
+
+TEST_F(ClientTest, FieldViolationsAreTyped) {
+  auto c = MakeClient();
+  v1::CreateCaseRequest request;
+  request.set_parent(tenant_);
+  request.mutable_case_()->set_display_name("{bad}");
+  v1::Case out;
+  const auto details = client::DetailsOf(c->Call(c->cases(), &v1::CaseService::Stub::CreateCase, request, &out));
+  EXPECT_EQ(details.code, grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_EQ(details.field_violations.size(), 2u);
+  EXPECT_EQ(details.field_violations[0].first, "case.display_name");
+}
+
+TEST_F(ClientTest, CallsRetryThroughAServerRestart) {
+  CallOptions options;
+  options.max_attempts = 30;
+  options.max_backoff = std::chrono::milliseconds(300);
+  options.deadline = std::chrono::milliseconds(2000);
+  auto c = MakeClient(options);
+  CreateCase(*c, "Before the restart");
+  const int port = world_.casesd().port();
+  ASSERT_EQ(world_.casesd().Stop(SIGTERM), 0);
+  // While the server is down, a create (with its automatic request_id) and a list
+  // wait and retry; they finish once a server listens on the same port again.
+  v1::Case created;
+  grpc::Status create_status;
+  std::thread caller([&] {
+    v1::CreateCaseRequest request;
+    request.set_parent(tenant_);
+    request.mutable_case_()->set_display_name("During the restart");
+    request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
+    create_status = c->Call(c->cases(), &v1::CaseService::Stub::CreateCase, request, &created);
+  });
+  auto replica = world_.StartReplica({absl::StrCat("--listen=127.0.0.1:", port)});
+  ASSERT_TRUE(replica->started());
+  caller.join();
+  EXPECT_TRUE(create_status.ok()) << create_status.error_message();
+  EXPECT_EQ(created.number(), 2);
+  v1::ListCasesRequest list;
+  list.set_parent(tenant_);
+  v1::ListCasesResponse cases;
+  ASSERT_TRUE(c->Call(c->cases(), &v1::CaseService::Stub::ListCases, list, &cases).ok());
+  EXPECT_EQ(cases.cases_size(), 2);  // exactly one case from the retried create
+}
+
+TEST_F(ClientTest, PythonClientListsCases) {
+  auto c = MakeClient();
+  CreateCase(*c, "Seen from Python");
+  setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
+  std::string out;
+  const int rc = RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/list_cases.py", "--addr",
+                             world_.casesd().address(), "--token", token_, "--parent", tenant_},
+                            &out);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(out, "CASE-1 Seen from Python\n");
+}
+
+TEST_F(ClientTest, InstalledPackageBuildsAndRunsTheExample) {
+  auto c = MakeClient();
+  CreateCase(*c, "Seen from the installed SDK");
+  const std::string prefix = ::testing::TempDir() + "/sdk-install-" + std::to_string(getpid());
+  const std::string build = prefix + "-example";
+  ASSERT_EQ(RunCommand({"cmake", "--install", CASES_BUILD_DIR, "--prefix", prefix}), 0);
+  ASSERT_EQ(RunCommand({"cmake", "-S", CASES_SOURCE_DIR "/client/examples", "-B", build,
+                        "-DCMAKE_PREFIX_PATH=" + prefix}),
+            0);
+  ASSERT_EQ(RunCommand({"cmake", "--build", build}), 0);
+  std::string out;
+  EXPECT_EQ(RunCommand({build + "/list_cases", world_.casesd().address(), token_, tenant_}, &out), 0);
+  EXPECT_EQ(out, "CASE-1 Seen from the installed SDK\n");
+}
+
+// A scripted casectl session against a live server, compared with a golden
+// transcript after ids and times are replaced by placeholders.
+// UPDATE_GOLDEN=1 rewrites tests/golden/casectl_session.txt.
+class CasectlGoldenTest : public ClientTest {
+ protected:
+  std::string Run(const std::string& token, std::vector<std::string> args, std::string* out_for_names = nullptr) {
+    std::vector<std::string> argv = {CASECTL_PATH, "--addr", world_.casesd().address(), "--token", token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    // stderr joins stdout so the transcript shows errors where they happen.
+    const int rc = RunCommand({"/bin/sh", "-c", Quote(argv) + " 2>&1"}, &out);
+    if (out_for_names != nullptr) {
+      *out_for_names = out;
+    }
+    std::string shown;
+    for (const std::string& a : args) {
+      shown += " " + a;
+    }
+    transcript_ += "$ casectl" + shown + "\n" + out + "[exit " + std::to_string(rc) + "]\n\n";
+    return out;
+  }
+  static std::string Quote(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const std::string& a : argv) {
+      out += " '" + absl::StrReplaceAll(a, {{"'", "'\\''"}}) + "'";
+    }
+    return out;
+  }
+  static std::string FirstName(const std::string& text, const std::string& collection) {
+    std::smatch m;
+    std::regex re("tenants/[0-9a-f-]{36}/" + collection + "/[0-9a-f-]{36}");
+    return std::regex_search(text, m, re) ? m.str() : "";
+  }
+  std::string Normalized() const {
+    std::string t = std::regex_replace(transcript_, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+                                       "<id>");
+    t = std::regex_replace(t, std::regex("\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z?"), "<time>");
+    return t;
+  }
+  std::string transcript_;
+};
+
+TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
+  const std::string admin = token_;
+  Run(admin, {"whoami"});
+  std::string out;
+  Run(admin, {"cases", "create", "--parent", tenant_, "--name", "Phishing wave", "--severity", "high", "--priority",
+              "medium", "--assignee", "alice"},
+      &out);
+  const std::string name = FirstName(out, "cases");
+  ASSERT_FALSE(name.empty());
+  Run(admin, {"cases", "create", "--parent", tenant_, "--name", "Bad <name>", "--severity", "high"});
+  Run(admin, {"cases", "create", "--parent", tenant_, "--name", "No severity"});
+  Run(admin, {"cases", "update", name, "--status", "investigating"});
+  Run(admin, {"cases", "close", name, "--reason", "other"});
+  Run(admin, {"cases", "close", name, "--reason", "other", "--note", "Handled by IT"});
+  Run(admin, {"cases", "list", "--parent", tenant_});
+  Run(admin, {"cases", "history", name});
+  Run(admin, {"--json", "cases", "list", "--parent", tenant_, "--filter", "status = RESOLVED"});
+  Run(admin, {"requests", "create", "--parent", tenant_, "--type", "mdr", "--name", "Help with host-17"}, &out);
+  const std::string request = FirstName(out, "serviceRequests");
+  Run(admin, {"requests", "post", request, "--body", "Please check host-17."});
+  Run(world_.Token("MDR_ANALYST", world_.provider, "mdr-analyst"),
+      {"requests", "status", request, "--status", "in_progress"});
+  Run(admin, {"requests", "messages", request});
+  Run(admin, {"cases", "list", "--parent", world_.foreign_customer[Licence::kPresent]});
+  Run("not-a-token", {"whoami"});
+  Run(admin, {"cases", "remove", name});
+  Run(admin, {"cases", "get", name});
+
+  const std::string golden_path = CASES_SOURCE_DIR "/tests/golden/casectl_session.txt";
+  if (std::getenv("UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden_path) << Normalized();
+    GTEST_SKIP() << "golden file rewritten";
+  }
+  std::ifstream in(golden_path);
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(Normalized(), golden.str());
+}
+
+}  // namespace
+}  // namespace cases::testing
