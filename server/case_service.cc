@@ -211,7 +211,7 @@ absl::StatusOr<sql::CaseRow> CaseServiceImpl::LoadAuthorized(const CallContext& 
   if (!row->has_value()) {
     return absl::NotFoundError("case not found");
   }
-  if (absl::Status s = guard_->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType((*row)->type)); !s.ok()) {
+  if (absl::Status s = edge_->guard->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType((*row)->type)); !s.ok()) {
     return s;
   }
   return **row;
@@ -219,7 +219,7 @@ absl::StatusOr<sql::CaseRow> CaseServiceImpl::LoadAuthorized(const CallContext& 
 
 grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
                                          v1::Case* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
       return s;
@@ -248,7 +248,7 @@ grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context, const v1:
       return v.ToStatus();
     }
     if (row.status == v1::CASE_STATUS_RESOLVED) {
-      if (absl::Status s = guard_->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType(row.type),
+      if (absl::Status s = edge_->guard->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType(row.type),
                                                     tenancy::kCloseCaseAction);
           !s.ok()) {
         return s;
@@ -269,7 +269,7 @@ grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context, const v1:
 
 grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
                                                  const v1::ConvertAlertToCaseRequest* request, v1::Case* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     auto alert_id = ParseChildName(request->alert(), "alert", call.tenant_id, "alerts");
     if (!alert_id.ok()) {
@@ -302,7 +302,7 @@ grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
     }
     if (row.status == v1::CASE_STATUS_RESOLVED) {
       if (absl::Status s =
-              guard_->AuthorizeProduct(call, call.tenant_id, v1::PRODUCT_XDR, tenancy::kCloseCaseAction);
+              edge_->guard->AuthorizeProduct(call, call.tenant_id, v1::PRODUCT_XDR, tenancy::kCloseCaseAction);
           !s.ok()) {
         return s;
       }
@@ -338,7 +338,7 @@ grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
 
 grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
                                       v1::Case* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto row = LoadAuthorized(call, request->name(), "name");
     if (!row.ok()) {
       return row.status();
@@ -350,12 +350,12 @@ grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context, const v1::Ge
 
 grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context, const v1::ListCasesRequest* request,
                                         v1::ListCasesResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto params = ListParamsFor(call, *request);
     if (!params.ok()) {
       return params.status();
     }
-    ScopeByPermittedProducts(*guard_, call, "type", &CaseTypeOfProduct, &*params);
+    ScopeByPermittedProducts(*edge_->guard, call, "type", &CaseTypeOfProduct, &*params);
     std::vector<sql::CaseRow> rows;
     auto next = store_->List(*params, &rows);
     if (!next.ok()) {
@@ -371,7 +371,7 @@ grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context, const v1::
 
 grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1::UpdateCaseRequest* request,
                                          v1::Case* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     const v1::Case& c = request->case_();
     auto id = ParseChildName(c.name(), "case.name", call.tenant_id, "cases");
     if (!id.ok()) {
@@ -400,7 +400,7 @@ grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1:
     auto mutate = [&](const sql::CaseRow& current, sql::CaseRow* next,
                       std::vector<sql::FieldChangeRow>* changes) -> absl::Status {
       const v1::Product product = ProductOfCaseType(current.type);
-      if (absl::Status s = guard_->AuthorizeProduct(call, call.tenant_id, product); !s.ok()) {
+      if (absl::Status s = edge_->guard->AuthorizeProduct(call, call.tenant_id, product); !s.ok()) {
         return s;
       }
       if (absl::Status s = CheckEtag(c.etag(), current); !s.ok()) {
@@ -418,7 +418,7 @@ grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1:
       }
       const bool closing_fields = paths.count("status") || paths.count("close_reason") || paths.count("close_note");
       if (next->status == v1::CASE_STATUS_RESOLVED && closing_fields) {
-        if (absl::Status s = guard_->AuthorizeProduct(call, call.tenant_id, product, tenancy::kCloseCaseAction);
+        if (absl::Status s = edge_->guard->AuthorizeProduct(call, call.tenant_id, product, tenancy::kCloseCaseAction);
             !s.ok()) {
           return s;
         }
@@ -438,7 +438,7 @@ grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1:
 
 grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
                                                 const v1::AddCaseDetectionsRequest* request, v1::Case* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto id = ParseChildName(request->case_(), "case", call.tenant_id, "cases");
     if (!id.ok()) {
       return id.status();
@@ -453,7 +453,7 @@ grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
         call.tenant_id, *id, detections,
         [&](const sql::CaseRow& current) {
           case_type = current.type;
-          return guard_->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType(current.type));
+          return edge_->guard->AuthorizeProduct(call, call.tenant_id, ProductOfCaseType(current.type));
         },
         [&](const auto& rows) { return CheckDetectionsEligible(case_type, rows); }, call.principal.subject);
     if (!updated.ok()) {
@@ -466,7 +466,7 @@ grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
 
 grpc::Status CaseServiceImpl::DeleteCase(grpc::ServerContext* context, const v1::DeleteCaseRequest* request,
                                          google::protobuf::Empty* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto id = ParseChildName(request->name(), "name", call.tenant_id, "cases");
     if (!id.ok()) {
       return id.status();
@@ -483,7 +483,7 @@ grpc::Status CaseServiceImpl::DeleteCase(grpc::ServerContext* context, const v1:
 grpc::Status CaseServiceImpl::BatchDeleteCases(grpc::ServerContext* context,
                                                const v1::BatchDeleteCasesRequest* request,
                                                google::protobuf::Empty* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
       return s;
@@ -510,7 +510,7 @@ grpc::Status CaseServiceImpl::BatchDeleteCases(grpc::ServerContext* context,
 
 grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context, const v1::ListCaseEventsRequest* request,
                                              v1::ListCaseEventsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     const int page_size = CheckPageSize(v, "page_size", request->page_size());
     if (!v.empty()) {
@@ -536,7 +536,7 @@ grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context, const
 
 grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context, const v1::CreateQueueRequest* request,
                                           v1::Queue* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
       return s;
@@ -562,7 +562,7 @@ grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context, const v1
 
 grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context, const v1::ListQueuesRequest* request,
                                          v1::ListQueuesResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     sql::ListParams params;
     params.page_size = CheckPageSize(v, "page_size", request->page_size());

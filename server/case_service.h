@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "soc/cases/v1/case_service.grpc.pb.h"
 #include "sql/case_store.h"
+#include "server/rpc.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -13,8 +14,8 @@ namespace v1 = ::soc::cases::v1;
 
 class CaseServiceImpl final : public v1::CaseService::Service {
  public:
-  CaseServiceImpl(const tenancy::Guard* guard, sql::CaseStore* store, absl::Duration retention)
-      : guard_(guard), store_(store), retention_(retention) {}
+  CaseServiceImpl(const Edge* edge, sql::CaseStore* store, absl::Duration retention)
+      : edge_(edge), store_(store), retention_(retention) {}
 
   grpc::Status CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
                           v1::Case* response) override;
@@ -44,7 +45,7 @@ class CaseServiceImpl final : public v1::CaseService::Service {
   absl::StatusOr<sql::CaseRow> LoadAuthorized(const tenancy::CallContext& call, const std::string& name,
                                               const std::string& field);
 
-  const tenancy::Guard* guard_;
+  const Edge* edge_;
   sql::CaseStore* store_;
   const absl::Duration retention_;
 };

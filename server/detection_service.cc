@@ -147,7 +147,7 @@ void AlertToProto(const sql::AlertRow& row, v1::Alert* out) {
 grpc::Status DetectionServiceImpl::IngestDetections(grpc::ServerContext* context,
                                                     const v1::IngestDetectionsRequest* request,
                                                     v1::IngestDetectionsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
       return s;
     }
@@ -189,7 +189,7 @@ grpc::Status DetectionServiceImpl::IngestDetections(grpc::ServerContext* context
 
 grpc::Status DetectionServiceImpl::GetDetection(grpc::ServerContext* context, const v1::GetDetectionRequest* request,
                                                 v1::Detection* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto id = ParseChildName(request->name(), "name", call.tenant_id, "detections");
     if (!id.ok()) {
       return id.status();
@@ -209,7 +209,7 @@ grpc::Status DetectionServiceImpl::GetDetection(grpc::ServerContext* context, co
 grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
                                                   const v1::ListDetectionsRequest* request,
                                                   v1::ListDetectionsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto params = ListParamsFor(call, *request);
     if (!params.ok()) {
       return params.status();
@@ -229,7 +229,7 @@ grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
 
 grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const v1::GetAlertRequest* request,
                                             v1::Alert* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto id = ParseChildName(request->name(), "name", call.tenant_id, "alerts");
     if (!id.ok()) {
       return id.status();
@@ -248,7 +248,7 @@ grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const 
 
 grpc::Status DetectionServiceImpl::ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
                                               v1::ListAlertsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto params = ListParamsFor(call, *request);
     if (!params.ok()) {
       return params.status();
@@ -269,7 +269,7 @@ grpc::Status DetectionServiceImpl::ListAlerts(grpc::ServerContext* context, cons
 grpc::Status DetectionServiceImpl::ListAlertEvents(grpc::ServerContext* context,
                                                    const v1::ListAlertEventsRequest* request,
                                                    v1::ListAlertEventsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     const int page_size = CheckPageSize(v, "page_size", request->page_size());
     if (!v.empty()) {

@@ -4,6 +4,7 @@
 
 #include "soc/cases/v1/detection_service.grpc.pb.h"
 #include "sql/detection_store.h"
+#include "server/rpc.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -12,7 +13,7 @@ namespace v1 = ::soc::cases::v1;
 
 class DetectionServiceImpl final : public v1::DetectionService::Service {
  public:
-  DetectionServiceImpl(const tenancy::Guard* guard, sql::DetectionStore* store) : guard_(guard), store_(store) {}
+  DetectionServiceImpl(const Edge* edge, sql::DetectionStore* store) : edge_(edge), store_(store) {}
 
   grpc::Status IngestDetections(grpc::ServerContext* context, const v1::IngestDetectionsRequest* request,
                                 v1::IngestDetectionsResponse* response) override;
@@ -28,7 +29,7 @@ class DetectionServiceImpl final : public v1::DetectionService::Service {
                                v1::ListAlertEventsResponse* response) override;
 
  private:
-  const tenancy::Guard* guard_;
+  const Edge* edge_;
   sql::DetectionStore* store_;
 };
 

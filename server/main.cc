@@ -12,6 +12,7 @@
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
+#include "server/metrics.h"
 #include "server/retention_job.h"
 #include "server/server.h"
 #include "server/service_request_service.h"
@@ -128,17 +129,19 @@ int RunServe(Config& config) {
   auth_options.audience = config.audience;
   tenancy::Authenticator authenticator(std::move(*keys), auth_options);
   tenancy::Guard guard(&authenticator, &directory);
+  Metrics metrics;
+  const Edge edge{&guard, &metrics};
 
   sql::CaseStore case_store(&pool);
-  CaseServiceImpl case_service(&guard, &case_store, config.retention);
+  CaseServiceImpl case_service(&edge, &case_store, config.retention);
   sql::DetectionStore detection_store(&pool);
-  DetectionServiceImpl detection_service(&guard, &detection_store);
+  DetectionServiceImpl detection_service(&edge, &detection_store);
   sql::ServiceRequestStore service_request_store(&pool);
   MessageHubOptions hub_options;
   hub_options.max_streams = config.max_streams;
   MessageHub message_hub(&service_request_store, hub_options);
-  ServiceRequestServiceImpl service_request_service(&guard, &service_request_store, &message_hub);
-  TenancyServiceImpl tenancy_service(&guard, &directory, &tenant_store, *license_authority);
+  ServiceRequestServiceImpl service_request_service(&edge, &service_request_store, &message_hub);
+  TenancyServiceImpl tenancy_service(&edge, &directory, &tenant_store, *license_authority);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service});
   if (absl::Status s = server.Start(); !s.ok()) {
@@ -146,6 +149,28 @@ int RunServe(Config& config) {
   }
   RetentionJob retention(&tenant_store, &case_store, config.retention_interval);
   retention.Start();
+  metrics.AddSampled("cases_db_pool_size", "Database connections open.", "gauge",
+                     [&] { return pool.Stats().size; });
+  metrics.AddSampled("cases_db_pool_in_use", "Database connections lent out.", "gauge",
+                     [&] { return pool.Stats().in_use; });
+  metrics.AddSampled("cases_db_pool_max", "Most database connections the pool opens.", "gauge",
+                     [&] { return pool.Stats().max_size; });
+  metrics.AddSampled("cases_db_pool_waits_total", "Connection borrows that had to wait.", "counter",
+                     [&] { return static_cast<double>(pool.Stats().waits); });
+  metrics.AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.", "counter",
+                     [&] { return absl::ToDoubleSeconds(pool.Stats().wait_time); });
+  metrics.AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).", "counter",
+                     [&] { return static_cast<double>(pool.Stats().timeouts); });
+  metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
+                     [&] { return message_hub.open_streams(); });
+  metrics.AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.", "counter",
+                     [&] { return static_cast<double>(retention.deleted_total()); });
+  MetricsHttpServer metrics_http(&metrics);
+  if (!config.metrics_listen.empty()) {
+    if (absl::Status s = metrics_http.Start(config.metrics_listen); !s.ok()) {
+      return Fail(s);
+    }
+  }
   std::thread signal_thread([&] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -156,6 +181,7 @@ int RunServe(Config& config) {
   server.Wait();
   signal_thread.join();
   retention.Stop();
+  metrics_http.Stop();
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

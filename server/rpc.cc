@@ -2,6 +2,11 @@
 
 #include "common/digest.h"
 #include "common/errors.h"
+#include "common/log.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -16,14 +21,78 @@ std::string AuthorizationOf(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
-grpc::Status Serve(const tenancy::Guard& guard, grpc::ServerContext* context,
-                   const google::protobuf::Message& request,
-                   absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
-  auto call = guard.Authorize(AuthorizationOf(*context), request);
-  if (!call.ok()) {
-    return ToGrpcStatus(call.status());
+const std::string& MethodOf(const google::protobuf::Message& request) {
+  static const auto* methods = [] {
+    auto* m = new absl::flat_hash_map<std::string, std::string>();
+    for (const char* name : {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
+                             "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService"}) {
+      const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+      for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+        (*m)[service->method(i)->input_type()->full_name()] =
+            absl::StrCat("/", service->full_name(), "/", service->method(i)->name());
+      }
+    }
+    return m;
+  }();
+  static const std::string kUnknown = "unknown";
+  auto it = methods->find(request.GetDescriptor()->full_name());
+  return it == methods->end() ? kUnknown : it->second;
+}
+
+namespace {
+
+const char* CodeName(absl::StatusCode code) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
+
+// The request_id field of a create, else the x-request-id header.
+std::string RequestIdOf(const grpc::ServerContext& context, const google::protobuf::Message& request) {
+  const auto* field = request.GetDescriptor()->FindFieldByName("request_id");
+  if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+    std::string id = request.GetReflection()->GetString(request, field);
+    if (!id.empty()) {
+      return id.substr(0, 64);
+    }
   }
-  return ToGrpcStatus(body(*call));
+  auto it = context.client_metadata().find("x-request-id");
+  return it == context.client_metadata().end() ? "" : std::string(it->second.data(), std::min<size_t>(it->second.size(), 64));
+}
+
+}  // namespace
+
+grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google::protobuf::Message& request,
+                   absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
+  const absl::Time start = absl::Now();
+  if (edge.metrics != nullptr) {
+    edge.metrics->CallStarted();
+  }
+  auto call = edge.guard->Authorize(AuthorizationOf(*context), request);
+  const absl::Status status = call.ok() ? body(*call) : call.status();
+  const absl::Duration latency = absl::Now() - start;
+  const std::string& method = MethodOf(request);
+  const char* code = CodeName(status.code());
+  if (edge.metrics != nullptr) {
+    edge.metrics->CallFinished(method, code, latency);
+  }
+  std::string tenant = "-", principal = "-";
+  if (call.ok()) {
+    principal = call->principal.subject;
+    tenant = call->all_tenants ? "tenants/-" : tenancy::TenantName(call->tenant_id);
+  }
+  Log(status.ok() || status.code() == absl::StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning, "access",
+      {{"method", method},
+       {"tenant", tenant},
+       {"principal", principal},
+       {"code", code},
+       {"latency_ms", absl::ToDoubleMilliseconds(latency)},
+       {"peer", context->peer()},
+       {"request_id", RequestIdOf(*context, request)}});
+  return ToGrpcStatus(status);
 }
 
 std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,

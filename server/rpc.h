@@ -17,17 +17,28 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "server/grpc_status.h"
+#include "server/metrics.h"
 #include "sql/idempotency.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
 
+// What every handler shares at the edge: the guard, and the metrics the edge records.
+struct Edge {
+  const tenancy::Guard* guard = nullptr;
+  Metrics* metrics = nullptr;  // may be null (no metrics)
+};
+
 // The `authorization` metadata value of a call (empty when absent).
 std::string AuthorizationOf(const grpc::ServerContext& context);
 
-// Runs the guard for `request`, then `body` with the call context.
-grpc::Status Serve(const tenancy::Guard& guard, grpc::ServerContext* context,
-                   const google::protobuf::Message& request,
+// "/soc.cases.v1.CaseService/GetCase" for a GetCaseRequest.
+const std::string& MethodOf(const google::protobuf::Message& request);
+
+// Runs the guard for `request`, then `body` with the call context; converts the
+// result once, records metrics and writes one JSON access-log line (method,
+// tenant, principal, code, latency, peer, request id — never tokens or bodies).
+grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
 
 // The request_id claim of a create (AIP-155): empty request_id → none. The

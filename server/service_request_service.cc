@@ -69,7 +69,7 @@ absl::StatusOr<sql::ServiceRequestRow> ServiceRequestServiceImpl::LoadAuthorized
   if (!row->has_value()) {
     return absl::NotFoundError("service request not found");
   }
-  if (absl::Status s = guard_->AuthorizeProduct(call, call.tenant_id, ProductOfRequestType((*row)->type)); !s.ok()) {
+  if (absl::Status s = edge_->guard->AuthorizeProduct(call, call.tenant_id, ProductOfRequestType((*row)->type)); !s.ok()) {
     return s;
   }
   return **row;
@@ -78,7 +78,7 @@ absl::StatusOr<sql::ServiceRequestRow> ServiceRequestServiceImpl::LoadAuthorized
 grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(grpc::ServerContext* context,
                                                              const v1::CreateServiceRequestRequest* request,
                                                              v1::ServiceRequest* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
       return s;
@@ -113,7 +113,7 @@ grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(grpc::ServerContext
 grpc::Status ServiceRequestServiceImpl::GetServiceRequest(grpc::ServerContext* context,
                                                           const v1::GetServiceRequestRequest* request,
                                                           v1::ServiceRequest* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto row = LoadAuthorized(call, request->name(), "name");
     if (!row.ok()) {
       return row.status();
@@ -126,12 +126,12 @@ grpc::Status ServiceRequestServiceImpl::GetServiceRequest(grpc::ServerContext* c
 grpc::Status ServiceRequestServiceImpl::ListServiceRequests(grpc::ServerContext* context,
                                                             const v1::ListServiceRequestsRequest* request,
                                                             v1::ListServiceRequestsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto params = ListParamsFor(call, *request);
     if (!params.ok()) {
       return params.status();
     }
-    ScopeByPermittedProducts(*guard_, call, "type", &RequestTypeOfProduct, &*params);
+    ScopeByPermittedProducts(*edge_->guard, call, "type", &RequestTypeOfProduct, &*params);
     std::vector<sql::ServiceRequestRow> rows;
     auto next = store_->List(*params, &rows);
     if (!next.ok()) {
@@ -148,7 +148,7 @@ grpc::Status ServiceRequestServiceImpl::ListServiceRequests(grpc::ServerContext*
 grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(grpc::ServerContext* context,
                                                              const v1::UpdateServiceRequestRequest* request,
                                                              v1::ServiceRequest* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     const v1::ServiceRequest& sr = request->service_request();
     auto id = ParseChildName(sr.name(), "service_request.name", call.tenant_id, "serviceRequests");
     if (!id.ok()) {
@@ -166,7 +166,7 @@ grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(grpc::ServerContext
       return v.ToStatus();
     }
     auto updated = store_->UpdateStatus(call.tenant_id, *id, sr.status(), [&](const sql::ServiceRequestRow& current) {
-      return guard_->AuthorizeProduct(call, call.tenant_id, ProductOfRequestType(current.type));
+      return edge_->guard->AuthorizeProduct(call, call.tenant_id, ProductOfRequestType(current.type));
     });
     if (!updated.ok()) {
       return updated.status();
@@ -178,7 +178,7 @@ grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(grpc::ServerContext
 
 grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* context,
                                                       const v1::CreateMessageRequest* request, v1::Message* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     CheckText(v, "message.body", request->message().body(), kMaxMessageBytes, /*required=*/true);
     CheckRequestId(v, "request_id", request->request_id());
@@ -210,7 +210,7 @@ grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* conte
 grpc::Status ServiceRequestServiceImpl::ListMessages(grpc::ServerContext* context,
                                                      const v1::ListMessagesRequest* request,
                                                      v1::ListMessagesResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     sql::ListParams params;
     params.page_size = CheckPageSize(v, "page_size", request->page_size());
@@ -240,7 +240,7 @@ grpc::Status ServiceRequestServiceImpl::ListMessages(grpc::ServerContext* contex
 grpc::Status ServiceRequestServiceImpl::StreamMessages(grpc::ServerContext* context,
                                                        const v1::StreamMessagesRequest* request,
                                                        grpc::ServerWriter<v1::Message>* writer) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     auto sr = LoadAuthorized(call, request->parent(), "parent");
     if (!sr.ok()) {
       return sr.status();

@@ -6,6 +6,7 @@
 #include "server/message_hub.h"
 #include "soc/cases/v1/service_request_service.grpc.pb.h"
 #include "sql/service_request_store.h"
+#include "server/rpc.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -14,8 +15,8 @@ namespace v1 = ::soc::cases::v1;
 
 class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Service {
  public:
-  ServiceRequestServiceImpl(const tenancy::Guard* guard, sql::ServiceRequestStore* store, MessageHub* hub)
-      : guard_(guard), store_(store), hub_(hub) {}
+  ServiceRequestServiceImpl(const Edge* edge, sql::ServiceRequestStore* store, MessageHub* hub)
+      : edge_(edge), store_(store), hub_(hub) {}
 
   grpc::Status CreateServiceRequest(grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
                                     v1::ServiceRequest* response) override;
@@ -37,7 +38,7 @@ class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Servic
   absl::StatusOr<sql::ServiceRequestRow> LoadAuthorized(const tenancy::CallContext& call, const std::string& name,
                                                         const std::string& field);
 
-  const tenancy::Guard* guard_;
+  const Edge* edge_;
   sql::ServiceRequestStore* store_;
   MessageHub* hub_;
 };

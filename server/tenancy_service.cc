@@ -85,7 +85,7 @@ const std::string& LicenseKey(const sql::LicenseRow& row) { return row.license_i
 grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
                                                    const v1::GetCallerIdentityRequest* request,
                                                    v1::CallerIdentity* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) {
     response->set_subject(call.principal.subject);
     response->set_home_tenant(tenancy::TenantName(call.principal.home_tenant_id));
     response->set_home_kind(call.principal.home_kind);
@@ -102,7 +102,7 @@ grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
 grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
                                               const v1::CreateTenantRequest* request,
                                               v1::Tenant* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     const v1::Tenant& tenant = request->tenant();
     Violations v;
     CheckDisplayName(v, "tenant.display_name", tenant.display_name());
@@ -144,7 +144,7 @@ grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
 
 grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context, const v1::GetTenantRequest* request,
                                            v1::Tenant* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     if (request->name() != tenancy::TenantName(call.tenant_id)) {
       return InvalidField("name", "must be tenants/{tenant}");
     }
@@ -169,7 +169,7 @@ grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context, const v
 grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context,
                                              const v1::ListTenantsRequest* request,
                                              v1::ListTenantsResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     const int page_size = CheckPageSize(v, "page_size", request->page_size());
     if (!request->filter().empty()) {
@@ -194,7 +194,7 @@ grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context,
 grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
                                                 const v1::InstallLicenseRequest* request,
                                                 v1::License* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     if (request->parent() != tenancy::TenantName(call.tenant_id)) {
       return InvalidField("parent", "must be tenants/{tenant}");
     }
@@ -227,7 +227,7 @@ grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
 grpc::Status TenancyServiceImpl::ListLicenses(grpc::ServerContext* context,
                                               const v1::ListLicensesRequest* request,
                                               v1::ListLicensesResponse* response) {
-  return Serve(*guard_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     const int page_size = CheckPageSize(v, "page_size", request->page_size());
     if (request->parent() != tenancy::TenantName(call.tenant_id)) {

@@ -7,6 +7,7 @@
 #include "soc/cases/v1/tenancy_service.grpc.pb.h"
 #include "sql/tenant_store.h"
 #include "tenancy/directory.h"
+#include "server/rpc.h"
 #include "tenancy/guard.h"
 #include "tenancy/jws.h"
 
@@ -15,9 +16,9 @@ namespace cases::server {
 class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service {
  public:
   // `license_authority` unset: InstallLicense answers FAILED_PRECONDITION.
-  TenancyServiceImpl(const tenancy::Guard* guard, tenancy::TenantDirectory* directory,
+  TenancyServiceImpl(const Edge* edge, tenancy::TenantDirectory* directory,
                      sql::TenantStore* store, std::optional<tenancy::VerificationKey> license_authority)
-      : guard_(guard), directory_(directory), store_(store), license_authority_(std::move(license_authority)) {}
+      : edge_(edge), directory_(directory), store_(store), license_authority_(std::move(license_authority)) {}
 
   grpc::Status GetCallerIdentity(grpc::ServerContext* context,
                                  const soc::cases::v1::GetCallerIdentityRequest* request,
@@ -35,7 +36,7 @@ class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service 
                             soc::cases::v1::ListLicensesResponse* response) override;
 
  private:
-  const tenancy::Guard* guard_;
+  const Edge* edge_;
   tenancy::TenantDirectory* directory_;
   sql::TenantStore* store_;
   const std::optional<tenancy::VerificationKey> license_authority_;

@@ -1,0 +1,79 @@
+// Prometheus metrics of casesd, in the plain-text exposition format, served on
+// --metrics_listen at /metrics (cpp-httplib). Per-method call counts by code and
+// latency histograms are recorded at the gRPC edge; pool, stream and retention
+// figures are sampled from their owners at scrape time.
+#ifndef CASES_SERVER_METRICS_H_
+#define CASES_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace cases::server {
+
+class Metrics {
+ public:
+  // Latency histogram bucket bounds, seconds.
+  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,  0.025, 0.05,
+                                                      0.1,    0.25,  0.5,    1.0,   2.5,   5.0,   10.0};
+
+  void CallStarted() { in_flight_.fetch_add(1); }
+  // `method` like "/soc.cases.v1.CaseService/GetCase"; `code` the gRPC code name.
+  void CallFinished(absl::string_view method, absl::string_view code, absl::Duration latency);
+
+  // A value read at every scrape: kind "gauge" or "counter".
+  void AddSampled(std::string name, std::string help, std::string kind, std::function<double()> read);
+
+  std::string Render() const;
+
+ private:
+  struct Histogram {
+    std::array<long long, kBuckets.size()> buckets{};
+    long long count = 0;
+    double sum = 0;
+  };
+  struct Sampled {
+    std::string name, help, kind;
+    std::function<double()> read;
+  };
+  std::atomic<long long> in_flight_{0};
+  mutable absl::Mutex mu_;
+  std::map<std::pair<std::string, std::string>, long long> calls_ ABSL_GUARDED_BY(mu_);  // (method, code)
+  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::vector<Sampled> sampled_ ABSL_GUARDED_BY(mu_);
+};
+
+// GET /metrics on its own thread.
+class MetricsHttpServer {
+ public:
+  explicit MetricsHttpServer(const Metrics* metrics);
+  ~MetricsHttpServer();
+  // Binds `listen` (host:port, port 0 picks one); logs the bound port.
+  absl::Status Start(const std::string& listen);
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  const Metrics* metrics_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_METRICS_H_
