@@ -4,13 +4,13 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <regex>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -136,48 +136,43 @@ CasesdProcess::CasesdProcess(std::vector<std::string> flags) {
     pid_ = -1;
     return;
   }
-  ReadUntilServing();
+  reader_ = std::thread([this] { DrainStderr(); });
+  // The bound port is in the "serving" log line.
+  const std::regex serving("\"msg\":\"serving\"[^\n]*\"port\":(\\d+)");
+  const bool up = WaitFor(
+      [&] {
+        std::smatch m;
+        const std::string log = Log();
+        if (std::regex_search(log, m, serving)) {
+          absl::SimpleAtoi(m[1].str(), &port_);
+          return true;
+        }
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+          pid_ = -1;  // exited before serving: stop waiting
+          return true;
+        }
+        return false;
+      },
+      absl::Seconds(30));
+  if (!up || port_ == 0) {
+    ADD_FAILURE() << "casesd did not start serving; its log:\n" << Log();
+  }
 }
 
-void CasesdProcess::ReadUntilServing() {
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline && port_ == 0) {
-    pollfd pfd{stderr_fd_, POLLIN, 0};
-    if (poll(&pfd, 1, 100) <= 0) {
-      continue;
-    }
-    char buf[4096];
+void CasesdProcess::DrainStderr() {
+  char buf[4096];
+  while (true) {
     const ssize_t n = read(stderr_fd_, buf, sizeof(buf));
     if (n <= 0) {
-      break;  // casesd exited
+      return;  // the child exited (or closed stderr)
     }
+    absl::MutexLock lock(&mu_);
     log_.append(buf, static_cast<size_t>(n));
-    const size_t at = log_.find("\"msg\":\"serving\"");
-    if (at == std::string::npos) {
-      continue;
-    }
-    const size_t port_at = log_.find("\"port\":", at);
-    const size_t end = log_.find_first_of(",}", port_at + 7);
-    if (port_at != std::string::npos && end != std::string::npos) {
-      absl::SimpleAtoi(log_.substr(port_at + 7, end - port_at - 7), &port_);
-    }
-  }
-  if (port_ == 0) {
-    ADD_FAILURE() << "casesd did not start serving; its log:\n" << log_;
   }
 }
 
 std::string CasesdProcess::Log() const {
-  auto* self = const_cast<CasesdProcess*>(this);
-  char buf[4096];
-  pollfd pfd{stderr_fd_, POLLIN, 0};
-  while (stderr_fd_ >= 0 && poll(&pfd, 1, 0) > 0) {
-    const ssize_t n = read(stderr_fd_, buf, sizeof(buf));
-    if (n <= 0) {
-      break;
-    }
-    self->log_.append(buf, static_cast<size_t>(n));
-  }
+  absl::MutexLock lock(&mu_);
   return log_;
 }
 
@@ -193,7 +188,6 @@ int CasesdProcess::Stop(int signal, absl::Duration timeout) {
   int status = 0;
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    Log();  // keep the pipe drained so the child never blocks on stderr
     const pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       pid_ = -1;
@@ -208,6 +202,9 @@ CasesdProcess::~CasesdProcess() {
   if (pid_ > 0 && Stop(SIGTERM) < 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
+  }
+  if (reader_.joinable()) {
+    reader_.join();  // ends when the child's stderr closes
   }
   if (stderr_fd_ >= 0) {
     close(stderr_fd_);

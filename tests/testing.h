@@ -12,9 +12,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "sql/dsn.h"
@@ -64,11 +66,14 @@ class CasesdProcess {
   std::string Log() const;
 
  private:
-  void ReadUntilServing();
+  // Reads the child's stderr until it closes, so a chatty child never blocks on a full pipe.
+  void DrainStderr();
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   int port_ = 0;
-  std::string log_;
+  mutable absl::Mutex mu_;
+  std::string log_ ABSL_GUARDED_BY(mu_);
+  std::thread reader_;
 };
 
 // Runs `binary args...` to completion; returns the exit code, stdout in *out.
