@@ -5,10 +5,14 @@
 #include <cppconn/statement.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "sql/migrate.h"
 #include "sql/transaction.h"
 #include "tests/testing.h"
@@ -204,6 +208,34 @@ TEST_F(MigrateTest, EveryPrimaryKeyStartsWithTenantId) {
       "AND constraint_name = 'PRIMARY' AND ordinal_position = 1 AND column_name = 'tenant_id'");
   EXPECT_GE(tables, 13);
   EXPECT_EQ(led_by_tenant, tables);
+}
+
+TEST_F(MigrateTest, VschemaShardsEveryTableByXxhashOfTenantId) {
+  std::ifstream in(std::string(CASES_SOURCE_DIR) + "/sql/vitess/vschema.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::Struct vschema;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text.str(), &vschema).ok());
+  EXPECT_TRUE(vschema.fields().at("sharded").bool_value());
+  const auto& vindexes = vschema.fields().at("vindexes").struct_value().fields();
+  const auto& tables = vschema.fields().at("tables").struct_value().fields();
+  auto conn = sql::ConnectionPool::Connect(db_.config(), sql::PoolOptions{});
+  ASSERT_TRUE(conn.ok());
+  std::unique_ptr<::sql::Statement> stmt((*conn)->createStatement());
+  std::unique_ptr<::sql::ResultSet> rs(stmt->executeQuery(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+      "AND table_name <> 'schema_migrations'"));
+  int n = 0;
+  while (rs->next()) {
+    ++n;
+    const std::string table = rs->getString(1);
+    ASSERT_EQ(tables.count(table), 1u) << table << " is missing from vschema.json";
+    const auto& vindex = tables.at(table).struct_value().fields().at("column_vindexes").list_value().values(0);
+    EXPECT_EQ(vindex.struct_value().fields().at("column").string_value(), "tenant_id") << table;
+    const std::string name = vindex.struct_value().fields().at("name").string_value();
+    EXPECT_EQ(vindexes.at(name).struct_value().fields().at("type").string_value(), "xxhash") << table;
+  }
+  EXPECT_EQ(static_cast<size_t>(n), tables.size());
 }
 
 TEST_F(MigrateTest, NoAutoIncrementColumns) {
