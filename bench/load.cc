@@ -1,0 +1,353 @@
+// The load generator of scripts/bench, on the SDK: a closed loop of N callers
+// running one scenario for a warm-up and then a measured duration, printing one
+// JSON line: ops/s, p50/p99/p999 latency (ms), errors.
+//
+//   cases_load --addr HOST:PORT --token T --scenario NAME [--concurrency 32] [--warmup 2s]
+//              [--duration 10s] [--tenant tenants/ID] [--filter F] [--deep 1000] [--streams 100]
+// Scenarios: health, whoami, get_case, create_case, update_case, list_first, list_deep,
+//            ingest (batches of 500), stream_fanout (messages delivered per second).
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "bench/histogram.h"
+#include "cases/client.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace cases::bench {
+namespace {
+
+namespace v1 = ::soc::cases::v1;
+
+struct Options {
+  std::string addr = "127.0.0.1:50051", token, scenario, tenant, filter = "severity >= SEVERITY_HIGH";
+  int concurrency = 32, deep = 1000, streams = 100, batch = 500;
+  absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
+};
+
+// One operation of a scenario for caller `worker`; returns whether it succeeded.
+using Operation = std::function<bool(int worker, std::mt19937_64& rng)>;
+
+struct Result {
+  double ops_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  int64_t calls = 0, errors = 0;
+};
+
+// Runs `op` on `concurrency` threads (each with its own channel, like separate
+// clients), recording only the measured window.
+Result Drive(const Options& o, const Operation& op) {
+  std::atomic<bool> measuring{false}, stop{false};
+  std::vector<LatencyHistogram> histograms(o.concurrency);
+  std::vector<int64_t> errors(o.concurrency, 0);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < o.concurrency; ++w) {
+    threads.emplace_back([&, w] {
+      std::mt19937_64 rng(w * 7919 + 1);
+      while (!stop.load(std::memory_order_relaxed)) {
+        const absl::Time start = absl::Now();
+        const bool ok = op(w, rng);
+        if (measuring.load(std::memory_order_relaxed)) {
+          histograms[w].Record(absl::ToInt64Microseconds(absl::Now() - start));
+          errors[w] += ok ? 0 : 1;
+        }
+      }
+    });
+  }
+  absl::SleepFor(o.warmup);
+  measuring = true;
+  const absl::Time begin = absl::Now();
+  absl::SleepFor(o.duration);
+  measuring = false;
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+  stop = true;
+  for (auto& t : threads) {
+    t.join();
+  }
+  LatencyHistogram all;
+  Result r;
+  for (int w = 0; w < o.concurrency; ++w) {
+    all.Merge(histograms[w]);
+    r.errors += errors[w];
+  }
+  r.calls = all.count();
+  r.ops_per_s = static_cast<double>(r.calls) / seconds;
+  r.p50_ms = all.Percentile(0.50) / 1000;
+  r.p99_ms = all.Percentile(0.99) / 1000;
+  r.p999_ms = all.Percentile(0.999) / 1000;
+  return r;
+}
+
+class Bench {
+ public:
+  explicit Bench(Options o) : o_(std::move(o)) {
+    for (int w = 0; w < o_.concurrency; ++w) {
+      // One channel per caller: separate HTTP/2 connections, as separate clients have.
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.channel_id", w);
+      auto channel = grpc::CreateCustomChannel(o_.addr, grpc::InsecureChannelCredentials(), args);
+      clients_.push_back(std::make_unique<client::Client>(channel, o_.token));
+    }
+  }
+
+  int Run() {
+    Result r;
+    double items_per_op = 1;
+    const std::string& s = o_.scenario;
+    if (s == "health") {
+      std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> stubs;
+      for (auto& c : clients_) {
+        stubs.push_back(grpc::health::v1::Health::NewStub(c->channel()));
+      }
+      r = Drive(o_, [&](int w, std::mt19937_64&) {
+        grpc::ClientContext context;
+        grpc::health::v1::HealthCheckRequest request;
+        grpc::health::v1::HealthCheckResponse response;
+        return stubs[w]->Check(&context, request, &response).ok();
+      });
+    } else if (s == "whoami") {
+      r = Drive(o_, [&](int w, std::mt19937_64&) {
+        v1::CallerIdentity out;
+        return Call(w, &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(), &out,
+                    &client::Client::tenancy);
+      });
+    } else if (s == "get_case" || s == "update_case") {
+      const std::vector<std::string> names = CaseNames();
+      if (names.empty()) {
+        return Fail("no cases to read");
+      }
+      if (s == "get_case") {
+        r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+          v1::GetCaseRequest request;
+          request.set_name(names[rng() % names.size()]);
+          v1::Case out;
+          return Call(w, &v1::CaseService::Stub::GetCase, request, &out, &client::Client::cases);
+        });
+      } else {
+        r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+          v1::UpdateCaseRequest request;
+          request.mutable_case_()->set_name(names[rng() % names.size()]);
+          request.mutable_case_()->set_assignee(absl::StrCat("analyst-", rng() % 50));
+          request.mutable_update_mask()->add_paths("assignee");
+          v1::Case out;
+          return Call(w, &v1::CaseService::Stub::UpdateCase, request, &out, &client::Client::cases);
+        });
+      }
+    } else if (s == "create_case") {
+      r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+        v1::CreateCaseRequest request;
+        request.set_parent(o_.tenant);
+        request.mutable_case_()->set_display_name("Benchmark case");
+        request.mutable_case_()->set_description("Created by the load generator.");
+        request.mutable_case_()->set_severity(static_cast<v1::Severity>(1 + rng() % 4));
+        v1::Case out;
+        return Call(w, &v1::CaseService::Stub::CreateCase, request, &out, &client::Client::cases);
+      });
+    } else if (s == "list_first" || s == "list_deep") {
+      v1::ListCasesRequest request;
+      request.set_parent(o_.tenant);
+      request.set_filter(o_.filter);
+      request.set_page_size(50);
+      if (s == "list_deep") {
+        request.set_page_token(TokenOfPage(request, o_.deep));
+        if (request.page_token().empty()) {
+          return Fail("could not walk to the deep page");
+        }
+      }
+      r = Drive(o_, [&](int w, std::mt19937_64&) {
+        v1::ListCasesResponse out;
+        return Call(w, &v1::CaseService::Stub::ListCases, request, &out, &client::Client::cases) &&
+               out.cases_size() == 50;
+      });
+    } else if (s == "ingest") {
+      items_per_op = o_.batch;
+      std::atomic<long> sequence{0};
+      r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+        v1::IngestDetectionsRequest request;
+        request.set_parent(o_.tenant);
+        const long base = sequence.fetch_add(o_.batch);
+        const std::string run = std::to_string(absl::ToUnixNanos(start_));
+        for (int i = 0; i < o_.batch; ++i) {
+          auto* d = request.add_detections();
+          d->set_external_id(absl::StrCat("load-", run, "-", base + i));
+          d->set_alert_key(absl::StrCat("load-key-", rng() % 200));
+          d->set_product(v1::PRODUCT_XDR);
+          d->set_severity(static_cast<v1::Severity>(1 + rng() % 4));
+          d->set_title("Load detection");
+          d->set_device("host-1");
+          (*d->mutable_attributes())["source"] = "bench";
+          d->mutable_detect_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+        }
+        v1::IngestDetectionsResponse out;
+        return Call(w, &v1::DetectionService::Stub::IngestDetections, request, &out, &client::Client::detections);
+      });
+    } else if (s == "stream_fanout") {
+      return StreamFanout();
+    } else {
+      return Fail("unknown scenario " + s);
+    }
+    Print(r, items_per_op);
+    return 0;
+  }
+
+ private:
+  template <typename Stub, typename Request, typename Response>
+  bool Call(int w, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+            const Request& request, Response* response, Stub& (client::Client::*stub)()) {
+    client::Client& c = *clients_[w];
+    return c.Call((c.*stub)(), method, request, response).ok();
+  }
+
+  int Fail(const std::string& why) {
+    std::fprintf(stderr, "cases_load: %s\n", why.c_str());
+    return 1;
+  }
+
+  void Print(const Result& r, double items_per_op) {
+    std::printf(
+        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,\"p50_ms\":%.3f,"
+        "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
+        o_.scenario.c_str(), o_.concurrency, r.ops_per_s, r.ops_per_s * items_per_op, r.p50_ms, r.p99_ms, r.p999_ms,
+        static_cast<long long>(r.calls), static_cast<long long>(r.errors));
+  }
+
+  std::vector<std::string> CaseNames() {
+    v1::ListCasesRequest request;
+    request.set_parent(o_.tenant);
+    request.set_page_size(1000);
+    v1::ListCasesResponse out;
+    std::vector<std::string> names;
+    if (clients_[0]->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out).ok()) {
+      for (const auto& c : out.cases()) {
+        names.push_back(c.name());
+      }
+    }
+    return names;
+  }
+
+  std::string TokenOfPage(v1::ListCasesRequest request, int page) {
+    for (int i = 1; i < page; ++i) {
+      v1::ListCasesResponse out;
+      if (!clients_[0]->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out).ok() ||
+          out.next_page_token().empty()) {
+        return "";
+      }
+      request.set_page_token(out.next_page_token());
+    }
+    return request.page_token();
+  }
+
+  // `streams` subscribers on one service request while `concurrency` writers post
+  // messages; reports messages delivered per second across all streams.
+  int StreamFanout() {
+    client::Client& c = *clients_[0];
+    v1::CreateServiceRequestRequest create;
+    create.set_parent(o_.tenant);
+    create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+    create.mutable_service_request()->set_display_name("Fan-out benchmark");
+    v1::ServiceRequest sr;
+    if (grpc::Status s = c.Call(c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
+        !s.ok()) {
+      return Fail(s.error_message());
+    }
+    std::atomic<bool> measuring{false}, stop{false};
+    std::atomic<long long> delivered{0}, posted{0};
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<std::thread> readers;
+    for (int i = 0; i < o_.streams; ++i) {
+      contexts.push_back(clients_[i % clients_.size()]->NewContext(std::chrono::hours(1)));
+      readers.emplace_back([&, i] {
+        v1::StreamMessagesRequest request;
+        request.set_parent(sr.name());
+        auto reader = clients_[i % clients_.size()]->requests().StreamMessages(contexts[i].get(), request);
+        v1::Message m;
+        while (reader->Read(&m)) {
+          if (measuring.load(std::memory_order_relaxed)) {
+            delivered.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+        reader->Finish();
+      });
+    }
+    Options writers = o_;
+    writers.concurrency = std::max(1, o_.concurrency / 8);
+    writers.warmup = absl::ZeroDuration();
+    std::thread clock([&] {
+      absl::SleepFor(o_.warmup);
+      measuring = true;
+    });
+    Result w = Drive(writers, [&](int worker, std::mt19937_64&) {
+      v1::CreateMessageRequest post;
+      post.set_parent(sr.name());
+      post.mutable_message()->set_body("fan-out benchmark message");
+      v1::Message out;
+      const bool ok = Call(worker, &v1::ServiceRequestService::Stub::CreateMessage, post, &out,
+                           &client::Client::requests);
+      posted.fetch_add(ok ? 1 : 0);
+      return ok;
+    });
+    clock.join();
+    const double seconds = absl::ToDoubleSeconds(o_.duration);
+    measuring = false;
+    stop = true;
+    for (auto& ctx : contexts) {
+      ctx->TryCancel();
+    }
+    for (auto& t : readers) {
+      t.join();
+    }
+    Result r = w;
+    r.ops_per_s = static_cast<double>(delivered.load()) / seconds;
+    std::printf(
+        "{\"scenario\":\"stream_fanout\",\"concurrency\":%d,\"streams\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
+        "\"messages_posted_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,"
+        "\"errors\":%lld}\n",
+        writers.concurrency, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms, w.p999_ms,
+        static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
+    return 0;
+  }
+
+  Options o_;
+  std::vector<std::unique_ptr<client::Client>> clients_;
+  const absl::Time start_ = absl::Now();
+};
+
+}  // namespace
+}  // namespace cases::bench
+
+int main(int argc, char** argv) {
+  cases::bench::Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    bool ok = true;
+    if (flag == "--addr") o.addr = value;
+    else if (flag == "--token") o.token = value;
+    else if (flag == "--scenario") o.scenario = value;
+    else if (flag == "--tenant") o.tenant = value;
+    else if (flag == "--filter") o.filter = value;
+    else if (flag == "--concurrency") ok = absl::SimpleAtoi(value, &o.concurrency);
+    else if (flag == "--deep") ok = absl::SimpleAtoi(value, &o.deep);
+    else if (flag == "--streams") ok = absl::SimpleAtoi(value, &o.streams);
+    else if (flag == "--batch") ok = absl::SimpleAtoi(value, &o.batch);
+    else if (flag == "--warmup") ok = absl::ParseDuration(value, &o.warmup);
+    else if (flag == "--duration") ok = absl::ParseDuration(value, &o.duration);
+    else ok = false;
+    if (!ok) {
+      std::fprintf(stderr, "cases_load: bad flag %s %s\n", flag.c_str(), value.c_str());
+      return 2;
+    }
+  }
+  if (o.scenario.empty()) {
+    std::fprintf(stderr, "cases_load: --scenario is required\n");
+    return 2;
+  }
+  return cases::bench::Bench(o).Run();
+}
