@@ -72,8 +72,12 @@ std::string JsonEscape(absl::string_view text) {
   return out;
 }
 
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
+}
+
 void Log(LogLevel level, absl::string_view message, const std::vector<LogField>& fields) {
-  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) {
+  if (!LogEnabled(level)) {
     return;
   }
   std::string line = absl::StrCat(

@@ -36,6 +36,9 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level);
 
 void Log(LogLevel level, absl::string_view message, const std::vector<LogField>& fields = {});
 
+// Whether a line at `level` would be written: check it before building costly fields.
+bool LogEnabled(LogLevel level);
+
 // JSON string escaping, shared by everything that writes JSON by hand.
 std::string JsonEscape(absl::string_view text);
 

@@ -79,12 +79,17 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   if (edge.metrics != nullptr) {
     edge.metrics->CallFinished(method, code, latency);
   }
+  const LogLevel level =
+      status.ok() || status.code() == absl::StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning;
+  if (!LogEnabled(level)) {
+    return ToGrpcStatus(status);
+  }
   std::string tenant = "-", principal = "-";
   if (call.ok()) {
     principal = call->principal.subject;
     tenant = call->all_tenants ? "tenants/-" : tenancy::TenantName(call->tenant_id);
   }
-  Log(status.ok() || status.code() == absl::StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning, "access",
+  Log(level, "access",
       {{"method", method},
        {"tenant", tenant},
        {"principal", principal},

@@ -40,13 +40,8 @@ void RequestToProto(const sql::ServiceRequestRow& row, v1::ServiceRequest* out) 
   SetTimestamp(row.update_time, out->mutable_update_time());
 }
 
-std::string MessageName(const sql::MessageRow& row) {
-  return absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id), "/messages/",
-                      IdToText(row.message_id));
-}
-
 void MessageToProto(const sql::MessageRow& row, v1::Message* out) {
-  out->set_name(MessageName(row));
+  out->set_name(sql::MessageName(row));
   out->set_author(row.author);
   out->set_side(static_cast<v1::MessageSide>(row.side));
   out->set_body(row.body);

@@ -237,11 +237,12 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
 }
 
 // A request id replay: the case the first request created.
-absl::StatusOr<std::optional<CaseRow>> Replay(Lease& db, const std::optional<IdempotencyKey>& key) {
+absl::StatusOr<std::optional<CaseRow>> Replay(Lease& db, const std::optional<IdempotencyKey>& key,
+                                              const CaseRow& created) {
   if (!key.has_value()) {
     return std::optional<CaseRow>();
   }
-  auto claim = ClaimRequestId(db, *key);
+  auto claim = ClaimRequestId(db, *key, ChildName(created.tenant_id, "cases", created.case_id));
   if (!claim.ok()) {
     return claim.status();
   }
@@ -312,7 +313,10 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
                                           const std::string& actor) {
   CaseRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    auto replay = Replay(db, key);
+    const absl::Time now = DbNow();
+    CaseRow c = row;
+    FillNew(&c, now);
+    auto replay = Replay(db, key, c);
     if (!replay.ok()) {
       return replay.status();
     }
@@ -330,18 +334,12 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
     if (absl::Status s = check(*detections); !s.ok()) {
       return s;
     }
-    const absl::Time now = DbNow();
-    CaseRow c = row;
-    FillNew(&c, now);
     c.number = NextCaseNumber(db, c.tenant_id);
     c.detection_count = static_cast<int>(detections->size());
     InsertCase(db, c);
     LinkDetections(db, c.tenant_id, c.case_id, *detections, now);
     InsertEvents(db, kCaseHistory, c.tenant_id,
                  {Event(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"), now)});
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, ChildName(c.tenant_id, "cases", c.case_id));
-    }
     result = c;
     return absl::OkStatus();
   });
@@ -358,7 +356,10 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
   CaseRow result;
   const std::string& tenant_id = row.tenant_id;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    auto replay = Replay(db, key);
+    const absl::Time now = DbNow();
+    CaseRow c = row;
+    FillNew(&c, now);
+    auto replay = Replay(db, key, c);
     if (!replay.ok()) {
       return replay.status();
     }
@@ -395,7 +396,6 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     if (absl::Status s = check(detections); !s.ok()) {
       return s;
     }
-    CaseRow c = row;
     if (absl::Status s = finish(alert, &c); !s.ok()) {
       return s;
     }
@@ -408,8 +408,6 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
       attributes[k] = v;
     }
     c.attributes = std::move(attributes);
-    const absl::Time now = DbNow();
-    FillNew(&c, now);
     c.number = NextCaseNumber(db, tenant_id);
     c.source_alert_id = alert_id;
     c.detection_count = static_cast<int>(detections.size());
@@ -436,9 +434,6 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     InsertEvents(db, kAlertHistory, tenant_id,
                  {EventRow{alert_id, NewIdBytes(now), actor, v1::EVENT_TYPE_CONVERTED, {{"case", "", case_name}},
                            absl::StrCat("converted to CASE-", c.number, " (", case_name, ")"), now}});
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, case_name);
-    }
     result = c;
     return absl::OkStatus();
   });
@@ -597,8 +592,11 @@ absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id, 
 absl::StatusOr<QueueRow> CaseStore::CreateQueue(QueueRow row, const std::optional<IdempotencyKey>& key) {
   QueueRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    const absl::Time now = DbNow();
+    row.queue_id = NewIdBytes(now);
+    row.create_time = now;
     if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key);
+      auto claim = ClaimRequestId(db, *key, ChildName(row.tenant_id, "queues", row.queue_id));
       if (!claim.ok()) {
         return claim.status();
       }
@@ -615,9 +613,6 @@ absl::StatusOr<QueueRow> CaseStore::CreateQueue(QueueRow row, const std::optiona
         return absl::OkStatus();
       }
     }
-    const absl::Time now = DbNow();
-    row.queue_id = NewIdBytes(now);
-    row.create_time = now;
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO queues (", kQueueColumns, ") VALUES (?, ?, ?, ?, ?)"));
     insert.setString(1, row.tenant_id);
     insert.setString(2, row.queue_id);
@@ -625,9 +620,6 @@ absl::StatusOr<QueueRow> CaseStore::CreateQueue(QueueRow row, const std::optiona
     insert.setString(4, row.description);
     insert.setString(5, FormatDbTime(now));
     insert.execute();
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, ChildName(row.tenant_id, "queues", row.queue_id));
-    }
     result = row;
     return absl::OkStatus();
   });

@@ -9,15 +9,17 @@
 
 namespace cases::sql {
 
-absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key) {
+absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key,
+                                                          const std::string& resource_name) {
   auto& insert = db.Prepare(
       "INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
-      "resource_name, create_time) VALUES (?, ?, ?, ?, '', ?)");
+      "resource_name, create_time) VALUES (?, ?, ?, ?, ?, ?)");
   insert.setString(1, key.tenant_id);
   insert.setString(2, key.method);
   insert.setString(3, key.request_id);
   insert.setString(4, key.request_hash);
-  insert.setString(5, FormatDbTime(DbNow()));
+  insert.setString(5, resource_name);
+  insert.setString(6, FormatDbTime(DbNow()));
   if (insert.executeUpdate() == 1) {
     return std::optional<std::string>();
   }
@@ -37,17 +39,6 @@ absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const Idemp
                            {{"requestId", key.request_id}});
   }
   return std::optional<std::string>(std::string(rs->getString(2)));
-}
-
-void CompleteRequestId(Lease& db, const IdempotencyKey& key, const std::string& resource_name) {
-  auto& update = db.Prepare(
-      "UPDATE idempotency_keys SET resource_name = ? "
-      "WHERE tenant_id = ? AND method = ? AND request_id = ?");
-  update.setString(1, resource_name);
-  update.setString(2, key.tenant_id);
-  update.setString(3, key.method);
-  update.setString(4, key.request_id);
-  update.executeUpdate();
 }
 
 }  // namespace cases::sql

@@ -1,6 +1,7 @@
 // request_id on creates (AIP-155), inside the creating transaction.
 //
-// Claim() inserts (tenant, method, request_id, hash of the request) first, so a
+// ClaimRequestId() inserts (tenant, method, request_id, hash of the request, the
+// name the create will give its resource) first, in one statement, so a
 // concurrent retry with the same id waits on the row lock and then sees the
 // committed claim. A replay returns the first result's resource name; the same
 // id with a different request body is ALREADY_EXISTS (reason REQUEST_ID_REUSED).
@@ -22,12 +23,10 @@ struct IdempotencyKey {
   std::string request_hash;  // 32 bytes, SHA-256 of the canonical request
 };
 
-// Within a transaction: nullopt when this call claimed the key (go on and create,
-// then call Complete); the earlier resource name when it is a replay.
-absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key);
-
-// Records the created resource's name for the claim made in this transaction.
-void CompleteRequestId(Lease& db, const IdempotencyKey& key, const std::string& resource_name);
+// Within a transaction: nullopt when this call claimed the key for `resource_name`
+// (go on and create it); the earlier resource's name when it is a replay.
+absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key,
+                                                          const std::string& resource_name);
 
 }  // namespace cases::sql
 

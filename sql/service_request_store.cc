@@ -81,6 +81,11 @@ const ListSchema& MessageSchema() {
 
 }  // namespace
 
+std::string MessageName(const MessageRow& row) {
+  return absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id), "/messages/",
+                      IdToText(row.message_id));
+}
+
 const ListSchema& ServiceRequestStore::ServiceRequestSchema() {
   static const ListSchema* schema = new ListSchema{
       "ListServiceRequests",
@@ -100,8 +105,11 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
                                                               const std::optional<IdempotencyKey>& key) {
   ServiceRequestRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    const absl::Time now = DbNow();
+    row.service_request_id = NewIdBytes(now);
+    row.create_time = row.update_time = now;
     if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key);
+      auto claim = ClaimRequestId(db, *key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
       if (!claim.ok()) {
         return claim.status();
       }
@@ -115,9 +123,6 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
         return absl::OkStatus();
       }
     }
-    const absl::Time now = DbNow();
-    row.service_request_id = NewIdBytes(now);
-    row.create_time = row.update_time = now;
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", kRequestColumns,
                                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     insert.setString(1, row.tenant_id);
@@ -130,9 +135,6 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
     insert.setString(8, FormatDbTime(now));
     insert.setString(9, FormatDbTime(now));
     insert.execute();
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
-    }
     result = row;
     return absl::OkStatus();
   });
@@ -208,8 +210,11 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
 absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, const std::optional<IdempotencyKey>& key) {
   MessageRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    const absl::Time now = DbNow();
+    row.message_id = NewIdBytes(now);
+    row.create_time = now;
     if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key);
+      auto claim = ClaimRequestId(db, *key, MessageName(row));
       if (!claim.ok()) {
         return claim.status();
       }
@@ -223,9 +228,6 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, co
         return absl::OkStatus();
       }
     }
-    const absl::Time now = DbNow();
-    row.message_id = NewIdBytes(now);
-    row.create_time = now;
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", kMessageColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?)"));
     insert.setString(1, row.tenant_id);
     insert.setString(2, row.service_request_id);
@@ -241,10 +243,6 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, co
     touch.setString(2, row.tenant_id);
     touch.setString(3, row.service_request_id);
     touch.execute();
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id),
-                                               "/messages/", IdToText(row.message_id)));
-    }
     result = row;
     return absl::OkStatus();
   });

@@ -30,6 +30,9 @@ struct MessageRow {
   absl::Time create_time;
 };
 
+// tenants/{tenant}/serviceRequests/{service_request}/messages/{message}.
+std::string MessageName(const MessageRow& row);
+
 class ServiceRequestStore {
  public:
   explicit ServiceRequestStore(ConnectionPool* pool) : pool_(pool) {}

@@ -57,7 +57,7 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
   TenantRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key);
+      auto claim = ClaimRequestId(db, *key, "tenants/" + IdToText(row.id));
       if (!claim.ok()) {
         return claim.status();
       }
@@ -72,9 +72,6 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
       }
     }
     InsertTenant(db, row);
-    if (key.has_value()) {
-      CompleteRequestId(db, *key, "tenants/" + IdToText(row.id));
-    }
     result = row;
     return absl::OkStatus();
   });
