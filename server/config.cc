@@ -42,6 +42,12 @@ ABSL_FLAG(int, max_streams, 1000, "most open StreamMessages calls per replica [C
 ABSL_FLAG(absl::Duration, tenancy_cache_ttl, absl::Seconds(5),
           "how long tenant and licence facts written by other replicas may take to be seen "
           "[CASES_TENANCY_CACHE_TTL]");
+ABSL_FLAG(double, tenant_rate_limit, 0,
+          "calls per second one tenant may make; 0 = no limit [CASES_TENANT_RATE_LIMIT]");
+ABSL_FLAG(double, tenant_burst, 0,
+          "calls a tenant may make at once above its rate; 0 = one second's worth [CASES_TENANT_BURST]");
+ABSL_FLAG(int, tenant_max_in_flight, 0,
+          "calls one tenant may have in flight on a replica; 0 = no cap [CASES_TENANT_MAX_IN_FLIGHT]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -67,6 +73,9 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
     {"max_streams", "CASES_MAX_STREAMS"},
     {"tenancy_cache_ttl", "CASES_TENANCY_CACHE_TTL"},
+    {"tenant_rate_limit", "CASES_TENANT_RATE_LIMIT"},
+    {"tenant_burst", "CASES_TENANT_BURST"},
+    {"tenant_max_in_flight", "CASES_TENANT_MAX_IN_FLIGHT"},
     {"log_level", "CASES_LOG_LEVEL"},
 };
 
@@ -116,6 +125,9 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->display_name = absl::GetFlag(FLAGS_display_name);
   config->tenancy_cache_ttl = absl::GetFlag(FLAGS_tenancy_cache_ttl);
   config->retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  config->tenant_limits.calls_per_second = absl::GetFlag(FLAGS_tenant_rate_limit);
+  config->tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
+  config->tenant_limits.max_in_flight = absl::GetFlag(FLAGS_tenant_max_in_flight);
   LogLevel level;
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
     return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");

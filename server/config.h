@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/tenant_limiter.h"
 #include "sql/dsn.h"
 
 namespace cases::server {
@@ -32,6 +33,7 @@ struct Config {
   int max_streams = 0;
   absl::Duration tenancy_cache_ttl;
   absl::Duration retention_interval;
+  TenantLimits tenant_limits;
 };
 
 // Parses argv (flags after environment defaults). Returns the positional

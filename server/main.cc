@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/detection_service.h"
 #include "server/metrics.h"
+#include "server/tenant_limiter.h"
 #include "server/retention_job.h"
 #include "server/server.h"
 #include "server/service_request_service.h"
@@ -131,7 +132,8 @@ int RunServe(Config& config) {
   tenancy::Authenticator authenticator(std::move(*keys), auth_options);
   tenancy::Guard guard(&authenticator, &directory);
   Metrics metrics;
-  const Edge edge{&guard, &metrics};
+  TenantLimiter limiter(config.tenant_limits);
+  const Edge edge{&guard, &metrics, &limiter};
 
   sql::CaseStore case_store(&pool);
   CaseServiceImpl case_service(&edge, &case_store, config.retention);

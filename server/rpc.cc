@@ -72,7 +72,19 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
     edge.metrics->CallStarted();
   }
   auto call = edge.guard->Authorize(AuthorizationOf(*context), request);
-  const absl::Status status = call.ok() ? body(*call) : call.status();
+  absl::Status status = call.status();
+  if (call.ok()) {
+    // Limits are per tenant the call acts in (the caller's home tenant for tenants/-).
+    const std::string& tenant = call->all_tenants ? call->principal.home_tenant_id : call->tenant_id;
+    const bool limited = edge.limiter != nullptr && edge.limiter->enabled();
+    status = limited ? edge.limiter->Admit(tenant, start) : absl::OkStatus();
+    if (status.ok()) {
+      status = body(*call);
+      if (limited) {
+        edge.limiter->Release(tenant);
+      }
+    }
+  }
   const absl::Duration latency = absl::Now() - start;
   const std::string& method = MethodOf(request);
   const char* code = CodeName(status.code());

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "server/grpc_status.h"
 #include "server/metrics.h"
+#include "server/tenant_limiter.h"
 #include "sql/idempotency.h"
 #include "tenancy/guard.h"
 
@@ -26,7 +27,8 @@ namespace cases::server {
 // What every handler shares at the edge: the guard, and the metrics the edge records.
 struct Edge {
   const tenancy::Guard* guard = nullptr;
-  Metrics* metrics = nullptr;  // may be null (no metrics)
+  Metrics* metrics = nullptr;         // may be null (no metrics)
+  TenantLimiter* limiter = nullptr;   // may be null (no per-tenant limits)
 };
 
 // The `authorization` metadata value of a call (empty when absent).
