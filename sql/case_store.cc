@@ -554,20 +554,7 @@ absl::Status CaseStore::Delete(const std::string& tenant_id, const std::vector<s
 }
 
 absl::StatusOr<std::string> CaseStore::List(const ListParams& params, std::vector<CaseRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, CaseSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadCase(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, CaseSchema(), params, &ReadCase, out);
 }
 
 absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id, const std::string& case_id,
@@ -633,20 +620,7 @@ absl::StatusOr<std::string> CaseStore::ListQueues(const ListParams& params, std:
   static const ListSchema* schema = new ListSchema{
       "ListQueues", "queues", kQueueColumns, {},
       {{"create_time", {{"create_time", FieldType::kTime}, {"queue_id", FieldType::kResource}}}}, "create_time"};
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, *schema, params, [&](::sql::ResultSet& rs) { out->push_back(ReadQueue(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, *schema, params, &ReadQueue, out);
 }
 
 absl::StatusOr<int> CaseStore::PurgeResolved(const std::string& tenant_id, absl::Time now, int batch) {

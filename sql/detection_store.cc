@@ -308,37 +308,11 @@ absl::StatusOr<std::optional<AlertRow>> DetectionStore::GetAlert(const std::stri
 }
 
 absl::StatusOr<std::string> DetectionStore::ListDetections(const ListParams& params, std::vector<DetectionRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, DetectionSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadDetection(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, DetectionSchema(), params, &ReadDetection, out);
 }
 
 absl::StatusOr<std::string> DetectionStore::ListAlerts(const ListParams& params, std::vector<AlertRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, AlertSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadAlert(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, AlertSchema(), params, &ReadAlert, out);
 }
 
 absl::StatusOr<std::string> DetectionStore::ListAlertEvents(const std::string& tenant_id, const std::string& alert_id,

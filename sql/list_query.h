@@ -84,11 +84,42 @@ absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& field
 absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,
                                      const std::function<void(::sql::ResultSet&)>& read_row);
 
+// One page in its own autocommit query: rows read by `read` into *out (cleared
+// first); returns the next page token.
+template <typename Row>
+absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema, const ListParams& params,
+                                        Row (*read)(::sql::ResultSet&), std::vector<Row>* out);
+
 // Binds params to a prepared statement starting at index `first` (1-based); returns the next index.
 int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first = 1);
 
 // "?, ?, ?" with n placeholders.
 std::string Placeholders(size_t n);
+
+}  // namespace cases::sql
+
+#include "sql/transaction.h"
+
+namespace cases::sql {
+
+template <typename Row>
+absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema, const ListParams& params,
+                                        Row (*read)(::sql::ResultSet&), std::vector<Row>* out) {
+  std::string token;
+  absl::Status status = RunQuery(pool, [&](Lease& db) -> absl::Status {
+    out->clear();
+    auto next = ListPage(db, schema, params, [&](::sql::ResultSet& rs) { out->push_back(read(rs)); });
+    if (!next.ok()) {
+      return next.status();
+    }
+    token = *next;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return token;
+}
 
 }  // namespace cases::sql
 

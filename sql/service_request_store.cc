@@ -158,20 +158,7 @@ absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(const 
 }
 
 absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params, std::vector<ServiceRequestRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, ServiceRequestSchema(), params, [&](::sql::ResultSet& rs) { out->push_back(ReadRequest(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, ServiceRequestSchema(), params, &ReadRequest, out);
 }
 
 absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
@@ -257,20 +244,7 @@ absl::StatusOr<std::string> ServiceRequestStore::ListMessages(const ListParams& 
                                                               std::vector<MessageRow>* out) {
   ListParams scoped = params;
   scoped.scope = {"service_request_id = ?", {service_request_id}};
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    out->clear();
-    auto next = ListPage(db, MessageSchema(), scoped, [&](::sql::ResultSet& rs) { out->push_back(ReadMessage(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
+  return RunListPage(*pool_, MessageSchema(), scoped, &ReadMessage, out);
 }
 
 absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(const std::string& tenant_id,
