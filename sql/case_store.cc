@@ -236,27 +236,6 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
   return stmt.executeUpdate();
 }
 
-// A request id replay: the case the first request created.
-absl::StatusOr<std::optional<CaseRow>> Replay(Lease& db, const std::optional<IdempotencyKey>& key,
-                                              const CaseRow& created) {
-  if (!key.has_value()) {
-    return std::optional<CaseRow>();
-  }
-  auto claim = ClaimRequestId(db, *key, ChildName(created.tenant_id, "cases", created.case_id));
-  if (!claim.ok()) {
-    return claim.status();
-  }
-  if (!claim->has_value()) {
-    return std::optional<CaseRow>();
-  }
-  auto id = LastIdOf(**claim);
-  auto existing = id ? SelectCase(db, key->tenant_id, *id, false) : std::nullopt;
-  if (!existing) {
-    return absl::FailedPreconditionError("the case created under this request_id no longer exists");
-  }
-  return existing;
-}
-
 // A case with its links and history; alerts and detections forget it.
 void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case_id) {
   for (const char* sql : {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
@@ -316,13 +295,11 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
     const absl::Time now = DbNow();
     CaseRow c = row;
     FillNew(&c, now);
-    auto replay = Replay(db, key, c);
-    if (!replay.ok()) {
-      return replay.status();
-    }
-    if (replay->has_value()) {
-      result = **replay;
-      return absl::OkStatus();
+    auto replayed = ReplayOrClaim(
+        db, key, ChildName(c.tenant_id, "cases", c.case_id),
+        [&](const std::string& id) { return SelectCase(db, c.tenant_id, id, false); }, &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     if (absl::Status s = CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"); !s.ok()) {
       return s;
@@ -359,13 +336,11 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     const absl::Time now = DbNow();
     CaseRow c = row;
     FillNew(&c, now);
-    auto replay = Replay(db, key, c);
-    if (!replay.ok()) {
-      return replay.status();
-    }
-    if (replay->has_value()) {
-      result = **replay;
-      return absl::OkStatus();
+    auto replayed = ReplayOrClaim(
+        db, key, ChildName(c.tenant_id, "cases", c.case_id),
+        [&](const std::string& id) { return SelectCase(db, c.tenant_id, id, false); }, &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     auto& lock = db.Prepare(absl::StrCat("SELECT ", kAlertColumns,
                                          " FROM alerts WHERE tenant_id = ? AND alert_id = ? FOR UPDATE"));
@@ -582,23 +557,19 @@ absl::StatusOr<QueueRow> CaseStore::CreateQueue(QueueRow row, const std::optiona
     const absl::Time now = DbNow();
     row.queue_id = NewIdBytes(now);
     row.create_time = now;
-    if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key, ChildName(row.tenant_id, "queues", row.queue_id));
-      if (!claim.ok()) {
-        return claim.status();
-      }
-      if (claim->has_value()) {
-        auto id = LastIdOf(**claim);
-        auto& select = db.Prepare(absl::StrCat("SELECT ", kQueueColumns, " FROM queues WHERE tenant_id = ? AND queue_id = ?"));
-        select.setString(1, row.tenant_id);
-        select.setString(2, id.value_or(""));
-        std::unique_ptr<::sql::ResultSet> rs(select.executeQuery());
-        if (!rs->next()) {
-          return absl::FailedPreconditionError("the queue created under this request_id no longer exists");
-        }
-        result = ReadQueue(*rs);
-        return absl::OkStatus();
-      }
+    auto replayed = ReplayOrClaim(
+        db, key, ChildName(row.tenant_id, "queues", row.queue_id),
+        [&](const std::string& id) -> std::optional<QueueRow> {
+          auto& select =
+              db.Prepare(absl::StrCat("SELECT ", kQueueColumns, " FROM queues WHERE tenant_id = ? AND queue_id = ?"));
+          select.setString(1, row.tenant_id);
+          select.setString(2, id);
+          std::unique_ptr<::sql::ResultSet> rs(select.executeQuery());
+          return rs->next() ? std::optional<QueueRow>(ReadQueue(*rs)) : std::nullopt;
+        },
+        &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO queues (", kQueueColumns, ") VALUES (?, ?, ?, ?, ?)"));
     insert.setString(1, row.tenant_id);

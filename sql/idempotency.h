@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/ids.h"
 #include "sql/pool.h"
 
 namespace cases::sql {
@@ -27,6 +28,31 @@ struct IdempotencyKey {
 // (go on and create it); the earlier resource's name when it is a replay.
 absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key,
                                                           const std::string& resource_name);
+
+// A create's request_id step in one call: claims `key` (when there is one) for
+// `resource_name` and returns false, or, on a replay, reads the resource the first
+// request created with `load(id)` into *earlier and returns true.
+template <typename Row, typename Load>
+absl::StatusOr<bool> ReplayOrClaim(Lease& db, const std::optional<IdempotencyKey>& key,
+                                   const std::string& resource_name, Load load, Row* earlier) {
+  if (!key.has_value()) {
+    return false;
+  }
+  auto claim = ClaimRequestId(db, *key, resource_name);
+  if (!claim.ok()) {
+    return claim.status();
+  }
+  if (!claim->has_value()) {
+    return false;
+  }
+  const std::optional<std::string> id = LastIdOf(**claim);
+  std::optional<Row> row = id.has_value() ? load(*id) : std::nullopt;
+  if (!row.has_value()) {
+    return absl::FailedPreconditionError("the resource created under this request_id no longer exists");
+  }
+  *earlier = std::move(*row);
+  return true;
+}
 
 }  // namespace cases::sql
 

@@ -108,20 +108,11 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
     const absl::Time now = DbNow();
     row.service_request_id = NewIdBytes(now);
     row.create_time = row.update_time = now;
-    if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
-      if (!claim.ok()) {
-        return claim.status();
-      }
-      if (claim->has_value()) {
-        auto id = LastIdOf(**claim);
-        auto existing = id ? SelectRequest(db, row.tenant_id, *id, false) : std::nullopt;
-        if (!existing) {
-          return absl::FailedPreconditionError("the service request created under this request_id is gone");
-        }
-        result = *existing;
-        return absl::OkStatus();
-      }
+    auto replayed = ReplayOrClaim(
+        db, key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id),
+        [&](const std::string& id) { return SelectRequest(db, row.tenant_id, id, false); }, &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", kRequestColumns,
                                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -200,20 +191,11 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, co
     const absl::Time now = DbNow();
     row.message_id = NewIdBytes(now);
     row.create_time = now;
-    if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key, MessageName(row));
-      if (!claim.ok()) {
-        return claim.status();
-      }
-      if (claim->has_value()) {
-        auto id = LastIdOf(**claim);
-        auto existing = id ? SelectMessage(db, row.tenant_id, row.service_request_id, *id) : std::nullopt;
-        if (!existing) {
-          return absl::FailedPreconditionError("the message created under this request_id is gone");
-        }
-        result = *existing;
-        return absl::OkStatus();
-      }
+    auto replayed = ReplayOrClaim(
+        db, key, MessageName(row),
+        [&](const std::string& id) { return SelectMessage(db, row.tenant_id, row.service_request_id, id); }, &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", kMessageColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?)"));
     insert.setString(1, row.tenant_id);

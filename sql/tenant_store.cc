@@ -56,20 +56,11 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
                                               const std::optional<IdempotencyKey>& key) {
   TenantRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    if (key.has_value()) {
-      auto claim = ClaimRequestId(db, *key, "tenants/" + IdToText(row.id));
-      if (!claim.ok()) {
-        return claim.status();
-      }
-      if (claim->has_value()) {
-        auto earlier = LastIdOf(claim->value());
-        auto existing = earlier ? SelectTenant(db, *earlier) : std::nullopt;
-        if (!existing) {
-          return absl::InternalError("request_id points at a missing tenant");
-        }
-        result = *existing;
-        return absl::OkStatus();
-      }
+    auto replayed = ReplayOrClaim(
+        db, key, "tenants/" + IdToText(row.id), [&](const std::string& id) { return SelectTenant(db, id); },
+        &result);
+    if (!replayed.ok() || *replayed) {
+      return replayed.status();
     }
     InsertTenant(db, row);
     result = row;
