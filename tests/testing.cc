@@ -37,8 +37,8 @@ absl::StatusOr<std::unique_ptr<::sql::Connection>> HarnessConnection(const sql::
   return conn;
 }
 
-std::unique_ptr<::sql::Connection> RootConnection() {
-  auto conn = HarnessConnection(TestServerConfig());
+std::unique_ptr<::sql::Connection> RootConnection(const sql::DbConfig& server) {
+  auto conn = HarnessConnection(server);
   if (!conn.ok()) {
     ADD_FAILURE() << "cannot connect to the test database: " << conn.status();
     std::abort();
@@ -62,11 +62,16 @@ sql::DbConfig TestServerConfig() {
   return *config;
 }
 
-TestDatabase::TestDatabase() {
-  config_ = TestServerConfig();
+TestDatabase::TestDatabase() { Init(TestServerConfig()); }
+
+TestDatabase::TestDatabase(const sql::DbConfig& server) { Init(server); }
+
+void TestDatabase::Init(const sql::DbConfig& server) {
+  server_ = server;
+  config_ = server;
   const std::string id = NewIdText();
   config_.database = "t_" + id.substr(24) + id.substr(0, 8);
-  auto root = RootConnection();
+  auto root = RootConnection(server_);
   std::unique_ptr<::sql::Statement> stmt(root->createStatement());
   stmt->execute("CREATE DATABASE `" + config_.database + "`");
   auto applied = sql::Migrate(config_);
@@ -76,7 +81,11 @@ TestDatabase::TestDatabase() {
 
 TestDatabase::~TestDatabase() {
   pool_.reset();
-  auto root = RootConnection();
+  auto conn = HarnessConnection(server_);
+  if (!conn.ok()) {
+    return;  // the server is gone (a fault test stopped it): nothing to drop
+  }
+  auto& root = *conn;
   std::unique_ptr<::sql::Statement> stmt(root->createStatement());
   stmt->execute("DROP DATABASE IF EXISTS `" + config_.database + "`");
 }

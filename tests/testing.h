@@ -32,6 +32,8 @@ sql::DbConfig TestServerConfig();
 class TestDatabase {
  public:
   TestDatabase();
+  // On another server (root DSN), e.g. a private one a test stops and restarts.
+  explicit TestDatabase(const sql::DbConfig& server);
   ~TestDatabase();
   const sql::DbConfig& config() const { return config_; }
   // mysql://... DSN of this database, for casesd --db.
@@ -42,6 +44,8 @@ class TestDatabase {
   long long QueryInt(const std::string& statement);
 
  private:
+  void Init(const sql::DbConfig& server);
+  sql::DbConfig server_;
   sql::DbConfig config_;
   std::unique_ptr<sql::ConnectionPool> pool_;
 };

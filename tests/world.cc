@@ -25,7 +25,9 @@ Stubs::Stubs(const std::shared_ptr<grpc::Channel>& channel)
       requests(v1::ServiceRequestService::NewStub(channel)),
       tenancy(v1::TenancyService::NewStub(channel)) {}
 
-World::World(std::vector<std::string> extra_flags) {
+World::World(std::vector<std::string> extra_flags, const sql::DbConfig* server)
+    : db_holder_(server != nullptr ? std::make_unique<TestDatabase>(*server) : std::make_unique<TestDatabase>()),
+      db_(*db_holder_) {
   keys_dir_ = absl::StrCat(::testing::TempDir(), "/keys-", NewIdText());
   if (absl::Status s = client::WriteDevKeys(keys_dir_); !s.ok()) {
     ADD_FAILURE() << s;

@@ -34,8 +34,9 @@ struct Stubs {
 
 class World {
  public:
-  // Starts casesd on a fresh database with `extra_flags`.
-  explicit World(std::vector<std::string> extra_flags = {});
+  // Starts casesd on a fresh database with `extra_flags` (on `server` when given,
+  // else on the suite's test server).
+  explicit World(std::vector<std::string> extra_flags = {}, const sql::DbConfig* server = nullptr);
 
   bool ok() const { return ok_; }
   CasesdProcess& casesd() { return *casesd_; }
@@ -68,7 +69,8 @@ class World {
   void InstallLicense(const std::string& tenant, const std::string& product);
 
  private:
-  TestDatabase db_;
+  std::unique_ptr<TestDatabase> db_holder_;
+  TestDatabase& db_;
   std::string keys_dir_;
   std::unique_ptr<CasesdProcess> casesd_;
   std::unique_ptr<Stubs> stubs_;

@@ -1,0 +1,193 @@
+// Faults under load: the database stopped and restarted, and casesd killed -9,
+// while 64 callers create cases. Callers get UNAVAILABLE with RetryInfo (or their
+// deadline), never a hang; the service recovers by itself; and every create that
+// returned OK exists with its history event afterwards — nothing half-written.
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cases/client.h"
+#include "tests/world.h"
+
+namespace cases::testing {
+namespace {
+
+// A MariaDB of this test process's own (its own directory and port), so stopping
+// it cannot disturb other tests; stopped for good when the process's tests end.
+class PrivateServer {
+ public:
+  static PrivateServer& Get() {
+    static PrivateServer* server = new PrivateServer();
+    return *server;
+  }
+  int Db(const std::string& verb) {
+    return RunCommand({std::string(CASES_SOURCE_DIR) + "/scripts/db", verb, dir_, std::to_string(port_)});
+  }
+  sql::DbConfig Config() const {
+    auto config = sql::ParseDsn(absl::StrCat("mysql://root@localhost/mysql?socket=", dir_, "/mysqld.sock"));
+    return *config;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  PrivateServer()
+      : dir_(absl::StrCat(::testing::TempDir(), "/fault-db-", getpid())), port_(30000 + getpid() % 20000) {
+    ok_ = Db("start") == 0;
+  }
+  std::string dir_;
+  int port_;
+  bool ok_ = false;
+};
+
+class StopPrivateServer : public ::testing::Environment {
+ public:
+  void TearDown() override { PrivateServer::Get().Db("stop"); }
+};
+::testing::Environment* const kStopPrivateServer = ::testing::AddGlobalTestEnvironment(new StopPrivateServer);
+
+class FaultTest : public ::testing::Test {
+ protected:
+  FaultTest() : world_({"--drain_timeout=2s"}, Server()) {}
+
+  static const sql::DbConfig* Server() {
+    static sql::DbConfig config = PrivateServer::Get().Config();
+    return PrivateServer::Get().ok() ? &config : nullptr;
+  }
+  // 64 callers creating cases until stopped; records what succeeded and how calls failed.
+  class Load {
+   public:
+    Load(World& world, const std::string& tenant, const std::string& token) {
+      for (int i = 0; i < 64; ++i) {
+        threads_.emplace_back([&, tenant, token, i] {
+          auto stub = v1::CaseService::NewStub(world.casesd().Channel());
+          for (int n = 0; !stop_.load(); ++n) {
+            v1::CreateCaseRequest request;
+            request.set_parent(tenant);
+            request.mutable_case_()->set_display_name(absl::StrCat("Load ", i, "-", n));
+            request.mutable_case_()->set_severity(v1::SEVERITY_HIGH);
+            v1::Case out;
+            grpc::ClientContext context;
+            context.AddMetadata("authorization", "Bearer " + token);
+            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+            const absl::Time start = absl::Now();
+            grpc::Status s = stub->CreateCase(&context, request, &out);
+            std::lock_guard<std::mutex> lock(mu_);
+            longest_ = std::max(longest_, absl::Now() - start);
+            if (s.ok()) {
+              created_.insert(out.name());
+            } else if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+              ++unavailable_;
+              with_retry_info_ += client::DetailsOf(s).retry_delay.has_value() ? 1 : 0;
+            } else if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+              ++deadline_;
+            } else {
+              other_.push_back(absl::StrCat(s.error_code(), ": ", s.error_message()));
+            }
+          }
+        });
+      }
+    }
+    ~Load() { Stop(); }
+    void Stop() {
+      stop_ = true;
+      for (auto& t : threads_) {
+        if (t.joinable()) {
+          t.join();
+        }
+      }
+    }
+    size_t created() {
+      std::lock_guard<std::mutex> lock(mu_);
+      return created_.size();
+    }
+    int unavailable() {
+      std::lock_guard<std::mutex> lock(mu_);
+      return unavailable_;
+    }
+    std::atomic<bool> stop_{false};
+    std::mutex mu_;
+    std::set<std::string> created_;
+    int unavailable_ = 0, with_retry_info_ = 0, deadline_ = 0;
+    std::vector<std::string> other_;
+    absl::Duration longest_;
+    std::vector<std::thread> threads_;
+  };
+
+  // Every create that returned OK exists and has its creation event.
+  void ExpectEveryAcknowledgedCreateIsWhole(const std::set<std::string>& created, const std::string& token) {
+    client::Client c(world_.casesd().Channel(), token);
+    int missing = 0, without_history = 0;
+    for (const std::string& name : created) {
+      v1::GetCaseRequest get;
+      get.set_name(name);
+      v1::Case out;
+      if (!c.Call(c.cases(), &v1::CaseService::Stub::GetCase, get, &out).ok()) {
+        ++missing;
+        continue;
+      }
+      v1::ListCaseEventsRequest events;
+      events.set_parent(name);
+      v1::ListCaseEventsResponse history;
+      if (!c.Call(c.cases(), &v1::CaseService::Stub::ListCaseEvents, events, &history).ok() ||
+          history.events_size() != 1 || history.events(0).type() != v1::EVENT_TYPE_CREATED) {
+        ++without_history;
+      }
+    }
+    EXPECT_EQ(missing, 0) << "of " << created.size();
+    EXPECT_EQ(without_history, 0) << "of " << created.size();
+  }
+
+  World world_;
+};
+
+TEST_F(FaultTest, DatabaseRestartUnderLoadLosesNothingAndRecovers) {
+  ASSERT_TRUE(world_.ok());
+  const std::string tenant = world_.customer[Licence::kPresent];
+  const std::string token = world_.Token("TENANT_ADMIN", tenant);
+  PrivateServer& control = PrivateServer::Get();
+  Load load(world_, tenant, token);
+  ASSERT_TRUE(WaitFor([&] { return load.created() >= 200; }, absl::Seconds(30)));
+  ASSERT_EQ(control.Db("stop"), 0);
+  ASSERT_TRUE(WaitFor([&] { return load.unavailable() >= 20; }, absl::Seconds(30)));
+  const size_t before_restart = load.created();
+  ASSERT_EQ(control.Db("start"), 0);
+  const absl::Time restarted = absl::Now();
+  // The service recovers by itself: creates succeed again within seconds.
+  EXPECT_TRUE(WaitFor([&] { return load.created() > before_restart; }, absl::Seconds(30)));
+  const absl::Duration recovery = absl::Now() - restarted;
+  EXPECT_TRUE(WaitFor([&] { return load.created() >= before_restart + 200; }, absl::Seconds(30)));
+  load.Stop();
+  std::printf("database restart: %zu creates acknowledged, %d UNAVAILABLE, %d past deadline, "
+              "first success %.0f ms after the restart, longest call %.0f ms\n",
+              load.created_.size(), load.unavailable_, load.deadline_, absl::ToDoubleMilliseconds(recovery),
+              absl::ToDoubleMilliseconds(load.longest_));
+  EXPECT_TRUE(load.other_.empty()) << load.other_.front();
+  EXPECT_EQ(load.with_retry_info_, load.unavailable_);
+  EXPECT_LT(load.longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline
+  ExpectEveryAcknowledgedCreateIsWhole(load.created_, token);
+}
+
+TEST_F(FaultTest, CasesdKilledUnderLoadLosesNothing) {
+  ASSERT_TRUE(world_.ok());
+  const std::string tenant = world_.customer[Licence::kPresent];
+  const std::string token = world_.Token("TENANT_ADMIN", tenant);
+  const int port = world_.casesd().port();
+  std::set<std::string> created;
+  {
+    Load load(world_, tenant, token);
+    ASSERT_TRUE(WaitFor([&] { return load.created() >= 200; }, absl::Seconds(30)));
+    world_.casesd().Stop(SIGKILL);
+    load.Stop();
+    created = load.created_;
+  }
+  auto replica = world_.StartReplica({absl::StrCat("--listen=127.0.0.1:", port)});
+  ASSERT_TRUE(replica->started());
+  ExpectEveryAcknowledgedCreateIsWhole(created, token);
+}
+
+}  // namespace
+}  // namespace cases::testing
