@@ -2,9 +2,20 @@
 
 #include <string>
 
+#include "common/errors.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace cases::server {
+
+const char* CodeName(absl::StatusCode code) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) {
@@ -18,6 +29,12 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     any->set_type_url(std::string(type_url));
     any->set_value(std::string(payload));
   });
+  if (rpc_status.details_size() == 0) {
+    google::rpc::ErrorInfo info;
+    info.set_reason(CodeName(status.code()));
+    info.set_domain(std::string(kErrorDomain));
+    rpc_status.add_details()->PackFrom(info);
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
                       rpc_status.SerializeAsString());
 }

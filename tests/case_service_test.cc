@@ -591,6 +591,15 @@ TEST_F(CaseServiceTest, QueuesAreCreatedListedAndAssigned) {
   EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("case.queue"));
 }
 
+TEST_F(CaseServiceTest, EveryErrorCarriesAnErrorInfo) {
+  v1::Case out;
+  EXPECT_THAT(Get(tenant_ + "/cases/" + NewIdText(), &out), StatusIs(grpc::StatusCode::NOT_FOUND, "NOT_FOUND"));
+  v1::Case c = MustCreate(NewCase());
+  c.set_assignee("x");
+  c.set_etag("999");
+  EXPECT_THAT(Update(c, {"assignee"}, &out), StatusIs(grpc::StatusCode::ABORTED, "ETAG_MISMATCH"));
+}
+
 class RetentionTest : public CaseServiceTest {
  protected:
   RetentionTest() : CaseServiceTest({"--retention_interval=100ms"}) {}
