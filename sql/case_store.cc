@@ -419,15 +419,7 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
 }
 
 absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_id, const std::string& case_id) {
-  std::optional<CaseRow> out;
-  absl::Status status = RunQuery(*pool_, [&](Lease& db) {
-    out = SelectCase(db, tenant_id, case_id, false);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    return status;
-  }
-  return out;
+  return QueryValue<std::optional<CaseRow>>(*pool_, [&](Lease& db) { return SelectCase(db, tenant_id, case_id, false); });
 }
 
 absl::StatusOr<CaseRow> CaseStore::Update(const std::string& tenant_id, const std::string& case_id,
@@ -535,20 +527,10 @@ absl::StatusOr<std::string> CaseStore::List(const ListParams& params, std::vecto
 absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id, const std::string& case_id,
                                                   const std::string& case_name, int page_size,
                                                   const std::string& page_token, std::vector<EventRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+  return QueryValue<std::string>(*pool_, [&](Lease& db) {
     out->clear();
-    auto next = sql::ListEvents(db, kCaseHistory, tenant_id, case_id, case_name, page_size, page_token, out);
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
+    return sql::ListEvents(db, kCaseHistory, tenant_id, case_id, case_name, page_size, page_token, out);
   });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
 }
 
 absl::StatusOr<QueueRow> CaseStore::CreateQueue(QueueRow row, const std::optional<IdempotencyKey>& key) {

@@ -32,21 +32,13 @@ template <typename Row>
 absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::string& sql,
                                           const std::string& tenant_id, const std::string& id,
                                           Row (*read)(::sql::ResultSet&)) {
-  std::optional<Row> out;
-  absl::Status s = RunQuery(*pool, [&](Lease& db) {
+  return QueryValue<std::optional<Row>>(*pool, [&](Lease& db) -> std::optional<Row> {
     auto& stmt = db.Prepare(sql);
     stmt.setString(1, tenant_id);
     stmt.setString(2, id);
     std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-    if (rs->next()) {
-      out = read(*rs);
-    }
-    return absl::OkStatus();
+    return rs->next() ? std::optional<Row>(read(*rs)) : std::nullopt;
   });
-  if (!s.ok()) {
-    return s;
-  }
-  return out;
 }
 
 }  // namespace
@@ -318,20 +310,10 @@ absl::StatusOr<std::string> DetectionStore::ListAlerts(const ListParams& params,
 absl::StatusOr<std::string> DetectionStore::ListAlertEvents(const std::string& tenant_id, const std::string& alert_id,
                                                             const std::string& alert_name, int page_size,
                                                             const std::string& page_token, std::vector<EventRow>* out) {
-  std::string token;
-  absl::Status s = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+  return QueryValue<std::string>(*pool_, [&](Lease& db) {
     out->clear();
-    auto next = ListEvents(db, kAlertHistory, tenant_id, alert_id, alert_name, page_size, page_token, out);
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
+    return ListEvents(db, kAlertHistory, tenant_id, alert_id, alert_name, page_size, page_token, out);
   });
-  if (!s.ok()) {
-    return s;
-  }
-  return token;
 }
 
 }  // namespace cases::sql

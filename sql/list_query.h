@@ -105,20 +105,10 @@ namespace cases::sql {
 template <typename Row>
 absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema, const ListParams& params,
                                         Row (*read)(::sql::ResultSet&), std::vector<Row>* out) {
-  std::string token;
-  absl::Status status = RunQuery(pool, [&](Lease& db) -> absl::Status {
+  return QueryValue<std::string>(pool, [&](Lease& db) {
     out->clear();
-    auto next = ListPage(db, schema, params, [&](::sql::ResultSet& rs) { out->push_back(read(rs)); });
-    if (!next.ok()) {
-      return next.status();
-    }
-    token = *next;
-    return absl::OkStatus();
+    return ListPage(db, schema, params, [&](::sql::ResultSet& rs) { out->push_back(read(rs)); });
   });
-  if (!status.ok()) {
-    return status;
-  }
-  return token;
 }
 
 }  // namespace cases::sql

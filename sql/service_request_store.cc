@@ -137,15 +137,8 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
 
 absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(const std::string& tenant_id,
                                                                           const std::string& id) {
-  std::optional<ServiceRequestRow> out;
-  absl::Status status = RunQuery(*pool_, [&](Lease& db) {
-    out = SelectRequest(db, tenant_id, id, false);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    return status;
-  }
-  return out;
+  return QueryValue<std::optional<ServiceRequestRow>>(
+      *pool_, [&](Lease& db) { return SelectRequest(db, tenant_id, id, false); });
 }
 
 absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params, std::vector<ServiceRequestRow>* out) {

@@ -73,15 +73,7 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
 }
 
 absl::StatusOr<std::optional<TenantRow>> TenantStore::Get(const std::string& id) {
-  std::optional<TenantRow> out;
-  absl::Status status = RunQuery(*pool_, [&](Lease& db) {
-    out = SelectTenant(db, id);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    return status;
-  }
-  return out;
+  return QueryValue<std::optional<TenantRow>>(*pool_, [&](Lease& db) { return SelectTenant(db, id); });
 }
 
 absl::StatusOr<std::vector<TenantRow>> TenantStore::ListAll() {

@@ -29,6 +29,21 @@ absl::Status RunInTransaction(ConnectionPool& pool, const DbFunction& fn);
 // Runs `fn` with autocommit on (single-statement reads and writes).
 absl::Status RunQuery(ConnectionPool& pool, const DbFunction& fn);
 
+// RunQuery for a function that computes a value: the value, or the status of the
+// function or of the database.
+template <typename T, typename Fn>
+absl::StatusOr<T> QueryValue(ConnectionPool& pool, Fn fn) {
+  absl::StatusOr<T> result = absl::UnknownError("query did not run");
+  absl::Status status = RunQuery(pool, [&](Lease& db) -> absl::Status {
+    result = fn(db);
+    return result.status();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
 // Maps a Connector/C++ error code to a status for the caller; the SQL text and
 // server message go to the log only.
 absl::Status StatusFromSqlError(int code, const char* what);
