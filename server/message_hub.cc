@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<MessageHub::Subscription>> MessageHub::Subscribe(
                              "at most ", options_.max_streams, " message streams per server; retry later")),
                          absl::Seconds(5));
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stopping_) {
     open_streams_.fetch_sub(1);
     return Unavailable("the server is draining; reconnect", absl::Seconds(1));
@@ -52,7 +52,7 @@ absl::StatusOr<std::unique_ptr<MessageHub::Subscription>> MessageHub::Subscribe(
 }
 
 MessageHub::Subscription::~Subscription() {
-  absl::MutexLock lock(&hub_->mu_);
+  MutexLock lock(&hub_->mu_);
   if (--topic_->subscribers == 0) {
     hub_->topics_.erase(topic_->tenant_id + topic_->service_request_id);
   }
@@ -63,11 +63,11 @@ std::vector<sql::MessageRow> MessageHub::Subscription::Next(absl::Duration max_w
   std::vector<sql::MessageRow> out;
   *closed = false;
   *overflow = false;
-  absl::MutexLock lock(&hub_->mu_);
+  MutexLock lock(&hub_->mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(hub_->mu_) {
     return hub_->stopping_ || topic_->seq > seq_;
   };
-  hub_->mu_.AwaitWithTimeout(absl::Condition(&ready), max_wait);
+  hub_->mu_.AwaitWithTimeout(ready, max_wait);
   if (hub_->stopping_) {
     *closed = true;
     return out;
@@ -86,14 +86,14 @@ std::vector<sql::MessageRow> MessageHub::Subscription::Next(absl::Duration max_w
 }
 
 void MessageHub::Notify(const std::string& tenant_id, const std::string& service_request_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (topics_.count(tenant_id + service_request_id) != 0) {
     poll_now_ = true;
   }
 }
 
 void MessageHub::Shutdown() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
 }
 
@@ -101,9 +101,9 @@ void MessageHub::PollLoop() {
   while (true) {
     std::vector<std::shared_ptr<Topic>> topics;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return poll_now_ || stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.poll_interval);
+      mu_.AwaitWithTimeout(wake, options_.poll_interval);
       if (stopping_) {
         return;
       }
@@ -121,7 +121,7 @@ void MessageHub::PollLoop() {
 void MessageHub::PollTopic(const std::shared_ptr<Topic>& topic) {
   std::string after;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     after = topic->cursor;
   }
   const std::string settled = IdFloor(absl::Now() - options_.settle);
@@ -138,7 +138,7 @@ void MessageHub::PollTopic(const std::shared_ptr<Topic>& topic) {
     }
     after = rows->back().message_id;
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (sql::MessageRow& m : fresh) {
     if (!topic->seen.insert(m.message_id).second) {
       continue;

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "sql/service_request_store.h"
 
 namespace cases::server {
@@ -74,7 +74,7 @@ class MessageHub {
 
   sql::ServiceRequestStore* store_;
   const MessageHubOptions options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_ ABSL_GUARDED_BY(mu_);
   bool poll_now_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -28,7 +28,7 @@ std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 void Metrics::CallFinished(absl::string_view method, absl::string_view code, absl::Duration latency) {
   in_flight_.fetch_sub(1);
   const double seconds = absl::ToDoubleSeconds(latency);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++calls_[{std::string(method), std::string(code)}];
   Histogram& h = latency_[std::string(method)];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -41,7 +41,7 @@ void Metrics::CallFinished(absl::string_view method, absl::string_view code, abs
 }
 
 void Metrics::AddSampled(std::string name, std::string help, std::string kind, std::function<double()> read) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   sampled_.push_back({std::move(name), std::move(help), std::move(kind), std::move(read)});
 }
 
@@ -49,7 +49,7 @@ std::string Metrics::Render() const {
   std::string out;
   absl::StrAppend(&out, "# HELP cases_grpc_requests_total gRPC calls handled, by method and status code.\n",
                   "# TYPE cases_grpc_requests_total counter\n");
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const auto& [key, n] : calls_) {
     absl::StrAppend(&out, "cases_grpc_requests_total{method=\"", Label(key.first), "\",code=\"", Label(key.second),
                     "\"} ", n, "\n");

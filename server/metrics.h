@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 
 namespace httplib {
 class Server;
@@ -51,7 +51,7 @@ class Metrics {
     std::function<double()> read;
   };
   std::atomic<long long> in_flight_{0};
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::pair<std::string, std::string>, long long> calls_ ABSL_GUARDED_BY(mu_);  // (method, code)
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::vector<Sampled> sampled_ ABSL_GUARDED_BY(mu_);

@@ -31,8 +31,8 @@ void RetentionJob::Start() {
   thread_ = std::thread([this] {
     while (true) {
       {
-        absl::MutexLock lock(&mu_);
-        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_)) {
+        MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, interval_)) {
           return;
         }
       }
@@ -48,7 +48,7 @@ void RetentionJob::Start() {
 
 void RetentionJob::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) {

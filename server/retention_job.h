@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "sql/case_store.h"
 #include "sql/tenant_store.h"
 
@@ -34,7 +34,7 @@ class RetentionJob {
   sql::CaseStore* cases_;
   const absl::Duration interval_;
   const int batch_;
-  absl::Mutex mu_;
+  Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::atomic<long long> deleted_total_{0};

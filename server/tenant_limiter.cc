@@ -8,7 +8,7 @@
 namespace cases::server {
 
 absl::Status TenantLimiter::Admit(const std::string& tenant, absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Bucket& b = buckets_[tenant];
   if (limits_.max_in_flight > 0 && b.in_flight >= limits_.max_in_flight) {
     return WithRetryInfo(ErrorWithReason(absl::StatusCode::kResourceExhausted, "CONCURRENCY_LIMITED",
@@ -38,7 +38,7 @@ absl::Status TenantLimiter::Admit(const std::string& tenant, absl::Time now) {
 }
 
 void TenantLimiter::Release(const std::string& tenant) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = buckets_.find(tenant);
   if (it != buckets_.end() && it->second.in_flight > 0) {
     --it->second.in_flight;

@@ -9,8 +9,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 
 namespace cases::server {
 
@@ -36,7 +36,7 @@ class TenantLimiter {
     int in_flight = 0;
   };
   const TenantLimits limits_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 

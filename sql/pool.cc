@@ -65,7 +65,7 @@ ConnectionPool::ConnectionPool(DbConfig config, PoolOptions options)
 }
 
 ConnectionPool::~ConnectionPool() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   idle_.clear();
 }
 
@@ -105,14 +105,14 @@ absl::StatusOr<std::unique_ptr<::sql::Connection>> ConnectionPool::Connect(
 absl::StatusOr<Lease> ConnectionPool::Acquire() {
   std::unique_ptr<PooledConnection> conn;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || size_ < config_.pool_size;
     };
     if (!available()) {
       ++waits_;
       const absl::Time start = absl::Now();
-      const bool ok = mu_.AwaitWithTimeout(absl::Condition(&available), options_.acquire_timeout);
+      const bool ok = mu_.AwaitWithTimeout(available, options_.acquire_timeout);
       wait_time_ += absl::Now() - start;
       if (!ok) {
         ++timeouts_;
@@ -141,7 +141,7 @@ absl::StatusOr<Lease> ConnectionPool::Acquire() {
   if (conn == nullptr) {
     auto connection = Connect(config_, options_);
     if (!connection.ok()) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       --size_;
       --in_use_;
       return connection.status();
@@ -158,7 +158,7 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection> conn, bool broken
   } else {
     conn->last_used = absl::Now();
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   --in_use_;
   if (broken) {
     --size_;
@@ -168,7 +168,7 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection> conn, bool broken
 }
 
 PoolStats ConnectionPool::Stats() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   PoolStats stats;
   stats.size = size_;
   stats.in_use = in_use_;

@@ -17,8 +17,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "sql/dsn.h"
 
 namespace cases::sql {
@@ -99,7 +99,7 @@ class ConnectionPool {
 
   const DbConfig config_;
   const PoolOptions options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
   int size_ ABSL_GUARDED_BY(mu_) = 0;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;

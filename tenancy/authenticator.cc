@@ -72,7 +72,7 @@ absl::StatusOr<Claims> Authenticator::Authenticate(absl::string_view authorizati
   absl::string_view token = absl::StripAsciiWhitespace(authorization.substr(7));
   const std::string key = Sha256(token);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       const Claims& c = it->second;
@@ -90,7 +90,7 @@ absl::StatusOr<Claims> Authenticator::Authenticate(absl::string_view authorizati
   if (!claims.ok()) {
     return claims.status();
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (cache_.size() >= options_.cache_entries) {
     absl::erase_if(cache_, [&](const auto& entry) { return now >= entry.second.expires; });
     if (cache_.size() >= options_.cache_entries) {

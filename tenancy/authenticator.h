@@ -11,8 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "soc/cases/v1/tenancy_service.pb.h"
 #include "tenancy/jws.h"
 
@@ -49,7 +49,7 @@ class Authenticator {
 
   const std::map<std::string, VerificationKey> keys_;
   const AuthenticatorOptions options_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   mutable absl::flat_hash_map<std::string, Claims> cache_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -73,16 +73,16 @@ bool TenantSnapshot::Holds(const std::string& tenant_id, Product product) const 
 
 absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (FreshLocked()) {
       return snapshot_;
     }
   }
-  absl::MutexLock reload(&reload_mu_);
+  MutexLock reload(&reload_mu_);
   long long epoch = 0;
   {
     // Another caller may have reloaded while this one waited.
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (FreshLocked()) {
       return snapshot_;
     }
@@ -98,7 +98,7 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
     return licenses.status();
   }
   auto snapshot = std::make_shared<const TenantSnapshot>(std::move(*tenants), std::move(*licenses));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   snapshot_ = snapshot;
   loaded_at_ = started;
   // A write that landed during the load may be missing from it: use it, but reload next time.
@@ -111,7 +111,7 @@ bool TenantDirectory::FreshLocked() const {
 }
 
 void TenantDirectory::Invalidate() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++invalidations_;
   fresh_ = false;
 }

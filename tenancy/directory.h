@@ -11,8 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "soc/cases/v1/common.pb.h"
 #include "soc/cases/v1/tenancy_service.pb.h"
 #include "sql/tenant_store.h"
@@ -59,8 +59,8 @@ class TenantDirectory {
  private:
   sql::TenantStore* store_;
   const absl::Duration ttl_;
-  absl::Mutex reload_mu_;  // one reload at a time
-  absl::Mutex mu_;
+  Mutex reload_mu_;  // one reload at a time
+  Mutex mu_;
   std::shared_ptr<const TenantSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   absl::Time loaded_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool fresh_ ABSL_GUARDED_BY(mu_) = false;

@@ -15,16 +15,6 @@ class OperationsTest : public ::testing::Test {
  protected:
   OperationsTest() : world_({"--metrics_listen=127.0.0.1:0"}) {}
 
-  int MetricsPort() {
-    std::smatch m;
-    const std::string log = world_.casesd().Log();
-    if (!std::regex_search(log, m, std::regex("\"metrics_port\":(\\d+)"))) {
-      return 0;
-    }
-    int port = 0;
-    (void)absl::SimpleAtoi(m[1].str(), &port);
-    return port;
-  }
 
   World world_;
 };
@@ -40,7 +30,7 @@ TEST_F(OperationsTest, MetricsCountCallsByMethodAndCode) {
   grpc::ClientContext anonymous;
   EXPECT_FALSE(world_.stubs().cases->ListCases(&anonymous, list, &cases).ok());
 
-  const int port = MetricsPort();
+  const int port = world_.casesd().MetricsPort();
   ASSERT_GT(port, 0);
   httplib::Client http("127.0.0.1", port);
   auto response = http.Get("/metrics");

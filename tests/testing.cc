@@ -187,18 +187,34 @@ void CasesdProcess::DrainStderr() {
     if (n <= 0) {
       return;  // the child exited (or closed stderr)
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     log_.append(buf, static_cast<size_t>(n));
+    // A long run (the soak) logs every call: keep the start (where the ports are) and
+    // the most recent part, so memory stays bounded.
+    constexpr size_t kHead = 1 << 20, kMax = 64 << 20;
+    if (log_.size() > kMax) {
+      log_.erase(kHead, log_.size() - kMax / 2);
+    }
   }
 }
 
 std::string CasesdProcess::Log() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return log_;
 }
 
 std::shared_ptr<grpc::Channel> CasesdProcess::Channel() const {
   return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+int CasesdProcess::MetricsPort() const {
+  std::smatch m;
+  const std::string log = Log();
+  int port = 0;
+  if (std::regex_search(log, m, std::regex("\"metrics_port\":(\\d+)"))) {
+    (void)absl::SimpleAtoi(m[1].str(), &port);
+  }
+  return port;
 }
 
 int CasesdProcess::Stop(int signal, absl::Duration timeout) {

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/sync.h"
 #include "sql/dsn.h"
 #include "sql/pool.h"
 
@@ -64,6 +64,9 @@ class CasesdProcess {
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::shared_ptr<grpc::Channel> Channel() const;
+  pid_t pid() const { return pid_; }
+  // The /metrics port it logged (started with --metrics_listen=127.0.0.1:0); 0 if none.
+  int MetricsPort() const;
   // Sends `signal` and waits for the exit status (-1 on timeout).
   int Stop(int signal, absl::Duration timeout = absl::Seconds(30));
   // Everything the process wrote to stderr so far.
@@ -75,7 +78,7 @@ class CasesdProcess {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   int port_ = 0;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::string log_ ABSL_GUARDED_BY(mu_);
   std::thread reader_;
 };
