@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Sorts the ThreadSanitizer reports of a `scripts/test --tsan` run.
+
+gRPC, protobuf and Abseil come from Debian without TSan instrumentation, so the
+synchronisation inside them is invisible and TSan reports their internal hand-offs
+as races (an fd made on one thread and polled on another, slices passed through
+completion queues, ...). Those are listed by library and do not fail the run. A
+race fails it when either access's first frame outside the sanitizer runtime is in
+this project's own sources (a race in code we own); any other kind of report (lock
+order inversion, unlock of an unlocked mutex, ...) fails it when any frame is.
+
+    tsan_triage.py SOURCE_ROOT REPORT_FILE...
+"""
+import collections
+import re
+import sys
+
+RUNTIME = re.compile(r"^(__interceptor_|__tsan_)?(mem(cpy|move|set|cmp)|str\w*|free|malloc|calloc|realloc|"
+                     r"operator (new|delete)\b|pthread_\w+|epoll_\w+|close|read|write|send\w*|recv\w*|"
+                     r"__sanitizer\w*)")
+FRAME = re.compile(r"^\s+#\d+ (.*?) (\S+):?\d*:?\d* \((\S+)\+0x[0-9a-f]+\)")
+
+
+def first_frame(stack_lines):
+    for line in stack_lines:
+        m = FRAME.match(line)
+        if m and not RUNTIME.match(m.group(1)):
+            return m.group(1), m.group(2), m.group(3)
+    return None
+
+
+def main():
+    root = sys.argv[1].rstrip("/") + "/"
+    ours, theirs = [], collections.Counter()
+    for path in sys.argv[2:]:
+        text = open(path, errors="replace").read()
+        for report in text.split("WARNING: ThreadSanitizer")[1:]:
+            report = report.split("SUMMARY: ThreadSanitizer")[0]
+            sections = re.split(r"\n  (?=\S)", report)
+            accesses = [s for s in sections if re.match(r"(Previous )?(atomic )?(read|write)", s, re.I)
+                        or s.startswith(("Read", "Write", "Atomic"))]
+            if "data race" in report.splitlines()[0]:
+                frames = [first_frame(s.splitlines()[1:]) for s in accesses]
+            else:  # lock-order inversion, bad unlock, ...: any frame of ours counts
+                frames = [m.groups() for m in map(FRAME.match, report.splitlines()) if m]
+            mine = [f for f in frames if f and f[1].startswith(root) and "/gen/" not in f[1]]
+            if mine:
+                ours.append(report.strip())
+            else:
+                where = [f[2].rsplit("/", 1)[-1] for f in frames if f]
+                theirs[" / ".join(sorted(set(where))) or "unknown"] += 1
+    total = len(ours) + sum(theirs.values())
+    print(f"tsan: {total} reports; {len(ours)} in this project's code")
+    for where, n in theirs.most_common():
+        print(f"tsan:   {n:5d} inside uninstrumented libraries ({where})")
+    for report in ours:
+        print("tsan: race in project code:\n" + report + "\n")
+    return 1 if ours else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
