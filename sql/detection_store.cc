@@ -125,24 +125,51 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
     const absl::Time now = DbNow();
     const std::string now_text = FormatDbTime(now);
 
-    // 1. Make sure every alert key has an alert and lock those rows, in key order
-    //    so concurrent batches lock in the same order.
+    // 1. The alert of every key. A plain read finds the existing ones without locking
+    //    them, so one tenant's concurrent batches do not queue on its alert rows while
+    //    they insert detections; only missing keys are inserted (and so locked) here.
+    //    The counts are raised at the end, in key order: existing alert rows stay locked
+    //    only from that update to the commit.
     std::map<std::string, const DetectionRow*> first_by_key;
     for (const DetectionRow& d : items) {
       first_by_key.emplace(d.alert_key, &d);
     }
+    absl::flat_hash_map<std::string, std::string> alert_of_key;
+    auto select_alerts = [&](const std::vector<std::string>& keys) {
+      auto& stmt = db.Prepare(absl::StrCat("SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
+                                           Placeholders(keys.size()), ")"));
+      int k = 1;
+      stmt.setString(k++, tenant_id);
+      for (const std::string& key : keys) {
+        stmt.setString(k++, key);
+      }
+      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+      while (rs->next()) {
+        alert_of_key[std::string(rs->getString(1))] = rs->getString(2);
+      }
+    };
+    std::vector<std::string> keys;
+    for (const auto& [key, first] : first_by_key) {
+      keys.push_back(key);
+    }
+    select_alerts(keys);
+    std::vector<std::string> missing;
+    for (const std::string& key : keys) {
+      if (!alert_of_key.contains(key)) missing.push_back(key);
+    }
     absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
-    {
+    if (!missing.empty()) {
       std::string sql =
           "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
           "create_time, update_time) VALUES ";
-      for (size_t i = 0; i < first_by_key.size(); ++i) {
+      for (size_t i = 0; i < missing.size(); ++i) {
         absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
       }
-      sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";
+      sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
       auto& stmt = db.Prepare(sql);
       int k = 1;
-      for (const auto& [key, first] : first_by_key) {
+      for (const std::string& key : missing) {
+        const DetectionRow* first = first_by_key[key];
         const std::string id = NewIdBytes(now);
         proposed_alert[key] = id;
         stmt.setString(k++, tenant_id);
@@ -154,20 +181,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
         stmt.setString(k++, now_text);
       }
       stmt.execute();
-    }
-    absl::flat_hash_map<std::string, std::string> alert_of_key;
-    {
-      auto& stmt = db.Prepare(absl::StrCat("SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
-                                           Placeholders(first_by_key.size()), ")"));
-      int k = 1;
-      stmt.setString(k++, tenant_id);
-      for (const auto& [key, first] : first_by_key) {
-        stmt.setString(k++, key);
-      }
-      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-      while (rs->next()) {
-        alert_of_key[std::string(rs->getString(1))] = rs->getString(2);
-      }
+      select_alerts(missing);
     }
 
     // 2. Insert the detections; an existing external id is ignored (and reported below).

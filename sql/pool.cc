@@ -23,6 +23,9 @@ namespace {
 }
 
 constexpr size_t kMaxCachedStatements = 256;
+// Multi-row statements (an ingest batch: thousands of placeholders) are not cached:
+// each keeps a bind buffer per placeholder, per connection, for as long as it is cached.
+constexpr size_t kMaxCachedStatementBytes = 4096;
 constexpr absl::Duration kRetryAfterPoolTimeout = absl::Milliseconds(200);
 constexpr absl::Duration kRetryAfterConnectFailure = absl::Seconds(1);
 
@@ -36,17 +39,23 @@ bool IsConnectionError(int code) {
 }
 
 Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)), broken_(other.broken_) {
+    : pool_(other.pool_), conn_(std::move(other.conn_)), one_shot_(std::move(other.one_shot_)),
+      broken_(other.broken_) {
   other.pool_ = nullptr;
 }
 
 Lease::~Lease() {
+  one_shot_.clear();
   if (pool_ != nullptr && conn_ != nullptr) {
     pool_->Release(std::move(conn_), broken_);
   }
 }
 
 ::sql::PreparedStatement& Lease::Prepare(const std::string& query) {
+  if (query.size() > kMaxCachedStatementBytes) {
+    one_shot_.emplace_back(conn_->connection->prepareStatement(query));
+    return *one_shot_.back();
+  }
   auto it = conn_->statements.find(query);
   if (it == conn_->statements.end()) {
     // Filters make statement texts vary; bound the per-connection cache.

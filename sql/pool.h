@@ -60,7 +60,8 @@ class Lease {
   ~Lease();
 
   ::sql::Connection& connection() { return *conn_->connection; }
-  // A prepared statement for `query`, prepared on first use on this connection.
+  // A prepared statement for `query`, prepared on first use on this connection and
+  // cached there (long multi-row texts only for this lease).
   // Its parameters are whatever the previous user left: set every one.
   ::sql::PreparedStatement& Prepare(const std::string& query);
   // The connection must not go back to the pool (lost, or in an unknown state).
@@ -72,6 +73,7 @@ class Lease {
       : pool_(pool), conn_(std::move(conn)) {}
   ConnectionPool* pool_;
   std::unique_ptr<PooledConnection> conn_;
+  std::vector<std::unique_ptr<::sql::PreparedStatement>> one_shot_;  // closed with the lease
   bool broken_ = false;
 };
 
