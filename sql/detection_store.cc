@@ -41,6 +41,23 @@ absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::strin
   });
 }
 
+// Runs `select` (two columns, "... tenant_id = ? AND <column> IN (" without the
+// placeholders) for `keys` and adds each row's first column → second to `out`.
+template <typename Keys>
+void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
+                 absl::flat_hash_map<std::string, std::string>* out) {
+  auto& stmt = db.Prepare(absl::StrCat(select, Placeholders(keys.size()), ")"));
+  int k = 1;
+  stmt.setString(k++, tenant_id);
+  for (const std::string& key : keys) {
+    stmt.setString(k++, key);
+  }
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  while (rs->next()) {
+    (*out)[std::string(rs->getString(1))] = rs->getString(2);
+  }
+}
+
 }  // namespace
 
 DetectionRow ReadDetection(::sql::ResultSet& rs) {
@@ -136,17 +153,8 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
     }
     absl::flat_hash_map<std::string, std::string> alert_of_key;
     auto select_alerts = [&](const std::vector<std::string>& keys) {
-      auto& stmt = db.Prepare(absl::StrCat("SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
-                                           Placeholders(keys.size()), ")"));
-      int k = 1;
-      stmt.setString(k++, tenant_id);
-      for (const std::string& key : keys) {
-        stmt.setString(k++, key);
-      }
-      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-      while (rs->next()) {
-        alert_of_key[std::string(rs->getString(1))] = rs->getString(2);
-      }
+      SelectPairs(db, "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (", tenant_id,
+                  keys, &alert_of_key);
     };
     std::vector<std::string> keys;
     for (const auto& [key, first] : first_by_key) {
@@ -219,18 +227,8 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
       for (const DetectionRow& d : items) {
         externals.insert(d.external_id);
       }
-      auto& stmt = db.Prepare(absl::StrCat(
-          "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
-          Placeholders(externals.size()), ")"));
-      int k = 1;
-      stmt.setString(k++, tenant_id);
-      for (const std::string& e : externals) {
-        stmt.setString(k++, e);
-      }
-      std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-      while (rs->next()) {
-        id_of_external[std::string(rs->getString(1))] = rs->getString(2);
-      }
+      SelectPairs(db, "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
+                  tenant_id, externals, &id_of_external);
     }
 
     // 3. Count what this batch really created, per alert.
