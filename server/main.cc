@@ -168,6 +168,12 @@ int RunServe(Config& config) {
                      [&] { return static_cast<double>(pool.Stats().timeouts); });
   metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
                      [&] { return message_hub.open_streams(); });
+  // glibc's view of the heap: in use by the program vs held from the system but free
+  // (fragmentation) — what tells a leak from an allocator keeping memory.
+  metrics.AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).", "gauge",
+                     [] { return static_cast<double>(mallinfo2().uordblks); });
+  metrics.AddSampled("cases_heap_free_bytes", "Heap bytes free but still held by the allocator.", "gauge",
+                     [] { return static_cast<double>(mallinfo2().fordblks); });
   metrics.AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.", "counter",
                      [&] { return static_cast<double>(retention.deleted_total()); });
   MetricsHttpServer metrics_http(&metrics);
