@@ -213,7 +213,9 @@ TEST_F(NoisyNeighbourTest, AFloodingTenantIsThrottledAndAnotherIsNot) {
     EXPECT_EQ(flood.with_retry_info.load(), flood.throttled.load());
   }
   EXPECT_EQ(quiet_errors, 0);  // the quiet tenant was never throttled
+#ifndef CASES_SANITIZED  // instrumented code is several times slower: no latency bound there
   EXPECT_LE(loaded, 2 * unloaded);
+#endif
 
   // For the record, not asserted: 4 callers sending back to back, which keeps the
   // machine's two cores busy on both sides of the connection.
