@@ -125,8 +125,9 @@ class FaultTest : public ::testing::Test {
       v1::GetCaseRequest get;
       get.set_name(name);
       v1::Case out;
-      if (!c.Call(c.cases(), &v1::CaseService::Stub::GetCase, get, &out).ok()) {
+      if (grpc::Status s = c.Call(c.cases(), &v1::CaseService::Stub::GetCase, get, &out); !s.ok()) {
         ++missing;
+        ADD_FAILURE() << name << ": " << s.error_code() << " " << s.error_message();
         continue;
       }
       v1::ListCaseEventsRequest events;
