@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -290,7 +291,8 @@ class Cli {
   // Prints an error with its details; returns the exit code for it.
   int Fail(const grpc::Status& status) {
     const ErrorDetails d = DetailsOf(status);
-    std::fprintf(stderr, "error: %s: %s\n", CodeName(d.code), d.message.c_str());
+    std::fprintf(stderr, "error: %s: %s\n", absl::StatusCodeToString(static_cast<absl::StatusCode>(d.code)).c_str(),
+                 d.message.c_str());
     if (!d.reason.empty()) {
       std::fprintf(stderr, "  reason: %s (%s)\n", d.reason.c_str(), d.domain.c_str());
     }
@@ -313,15 +315,6 @@ class Cli {
       default:
         return kExitServer;
     }
-  }
-
-  static const char* CodeName(grpc::StatusCode code) {
-    static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                   "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                   "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                   "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-    const int i = static_cast<int>(code);
-    return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
   }
 
   bool Json() const { return args_.Has("json"); }

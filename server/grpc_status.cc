@@ -8,15 +8,6 @@
 
 namespace cases::server {
 
-const char* CodeName(absl::StatusCode code) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
-}
-
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) {
     return grpc::Status::OK;
@@ -31,7 +22,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   });
   if (rpc_status.details_size() == 0) {
     google::rpc::ErrorInfo info;
-    info.set_reason(CodeName(status.code()));
+    info.set_reason(absl::StatusCodeToString(status.code()));
     info.set_domain(std::string(kErrorDomain));
     rpc_status.add_details()->PackFrom(info);
   }

@@ -14,9 +14,6 @@ namespace cases::server {
 // ErrorInfo whose reason is the code's name (e.g. NOT_FOUND) in domain cases.soc.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// "NOT_FOUND" for absl::StatusCode::kNotFound.
-const char* CodeName(absl::StatusCode code);
-
 }  // namespace cases::server
 
 #endif  // CASES_SERVER_GRPC_STATUS_H_

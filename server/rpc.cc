@@ -78,7 +78,7 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   }
   const absl::Duration latency = absl::Now() - start;
   const std::string& method = MethodOf(request);
-  const char* code = CodeName(status.code());
+  const std::string code = absl::StatusCodeToString(status.code());
   if (edge.metrics != nullptr) {
     edge.metrics->CallFinished(method, code, latency);
   }
