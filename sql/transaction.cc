@@ -13,6 +13,14 @@ constexpr int kMaxConflictRetries = 4;
 
 enum class Phase { kBody, kCommit };
 
+// Transaction control goes through a statement: Connector/C++ 1.1's
+// Connection::commit() and rollback() ignore mysql_commit's error, so a COMMIT
+// lost with its connection would look like a successful one.
+void ExecuteControl(Lease& lease, const char* sql) {
+  std::unique_ptr<::sql::Statement> statement(lease.connection().createStatement());
+  statement->execute(sql);
+}
+
 absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactional, int* error_code,
                      Phase* phase) {
   *error_code = 0;
@@ -25,16 +33,15 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
     // Connections stay in autocommit mode; an explicit transaction costs one round
     // trip to open and one to end, instead of three for toggling autocommit.
     if (transactional) {
-      std::unique_ptr<::sql::Statement> begin(lease->connection().createStatement());
-      begin->execute("START TRANSACTION");
+      ExecuteControl(*lease, "START TRANSACTION");
     }
     absl::Status status = fn(*lease);
     if (transactional) {
       if (status.ok()) {
         *phase = Phase::kCommit;
-        lease->connection().commit();
+        ExecuteControl(*lease, "COMMIT");
       } else {
-        lease->connection().rollback();
+        ExecuteControl(*lease, "ROLLBACK");
       }
     }
     return status;
@@ -44,7 +51,7 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
       lease->MarkBroken();
     } else if (transactional) {
       try {
-        lease->connection().rollback();
+        ExecuteControl(*lease, "ROLLBACK");
       } catch (const ::sql::SQLException&) {
         lease->MarkBroken();
       }

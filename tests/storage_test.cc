@@ -115,6 +115,23 @@ TEST_F(PoolTest, TransactionCommitsOnOk) {
   EXPECT_EQ(db_.QueryInt("SELECT COUNT(*) FROM tenant_counters"), 1);
 }
 
+// Connector/C++ 1.1's Connection::commit() drops mysql_commit's error: a COMMIT
+// that never reached the server must not be reported as committed.
+TEST_F(PoolTest, CommitOnALostConnectionIsUnavailableNotOk) {
+  absl::Status status = sql::RunInTransaction(db_.pool(), [&](sql::Lease& db) {
+    auto& insert = db.Prepare(
+        "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', 1)");
+    insert.setString(1, NewIdBytes());
+    insert.execute();
+    std::unique_ptr<::sql::ResultSet> rs(db.Prepare("SELECT CONNECTION_ID()").executeQuery());
+    rs->next();
+    db_.Execute(absl::StrCat("KILL CONNECTION ", rs->getInt64(1)));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(db_.QueryInt("SELECT COUNT(*) FROM tenant_counters"), 0);
+}
+
 TEST_F(PoolTest, SqlErrorsBecomeInternalWithoutSqlText) {
   absl::Status status = sql::RunQuery(db_.pool(), [&](sql::Lease& db) {
     db.Prepare("SELECT no_such_column FROM tenants WHERE tenant_id = ?").executeQuery();
