@@ -98,13 +98,24 @@ std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const
   return ReadCase(*rs);
 }
 
-void InsertCase(Lease& db, const CaseRow& c) {
-  auto& stmt = db.Prepare(absl::StrCat("INSERT INTO cases (", kCaseColumns,
-                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+// Inserts a new case with the tenant's next CASE-n, which it sets in c->number.
+// The counter row stays locked until commit, so numbers are gap-free per tenant (a
+// rollback gives its number back) and tenants never wait on each other. The bump
+// leaves the number in the session's LAST_INSERT_ID(), which the insert reads and
+// returns: two round trips instead of bump, read back, insert.
+void InsertNewCase(Lease& db, CaseRow* row) {
+  auto& bump = db.Prepare(
+      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', LAST_INSERT_ID(1)) "
+      "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)");
+  bump.setString(1, row->tenant_id);
+  bump.execute();
+  const CaseRow& c = *row;
+  auto& stmt = db.Prepare(absl::StrCat(
+      "INSERT INTO cases (", kCaseColumns,
+      ") VALUES (?, ?, LAST_INSERT_ID(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING number"));
   int k = 1;
   stmt.setString(k++, c.tenant_id);
   stmt.setString(k++, c.case_id);
-  stmt.setInt64(k++, c.number);
   stmt.setString(k++, c.display_name);
   stmt.setString(k++, c.description);
   stmt.setInt(k++, c.type);
@@ -124,7 +135,9 @@ void InsertCase(Lease& db, const CaseRow& c) {
   SetNullableTime(stmt, k++, c.resolve_time);
   SetNullableTime(stmt, k++, c.purge_time);
   stmt.setInt64(k++, c.revision);
-  stmt.execute();
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  rs->next();
+  row->number = rs->getInt64(1);
 }
 
 void UpdateCaseRow(Lease& db, const CaseRow& c) {
@@ -150,22 +163,6 @@ void UpdateCaseRow(Lease& db, const CaseRow& c) {
   stmt.setString(k++, c.tenant_id);
   stmt.setString(k++, c.case_id);
   stmt.execute();
-}
-
-// The next CASE-n of a tenant. The counter row stays locked until commit, so
-// numbers are gap-free per tenant (a rollback gives its number back) and
-// tenants never wait on each other.
-int64_t NextCaseNumber(Lease& db, const std::string& tenant_id) {
-  auto& bump = db.Prepare(
-      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', 1) "
-      "ON DUPLICATE KEY UPDATE value = value + 1");
-  bump.setString(1, tenant_id);
-  bump.execute();
-  auto& read = db.Prepare("SELECT value FROM tenant_counters WHERE tenant_id = ? AND counter = 'cases'");
-  read.setString(1, tenant_id);
-  std::unique_ptr<::sql::ResultSet> rs(read.executeQuery());
-  rs->next();
-  return rs->getInt64(1);
 }
 
 absl::Status CheckQueue(Lease& db, const std::string& tenant_id, const std::string& queue_id,
@@ -311,9 +308,8 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
     if (absl::Status s = check(*detections); !s.ok()) {
       return s;
     }
-    c.number = NextCaseNumber(db, c.tenant_id);
     c.detection_count = static_cast<int>(detections->size());
-    InsertCase(db, c);
+    InsertNewCase(db, &c);
     LinkDetections(db, c.tenant_id, c.case_id, *detections, now);
     InsertEvents(db, kCaseHistory, c.tenant_id,
                  {Event(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"), now)});
@@ -383,10 +379,9 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
       attributes[k] = v;
     }
     c.attributes = std::move(attributes);
-    c.number = NextCaseNumber(db, tenant_id);
     c.source_alert_id = alert_id;
     c.detection_count = static_cast<int>(detections.size());
-    InsertCase(db, c);
+    InsertNewCase(db, &c);
     LinkDetections(db, tenant_id, c.case_id, detections, now);
     auto& mark_alert = db.Prepare("UPDATE alerts SET case_id = ?, update_time = ? WHERE tenant_id = ? AND alert_id = ?");
     mark_alert.setString(1, c.case_id);
