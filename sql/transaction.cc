@@ -21,6 +21,16 @@ void ExecuteControl(Lease& lease, const char* sql) {
   statement->execute(sql);
 }
 
+// Ends a transaction that is not to be kept. If even that fails, the connection
+// is dropped, which makes the server roll back; the caller's own error stands.
+void RollBack(Lease& lease) {
+  try {
+    ExecuteControl(lease, "ROLLBACK");
+  } catch (const ::sql::SQLException&) {
+    lease.MarkBroken();
+  }
+}
+
 absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactional, int* error_code,
                      Phase* phase) {
   *error_code = 0;
@@ -41,7 +51,7 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
         *phase = Phase::kCommit;
         ExecuteControl(*lease, "COMMIT");
       } else {
-        ExecuteControl(*lease, "ROLLBACK");
+        RollBack(*lease);
       }
     }
     return status;
@@ -50,11 +60,7 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
     if (IsConnectionError(*error_code)) {
       lease->MarkBroken();
     } else if (transactional) {
-      try {
-        ExecuteControl(*lease, "ROLLBACK");
-      } catch (const ::sql::SQLException&) {
-        lease->MarkBroken();
-      }
+      RollBack(*lease);
     }
     return StatusFromSqlError(*error_code, e.what());
   }

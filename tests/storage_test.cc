@@ -132,6 +132,20 @@ TEST_F(PoolTest, CommitOnALostConnectionIsUnavailableNotOk) {
   EXPECT_EQ(db_.QueryInt("SELECT COUNT(*) FROM tenant_counters"), 0);
 }
 
+// A refusal is the caller's answer even when the ROLLBACK after it finds the
+// connection gone; the dead connection leaves the pool.
+TEST_F(PoolTest, RefusalStandsWhenItsRollbackFindsTheConnectionGone) {
+  const int idle_before = db_.pool().Stats().size;
+  absl::Status status = sql::RunInTransaction(db_.pool(), [&](sql::Lease& db) {
+    std::unique_ptr<::sql::ResultSet> rs(db.Prepare("SELECT CONNECTION_ID()").executeQuery());
+    rs->next();
+    db_.Execute(absl::StrCat("KILL CONNECTION ", rs->getInt64(1)));
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(db_.pool().Stats().size, std::max(0, idle_before - 1));
+}
+
 TEST_F(PoolTest, SqlErrorsBecomeInternalWithoutSqlText) {
   absl::Status status = sql::RunQuery(db_.pool(), [&](sql::Lease& db) {
     db.Prepare("SELECT no_such_column FROM tenants WHERE tenant_id = ?").executeQuery();
