@@ -166,6 +166,10 @@ int RunServe(Config& config) {
                      [&] { return absl::ToDoubleSeconds(pool.Stats().wait_time); });
   metrics.AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).", "counter",
                      [&] { return static_cast<double>(pool.Stats().timeouts); });
+  metrics.AddSampled("cases_db_statements_cached", "Prepared statements kept on open database connections.",
+                     "gauge", [&] { return static_cast<double>(pool.Stats().statements_cached); });
+  metrics.AddSampled("cases_db_statements_prepared_total", "Statements prepared on the server, cached or not.",
+                     "counter", [&] { return static_cast<double>(pool.Stats().statements_prepared); });
   metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
                      [&] { return message_hub.open_streams(); });
   // glibc's view of the heap: in use by the program vs held from the system but free

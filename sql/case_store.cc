@@ -185,9 +185,10 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
     return out;
   }
   std::set<std::string> unique(ids.begin(), ids.end());
-  auto& stmt = db.Prepare(absl::StrCat("SELECT ", kDetectionColumns,
-                                       " FROM detections WHERE tenant_id = ? AND detection_id IN (",
-                                       Placeholders(unique.size()), ")"));
+  auto& stmt = db.PrepareRepeated(absl::StrCat("SELECT ", kDetectionColumns,
+                                               " FROM detections WHERE tenant_id = ? AND detection_id IN (",
+                                               Placeholders(unique.size()), ")"),
+                                  unique.size());
   int k = 1;
   stmt.setString(k++, tenant_id);
   for (const std::string& id : unique) {
@@ -221,7 +222,7 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
   for (size_t i = 0; i < detections.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?)");
   }
-  auto& stmt = db.Prepare(sql);
+  auto& stmt = db.PrepareRepeated(sql, detections.size());
   int k = 1;
   const std::string now_text = FormatDbTime(now);
   for (const DetectionRow& d : detections) {

@@ -46,7 +46,7 @@ absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::strin
 template <typename Keys>
 void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
                  absl::flat_hash_map<std::string, std::string>* out) {
-  auto& stmt = db.Prepare(absl::StrCat(select, Placeholders(keys.size()), ")"));
+  auto& stmt = db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")"), keys.size());
   int k = 1;
   stmt.setString(k++, tenant_id);
   for (const std::string& key : keys) {
@@ -174,7 +174,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
         absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
       }
       sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
-      auto& stmt = db.Prepare(sql);
+      auto& stmt = db.PrepareRepeated(sql, missing.size());
       int k = 1;
       for (const std::string& key : missing) {
         const DetectionRow* first = first_by_key[key];
@@ -199,7 +199,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
       for (size_t i = 0; i < items.size(); ++i) {
         absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)");
       }
-      auto& stmt = db.Prepare(sql);
+      auto& stmt = db.PrepareRepeated(sql, items.size());
       int k = 1;
       for (size_t i = 0; i < items.size(); ++i) {
         const DetectionRow& d = items[i];
@@ -262,7 +262,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
           " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
           "severity = GREATEST(severity, VALUES(severity)), "
           "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = VALUES(update_time)";
-      auto& stmt = db.Prepare(sql);
+      auto& stmt = db.PrepareRepeated(sql, growth.size());
       int k = 1;
       for (const auto& [key, g] : growth) {
         stmt.setString(k++, tenant_id);

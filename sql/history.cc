@@ -49,7 +49,7 @@ void InsertEvents(Lease& db, const HistoryTable& table, const std::string& tenan
   for (size_t i = 0; i < events.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?)");
   }
-  auto& stmt = db.Prepare(sql);
+  auto& stmt = db.PrepareRepeated(sql, events.size());
   int k = 1;
   for (const EventRow& e : events) {
     stmt.setString(k++, tenant_id);

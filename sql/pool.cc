@@ -51,19 +51,30 @@ Lease::~Lease() {
   }
 }
 
+::sql::PreparedStatement& Lease::PrepareRepeated(const std::string& query, size_t repeats) {
+  if (repeats <= 1 && query.size() <= kMaxCachedStatementBytes) {
+    return Prepare(query);
+  }
+  one_shot_.emplace_back(conn_->connection->prepareStatement(query));
+  ++pool_->statements_prepared_;
+  return *one_shot_.back();
+}
+
 ::sql::PreparedStatement& Lease::Prepare(const std::string& query) {
   if (query.size() > kMaxCachedStatementBytes) {
-    one_shot_.emplace_back(conn_->connection->prepareStatement(query));
-    return *one_shot_.back();
+    return PrepareRepeated(query, 2);
   }
   auto it = conn_->statements.find(query);
   if (it == conn_->statements.end()) {
     // Filters make statement texts vary; bound the per-connection cache.
     if (conn_->statements.size() >= kMaxCachedStatements) {
+      pool_->statements_cached_ -= static_cast<long long>(conn_->statements.size());
       conn_->statements.clear();
     }
     std::unique_ptr<::sql::PreparedStatement> stmt(conn_->connection->prepareStatement(query));
+    ++pool_->statements_prepared_;
     it = conn_->statements.emplace(query, std::move(stmt)).first;
+    ++pool_->statements_cached_;
   }
   return *it->second;
 }
@@ -144,7 +155,7 @@ absl::StatusOr<Lease> ConnectionPool::Acquire() {
       valid = false;
     }
     if (!valid) {
-      conn.reset();  // replaced below; its slot stays reserved
+      Close(std::move(conn));  // replaced below; its slot stays reserved
     }
   }
   if (conn == nullptr) {
@@ -161,9 +172,14 @@ absl::StatusOr<Lease> ConnectionPool::Acquire() {
   return Lease(this, std::move(conn));
 }
 
+void ConnectionPool::Close(std::unique_ptr<PooledConnection> conn) {
+  statements_cached_ -= static_cast<long long>(conn->statements.size());
+  conn.reset();
+}
+
 void ConnectionPool::Release(std::unique_ptr<PooledConnection> conn, bool broken) {
   if (broken) {
-    conn.reset();  // close outside the lock
+    Close(std::move(conn));  // outside the lock
   } else {
     conn->last_used = absl::Now();
   }
@@ -185,6 +201,8 @@ PoolStats ConnectionPool::Stats() const {
   stats.waits = waits_;
   stats.timeouts = timeouts_;
   stats.wait_time = wait_time_;
+  stats.statements_cached = statements_cached_.load();
+  stats.statements_prepared = statements_prepared_.load();
   return stats;
 }
 

@@ -11,6 +11,7 @@
 #include <cppconn/connection.h>
 #include <cppconn/prepared_statement.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ struct PoolStats {
   long long waits = 0;     // acquires that had to wait
   long long timeouts = 0;  // acquires that gave up
   absl::Duration wait_time;  // total time spent waiting
+  long long statements_cached = 0;    // prepared statements kept on open connections
+  long long statements_prepared = 0;  // prepares sent to the server, cached or not
 };
 
 class ConnectionPool;
@@ -64,6 +67,11 @@ class Lease {
   // cached there (long multi-row texts only for this lease).
   // Its parameters are whatever the previous user left: set every one.
   ::sql::PreparedStatement& Prepare(const std::string& query);
+  // The same for a text that repeats a group `repeats` times (an IN list, a
+  // multi-row insert): with one repeat it is cached like any other; with more it is
+  // prepared for this lease only, so a connection's cache holds a fixed set of
+  // texts instead of one per count the data happens to bring.
+  ::sql::PreparedStatement& PrepareRepeated(const std::string& query, size_t repeats);
   // The connection must not go back to the pool (lost, or in an unknown state).
   void MarkBroken() { broken_ = true; }
 
@@ -98,6 +106,8 @@ class ConnectionPool {
  private:
   friend class Lease;
   void Release(std::unique_ptr<PooledConnection> conn, bool broken);
+  // Closes a connection (outside the lock), forgetting its cached statements.
+  void Close(std::unique_ptr<PooledConnection> conn);
 
   const DbConfig config_;
   const PoolOptions options_;
@@ -108,6 +118,9 @@ class ConnectionPool {
   long long waits_ ABSL_GUARDED_BY(mu_) = 0;
   long long timeouts_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  // Counted by leases outside the lock.
+  std::atomic<long long> statements_cached_{0};
+  std::atomic<long long> statements_prepared_{0};
 };
 
 // True for Connector/C++ error codes that mean the connection itself is gone.

@@ -90,6 +90,27 @@ TEST_F(PoolTest, KilledConnectionIsReplaced) {
   EXPECT_EQ(pool.Stats().size, 1);
 }
 
+TEST_F(PoolTest, CachedStatementsAreCountedAndForgottenWithTheirConnection) {
+  sql::ConnectionPool pool(db_.config(), sql::PoolOptions{});
+  {
+    auto lease = pool.Acquire();
+    ASSERT_TRUE(lease.ok());
+    lease->Prepare("SELECT 1");
+    lease->Prepare("SELECT 1");
+    lease->Prepare("SELECT 2");
+  }
+  EXPECT_EQ(pool.Stats().statements_cached, 2);
+  EXPECT_EQ(pool.Stats().statements_prepared, 2);
+  {
+    auto lease = pool.Acquire();
+    ASSERT_TRUE(lease.ok());
+    lease->Prepare("SELECT 2");  // the same connection: cached
+    lease->MarkBroken();
+  }
+  EXPECT_EQ(pool.Stats().statements_prepared, 2);
+  EXPECT_EQ(pool.Stats().statements_cached, 0);
+}
+
 TEST_F(PoolTest, TransactionRollsBackOnError) {
   const std::string tenant = NewIdBytes();
   absl::Status status = sql::RunInTransaction(db_.pool(), [&](sql::Lease& db) {
