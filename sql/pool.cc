@@ -51,18 +51,19 @@ Lease::~Lease() {
   }
 }
 
-::sql::PreparedStatement& Lease::PrepareRepeated(const std::string& query, size_t repeats) {
-  if (repeats <= 1 && query.size() <= kMaxCachedStatementBytes) {
-    return Prepare(query);
-  }
+::sql::PreparedStatement& Lease::PrepareForThisLease(const std::string& query) {
   one_shot_.emplace_back(conn_->connection->prepareStatement(query));
   ++pool_->statements_prepared_;
   return *one_shot_.back();
 }
 
+::sql::PreparedStatement& Lease::PrepareRepeated(const std::string& query, size_t repeats) {
+  return repeats <= 1 ? Prepare(query) : PrepareForThisLease(query);
+}
+
 ::sql::PreparedStatement& Lease::Prepare(const std::string& query) {
   if (query.size() > kMaxCachedStatementBytes) {
-    return PrepareRepeated(query, 2);
+    return PrepareForThisLease(query);
   }
   auto it = conn_->statements.find(query);
   if (it == conn_->statements.end()) {

@@ -77,6 +77,7 @@ class Lease {
 
  private:
   friend class ConnectionPool;
+  ::sql::PreparedStatement& PrepareForThisLease(const std::string& query);
   Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> conn)
       : pool_(pool), conn_(std::move(conn)) {}
   ConnectionPool* pool_;
