@@ -219,9 +219,7 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
     return 0;
   }
   std::string sql = "INSERT IGNORE INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ";
-  for (size_t i = 0; i < detections.size(); ++i) {
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?)");
-  }
+  sql += Placeholders(detections.size(), "(?, ?, ?, ?)");
   auto& stmt = db.PrepareRepeated(sql, detections.size());
   int k = 1;
   const std::string now_text = FormatDbTime(now);

@@ -170,9 +170,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
       std::string sql =
           "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
           "create_time, update_time) VALUES ";
-      for (size_t i = 0; i < missing.size(); ++i) {
-        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
-      }
+      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
       sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
       auto& stmt = db.PrepareRepeated(sql, missing.size());
       int k = 1;
@@ -196,9 +194,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
     std::vector<std::string> proposed(items.size());
     {
       std::string sql = absl::StrCat("INSERT IGNORE INTO detections (", kDetectionColumns, ") VALUES ");
-      for (size_t i = 0; i < items.size(); ++i) {
-        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)");
-      }
+      sql += Placeholders(items.size(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)");
       auto& stmt = db.PrepareRepeated(sql, items.size());
       int k = 1;
       for (size_t i = 0; i < items.size(); ++i) {
@@ -255,9 +251,7 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
       std::string sql =
           "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
           "create_time, update_time) VALUES ";
-      for (size_t i = 0; i < growth.size(); ++i) {
-        absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, '', ?, ?, ?, ?, ?)");
-      }
+      sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
       sql +=
           " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
           "severity = GREATEST(severity, VALUES(severity)), "

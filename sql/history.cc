@@ -7,6 +7,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "sql/db_time.h"
+#include "sql/list_query.h"
 
 namespace cases::sql {
 namespace {
@@ -46,9 +47,7 @@ void InsertEvents(Lease& db, const HistoryTable& table, const std::string& tenan
   }
   std::string sql = absl::StrCat("INSERT INTO ", table.table, " (tenant_id, ", table.parent_id,
                                  ", event_id, actor, type, changes, summary, create_time) VALUES ");
-  for (size_t i = 0; i < events.size(); ++i) {
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?, ?)");
-  }
+  sql += Placeholders(events.size(), "(?, ?, ?, ?, ?, ?, ?, ?)");
   auto& stmt = db.PrepareRepeated(sql, events.size());
   int k = 1;
   for (const EventRow& e : events) {

@@ -201,10 +201,11 @@ absl::StatusOr<SqlParam> SortValueParam(const std::string& text, FieldType type)
 
 }  // namespace
 
-std::string Placeholders(size_t n) {
+std::string Placeholders(size_t n, absl::string_view group) {
   std::string out;
+  out.reserve(n * (group.size() + 2));
   for (size_t i = 0; i < n; ++i) {
-    out += i == 0 ? "?" : ", ?";
+    absl::StrAppend(&out, i == 0 ? "" : ", ", group);
   }
   return out;
 }

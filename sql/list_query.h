@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/filter.h"
 #include "google/protobuf/descriptor.h"
 #include "sql/pool.h"
@@ -93,8 +94,8 @@ absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& 
 // Binds params to a prepared statement starting at index `first` (1-based); returns the next index.
 int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first = 1);
 
-// "?, ?, ?" with n placeholders.
-std::string Placeholders(size_t n);
+// "?, ?, ?" with n placeholders; with a group, "(?, ?), (?, ?)" for a multi-row insert.
+std::string Placeholders(size_t n, absl::string_view group = "?");
 
 }  // namespace cases::sql
 
