@@ -170,6 +170,11 @@ int RunServe(Config& config) {
                      "gauge", [&] { return static_cast<double>(pool.Stats().statements_cached); });
   metrics.AddSampled("cases_db_statements_prepared_total", "Statements prepared on the server, cached or not.",
                      "counter", [&] { return static_cast<double>(pool.Stats().statements_prepared); });
+  metrics.AddSampled("cases_case_create_groups_total",
+                     "Transactions that created cases; creates arriving together in a tenant share one.",
+                     "counter", [&] { return static_cast<double>(case_store.CreateGroupStats().groups); });
+  metrics.AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.", "counter",
+                     [&] { return static_cast<double>(case_store.CreateGroupStats().items); });
   metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
                      [&] { return message_hub.open_streams(); });
   // glibc's view of the heap: in use by the program vs held from the system but free

@@ -98,46 +98,65 @@ std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const
   return ReadCase(*rs);
 }
 
-// Inserts a new case with the tenant's next CASE-n, which it sets in c->number.
-// The counter row stays locked until commit, so numbers are gap-free per tenant (a
-// rollback gives its number back) and tenants never wait on each other. The bump
-// leaves the number in the session's LAST_INSERT_ID(), which the insert reads and
-// returns: two round trips instead of bump, read back, insert.
-void InsertNewCase(Lease& db, CaseRow* row) {
+// Inserts new cases of one tenant with its next CASE-n numbers, in order, which it
+// sets in each row's number. The counter row stays locked until commit, so numbers
+// are gap-free per tenant (a rollback gives them back) and tenants never wait on
+// each other. The bump leaves the last number in the session's LAST_INSERT_ID(),
+// which the insert counts back from and returns: two round trips for any number of
+// cases, instead of bump, read back, insert.
+void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
+  const int64_t n = static_cast<int64_t>(rows->size());
   auto& bump = db.Prepare(
-      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', LAST_INSERT_ID(1)) "
-      "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)");
-  bump.setString(1, row->tenant_id);
+      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', LAST_INSERT_ID(?)) "
+      "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)");
+  bump.setString(1, rows->front().tenant_id);
+  bump.setInt64(2, n);
+  bump.setInt64(3, n);
   bump.execute();
-  const CaseRow& c = *row;
-  auto& stmt = db.Prepare(absl::StrCat(
-      "INSERT INTO cases (", kCaseColumns,
-      ") VALUES (?, ?, LAST_INSERT_ID(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING number"));
+  auto& stmt = db.PrepareRepeated(
+      absl::StrCat("INSERT INTO cases (", kCaseColumns, ") VALUES ",
+                   Placeholders(rows->size(),
+                                "(?, ?, LAST_INSERT_ID() - ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                   " RETURNING number"),
+      rows->size());
   int k = 1;
-  stmt.setString(k++, c.tenant_id);
-  stmt.setString(k++, c.case_id);
-  stmt.setString(k++, c.display_name);
-  stmt.setString(k++, c.description);
-  stmt.setInt(k++, c.type);
-  stmt.setInt(k++, c.severity);
-  stmt.setInt(k++, c.priority);
-  stmt.setInt(k++, c.status);
-  stmt.setInt(k++, c.close_reason);
-  stmt.setString(k++, c.close_note);
-  SetNullableBytes(stmt, k++, c.queue_id);
-  stmt.setString(k++, c.assignee);
-  stmt.setInt(k++, c.detection_count);
-  SetNullableBytes(stmt, k++, c.source_alert_id);
-  stmt.setString(k++, JsonFromMap(c.attributes));
-  stmt.setString(k++, c.creator);
-  stmt.setString(k++, FormatDbTime(c.create_time));
-  stmt.setString(k++, FormatDbTime(c.update_time));
-  SetNullableTime(stmt, k++, c.resolve_time);
-  SetNullableTime(stmt, k++, c.purge_time);
-  stmt.setInt64(k++, c.revision);
+  int64_t later = n;  // how many of this insert's numbers come after this row's
+  for (const CaseRow& c : *rows) {
+    stmt.setString(k++, c.tenant_id);
+    stmt.setString(k++, c.case_id);
+    stmt.setInt64(k++, --later);
+    stmt.setString(k++, c.display_name);
+    stmt.setString(k++, c.description);
+    stmt.setInt(k++, c.type);
+    stmt.setInt(k++, c.severity);
+    stmt.setInt(k++, c.priority);
+    stmt.setInt(k++, c.status);
+    stmt.setInt(k++, c.close_reason);
+    stmt.setString(k++, c.close_note);
+    SetNullableBytes(stmt, k++, c.queue_id);
+    stmt.setString(k++, c.assignee);
+    stmt.setInt(k++, c.detection_count);
+    SetNullableBytes(stmt, k++, c.source_alert_id);
+    stmt.setString(k++, JsonFromMap(c.attributes));
+    stmt.setString(k++, c.creator);
+    stmt.setString(k++, FormatDbTime(c.create_time));
+    stmt.setString(k++, FormatDbTime(c.update_time));
+    SetNullableTime(stmt, k++, c.resolve_time);
+    SetNullableTime(stmt, k++, c.purge_time);
+    stmt.setInt64(k++, c.revision);
+  }
+  // RETURNING gives the inserted rows in the order of the VALUES list.
   std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-  rs->next();
-  row->number = rs->getInt64(1);
+  for (CaseRow& c : *rows) {
+    rs->next();
+    c.number = rs->getInt64(1);
+  }
+}
+
+void InsertNewCase(Lease& db, CaseRow* row) {
+  std::vector<CaseRow> rows = {std::move(*row)};
+  InsertNewCases(db, &rows);
+  *row = std::move(rows.front());
 }
 
 void UpdateCaseRow(Lease& db, const CaseRow& c) {
@@ -251,6 +270,10 @@ EventRow Event(const CaseRow& c, const std::string& actor, int type, std::vector
   return EventRow{c.case_id, NewIdBytes(now), actor, type, std::move(changes), std::move(summary), now};
 }
 
+EventRow CreatedEvent(const CaseRow& c, const std::string& actor) {
+  return Event(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"), c.create_time);
+}
+
 void FillNew(CaseRow* row, absl::Time now) {
   row->case_id = NewIdBytes(now);
   row->create_time = now;
@@ -283,9 +306,100 @@ const ListSchema& CaseStore::CaseSchema() {
   return *schema;
 }
 
+struct PendingCreate {
+  const CaseRow* row;
+  const DetectionCheck* check;
+  const std::optional<IdempotencyKey>* key;
+  const std::string* actor;
+  absl::StatusOr<CaseRow> result = absl::UnknownError("create did not run");
+};
+
+// Big enough that 32 callers in one tenant form a few groups, small enough that a
+// group's statements stay far below MariaDB's 65 535 placeholders.
+constexpr size_t kMaxCreateGroup = 64;
+
+CaseStore::CaseStore(ConnectionPool* pool)
+    : pool_(pool),
+      creates_(std::make_unique<GroupRunner<PendingCreate>>(
+          kMaxCreateGroup, [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })) {}
+
+CaseStore::~CaseStore() = default;
+
+GroupRunner<PendingCreate>::Stats CaseStore::CreateGroupStats() const { return creates_->stats(); }
+
 absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::string>& detection_ids,
                                           const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
                                           const std::string& actor) {
+  if (!detection_ids.empty()) {
+    return CreateAlone(std::move(row), detection_ids, check, key, actor);
+  }
+  PendingCreate pending{&row, &check, &key, &actor};
+  creates_->Run(row.tenant_id, &pending);
+  return std::move(pending.result);
+}
+
+void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
+  auto alone = [&](PendingCreate* p) { p->result = CreateAlone(*p->row, {}, *p->check, *p->key, *p->actor); };
+  if (group.size() == 1) {
+    alone(group.front());
+    return;
+  }
+  const std::string& tenant_id = group.front()->row->tenant_id;
+  std::vector<CaseRow> rows;
+  absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    const absl::Time now = DbNow();
+    rows.clear();
+    std::vector<RequestClaim> claims;
+    std::set<std::string> queues;
+    for (const PendingCreate* p : group) {
+      rows.push_back(*p->row);
+      FillNew(&rows.back(), now);
+      if (p->key->has_value()) {
+        claims.push_back({&**p->key, ChildName(tenant_id, "cases", rows.back().case_id)});
+      }
+      queues.insert(p->row->queue_id);
+      if (absl::Status s = (*p->check)({}); !s.ok()) {
+        return s;
+      }
+    }
+    // Anything but a clean create of every member (a replayed or reused request_id,
+    // a missing queue) sends the group back to run one by one.
+    if (!ClaimNewRequestIds(db, claims)) {
+      return absl::AbortedError("a request_id in the group was claimed before");
+    }
+    for (const std::string& queue_id : queues) {
+      if (absl::Status s = CheckQueue(db, tenant_id, queue_id, "case.queue"); !s.ok()) {
+        return s;
+      }
+    }
+    InsertNewCases(db, &rows);
+    std::vector<EventRow> events;
+    for (size_t i = 0; i < group.size(); ++i) {
+      events.push_back(CreatedEvent(rows[i], *group[i]->actor));
+    }
+    InsertEvents(db, kCaseHistory, tenant_id, events);
+    return absl::OkStatus();
+  });
+  if (status.ok()) {
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i]->result = std::move(rows[i]);
+    }
+  } else if (absl::IsUnavailable(status)) {
+    // The COMMIT may have landed: running the creates again could make them twice.
+    // Each caller gets UNAVAILABLE, as it would alone; its request_id makes the retry safe.
+    for (PendingCreate* p : group) {
+      p->result = status;
+    }
+  } else {
+    for (PendingCreate* p : group) {
+      alone(p);
+    }
+  }
+}
+
+absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
+                                               const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                               const std::string& actor) {
   CaseRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     const absl::Time now = DbNow();
@@ -310,8 +424,7 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
     c.detection_count = static_cast<int>(detections->size());
     InsertNewCase(db, &c);
     LinkDetections(db, c.tenant_id, c.case_id, *detections, now);
-    InsertEvents(db, kCaseHistory, c.tenant_id,
-                 {Event(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"), now)});
+    InsertEvents(db, kCaseHistory, c.tenant_id, {CreatedEvent(c, actor)});
     result = c;
     return absl::OkStatus();
   });

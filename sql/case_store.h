@@ -8,12 +8,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/group_runner.h"
 #include "sql/detection_store.h"
 #include "sql/history.h"
 #include "sql/idempotency.h"
@@ -53,13 +55,20 @@ using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow*
 // Decides whether a locked case may be removed.
 using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
 
+struct PendingCreate;  // a create waiting in its tenant's group (case_store.cc)
+
 class CaseStore {
  public:
-  explicit CaseStore(ConnectionPool* pool) : pool_(pool) {}
+  explicit CaseStore(ConnectionPool* pool);
+  ~CaseStore();
 
   // Inserts `row` (case_id, number, times and revision are filled here) with
   // `detection_ids` attached. NOT_FOUND-style INVALID_ARGUMENT for a missing
   // queue or detection. A replayed request_id returns the first case.
+  // Creates without detections that arrive together in one tenant commit as a
+  // group (GroupRunner): one transaction, one counter bump, multi-row inserts. A
+  // group commits only if every create in it would; otherwise each runs alone, so
+  // every caller gets exactly the answer it would get alone.
   absl::StatusOr<CaseRow> Create(CaseRow row, const std::vector<std::string>& detection_ids,
                                  const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
                                  const std::string& actor);
@@ -104,8 +113,17 @@ class CaseStore {
 
   static const ListSchema& CaseSchema();
 
+  // How creates were grouped (mean group size = items / groups).
+  GroupRunner<PendingCreate>::Stats CreateGroupStats() const;
+
  private:
+  absl::StatusOr<CaseRow> CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
+                                      const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                      const std::string& actor);
+  void CreateGroup(const std::vector<PendingCreate*>& group);
+
   ConnectionPool* pool_;
+  std::unique_ptr<GroupRunner<PendingCreate>> creates_;
 };
 
 }  // namespace cases::sql

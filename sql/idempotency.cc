@@ -3,24 +3,39 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "sql/db_time.h"
+#include "sql/list_query.h"
 #include "sql/transaction.h"
 
 namespace cases::sql {
 
+bool ClaimNewRequestIds(Lease& db, const std::vector<RequestClaim>& claims) {
+  if (claims.empty()) {
+    return true;
+  }
+  auto& insert = db.PrepareRepeated(
+      absl::StrCat("INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
+                   "resource_name, create_time) VALUES ",
+                   Placeholders(claims.size(), "(?, ?, ?, ?, ?, ?)")),
+      claims.size());
+  const std::string now = FormatDbTime(DbNow());
+  int k = 1;
+  for (const RequestClaim& claim : claims) {
+    insert.setString(k++, claim.key->tenant_id);
+    insert.setString(k++, claim.key->method);
+    insert.setString(k++, claim.key->request_id);
+    insert.setString(k++, claim.key->request_hash);
+    insert.setString(k++, claim.resource_name);
+    insert.setString(k++, now);
+  }
+  return insert.executeUpdate() == static_cast<int>(claims.size());
+}
+
 absl::StatusOr<std::optional<std::string>> ClaimRequestId(Lease& db, const IdempotencyKey& key,
                                                           const std::string& resource_name) {
-  auto& insert = db.Prepare(
-      "INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
-      "resource_name, create_time) VALUES (?, ?, ?, ?, ?, ?)");
-  insert.setString(1, key.tenant_id);
-  insert.setString(2, key.method);
-  insert.setString(3, key.request_id);
-  insert.setString(4, key.request_hash);
-  insert.setString(5, resource_name);
-  insert.setString(6, FormatDbTime(DbNow()));
-  if (insert.executeUpdate() == 1) {
+  if (ClaimNewRequestIds(db, {RequestClaim{&key, resource_name}})) {
     return std::optional<std::string>();
   }
   auto& select = db.Prepare(

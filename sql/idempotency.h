@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/ids.h"
@@ -23,6 +24,15 @@ struct IdempotencyKey {
   std::string request_id;    // validated by the caller: 1..64 chars
   std::string request_hash;  // 32 bytes, SHA-256 of the canonical request
 };
+
+struct RequestClaim {
+  const IdempotencyKey* key;
+  std::string resource_name;  // the name the create gives its resource
+};
+
+// Within a transaction: claims every key in one statement. True when all were new;
+// false when any was claimed before (the caller rolls back and takes them one by one).
+bool ClaimNewRequestIds(Lease& db, const std::vector<RequestClaim>& claims);
 
 // Within a transaction: nullopt when this call claimed the key for `resource_name`
 // (go on and create it); the earlier resource's name when it is a replay.

@@ -1,0 +1,123 @@
+// Group commit: concurrent callers that would queue on the same lock (one tenant's
+// case counter) are served in groups, one transaction per group, instead of one
+// transaction each, every one waiting for the one before it.
+//
+//   GroupRunner<PendingCreate> creates(64, [&](const std::vector<PendingCreate*>& group) {
+//     ... run `group` in one transaction, set each item's result ...
+//   });
+//   creates.Run(tenant_id, &pending);  // returns once pending's result is set
+//
+// The first caller for a key leads: it takes the callers already waiting for that key
+// (up to max_group, itself first), runs them and hands out the results. Callers that
+// arrive meanwhile wait; when the group ends, the longest waiter leads the next one.
+// Nothing waits on a timer: a caller alone runs at once as a group of one, so grouping
+// costs nothing at low load and grows with the queue. One group per key runs at a time.
+#ifndef CASES_COMMON_GROUP_RUNNER_H_
+#define CASES_COMMON_GROUP_RUNNER_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace cases {
+
+template <typename Item>
+class GroupRunner {
+ public:
+  // Runs one group; sets every item's result and does not throw.
+  using RunGroup = std::function<void(const std::vector<Item*>& group)>;
+
+  struct Stats {
+    long long groups = 0;  // groups run
+    long long items = 0;   // items in them: items / groups is the mean group size
+    long long waiting = 0;  // callers waiting for a group of their key to finish
+  };
+
+  GroupRunner(size_t max_group, RunGroup run) : max_group_(max_group), run_(std::move(run)) {}
+  GroupRunner(const GroupRunner&) = delete;
+  GroupRunner& operator=(const GroupRunner&) = delete;
+
+  // Runs `item` in a group of callers with the same `key`; returns when it has run.
+  void Run(const std::string& key, Item* item) {
+    Waiter self{item};
+    std::unique_lock<std::mutex> lock(mu_);
+    auto [it, idle] = lanes_.try_emplace(key);
+    // References into an unordered_map stay valid until their element is erased,
+    // which only the group running for this key does.
+    Lane& lane = it->second;
+    if (!idle) {
+      lane.waiting.push_back(&self);
+      ++stats_.waiting;
+      self.wake.wait(lock, [&] { return self.done || self.leads; });
+      --stats_.waiting;
+      if (self.done) {
+        return;
+      }
+    }
+    std::vector<Waiter*> group = {&self};
+    while (group.size() < max_group_ && !lane.waiting.empty()) {
+      group.push_back(lane.waiting.front());
+      lane.waiting.pop_front();
+    }
+    lock.unlock();
+    std::vector<Item*> items;
+    items.reserve(group.size());
+    for (Waiter* w : group) {
+      items.push_back(w->item);
+    }
+    run_(items);
+    lock.lock();
+    ++stats_.groups;
+    stats_.items += static_cast<long long>(group.size());
+    // Notified under the lock: a waiter that sees `done` returns and its Waiter (on
+    // its stack) is gone, so nothing may touch it after the lock is released.
+    for (size_t i = 1; i < group.size(); ++i) {
+      group[i]->done = true;
+      group[i]->wake.notify_one();
+    }
+    if (lane.waiting.empty()) {
+      lanes_.erase(key);
+    } else {
+      Waiter* next = lane.waiting.front();
+      lane.waiting.pop_front();
+      next->leads = true;
+      next->wake.notify_one();
+    }
+  }
+
+  Stats stats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stats_;
+  }
+
+ private:
+  // One per waiting caller, each with its own condition variable, so finishing a
+  // group wakes exactly its members and the next leader, not every waiter of every key.
+  struct Waiter {
+    explicit Waiter(Item* i) : item(i) {}
+    Item* item;
+    bool done = false;   // its group ran
+    bool leads = false;  // it runs the next group
+    std::condition_variable wake;
+  };
+  struct Lane {  // exists while a group of its key runs
+    std::deque<Waiter*> waiting;
+  };
+
+  const size_t max_group_;
+  const RunGroup run_;
+  // std::mutex, as common/sync.h explains; condition variables per waiter need it bare.
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Lane> lanes_;  // guarded by mu_
+  Stats stats_;                                  // guarded by mu_
+};
+
+}  // namespace cases
+
+#endif  // CASES_COMMON_GROUP_RUNNER_H_

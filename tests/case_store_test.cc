@@ -1,0 +1,214 @@
+// Group commit of case creates (CaseStore + GroupRunner) against the real MariaDB:
+// creates queued behind a busy tenant commit as one transaction, and a group never
+// changes what any of its callers would have got alone.
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/group_runner.h"
+#include "common/ids.h"
+#include "sql/case_store.h"
+#include "tests/testing.h"
+
+namespace cases {
+namespace {
+
+using ::cases::testing::TestDatabase;
+using ::cases::testing::WaitFor;
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+class CaseGroupTest : public ::testing::Test {
+ protected:
+  CaseGroupTest() : tenant_id_(NewIdBytes()), store_(&db_.pool()) {}
+
+  sql::CaseRow NewRow(const std::string& name, const std::string& queue_id = "") {
+    sql::CaseRow row;
+    row.tenant_id = tenant_id_;
+    row.display_name = name;
+    row.type = 1;
+    row.severity = 3;
+    row.status = 1;
+    row.queue_id = queue_id;
+    row.creator = "alice";
+    return row;
+  }
+
+  std::optional<sql::IdempotencyKey> Key(const std::string& request_id, const std::string& body) {
+    return sql::IdempotencyKey{tenant_id_, "CreateCase", request_id, std::string(32, body.empty() ? 'x' : body[0])};
+  }
+
+  absl::StatusOr<sql::CaseRow> Create(const sql::CaseRow& row, const std::optional<sql::IdempotencyKey>& key = {}) {
+    return store_.Create(
+        row, {}, [](const std::vector<sql::DetectionRow>&) { return absl::OkStatus(); }, key, "alice");
+  }
+
+  // Runs `creates` while another transaction holds the tenant's case counter: the
+  // first create (a plain one) blocks on it alone, `creates` queue behind it, and
+  // when the counter is released they run as the next group. Returns their results.
+  std::vector<absl::StatusOr<sql::CaseRow>> RunQueued(
+      const std::vector<std::pair<sql::CaseRow, std::optional<sql::IdempotencyKey>>>& creates) {
+    std::vector<absl::StatusOr<sql::CaseRow>> results(creates.size(), absl::UnknownError("not run"));
+    auto holder = db_.pool().Acquire();
+    EXPECT_TRUE(holder.ok());
+    std::unique_ptr<::sql::Statement> hold(holder->connection().createStatement());
+    hold->execute("START TRANSACTION");
+    hold->execute(absl::StrCat("INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (X'", Hex(tenant_id_),
+                               "', 'cases', 0) ON DUPLICATE KEY UPDATE value = value"));
+    std::thread first([&] { EXPECT_TRUE(Create(NewRow("First")).ok()); });
+    EXPECT_TRUE(WaitFor([&] {
+      return db_.QueryInt(
+                 "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() "
+                 "AND info LIKE 'INSERT INTO tenant_counters%'") == 1;
+    }));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < creates.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = Create(creates[i].first, creates[i].second); });
+    }
+    EXPECT_TRUE(WaitFor([&] { return store_.CreateGroupStats().waiting == static_cast<long long>(creates.size()); }));
+    hold->execute("COMMIT");
+    first.join();
+    for (auto& t : threads) {
+      t.join();
+    }
+    return results;
+  }
+
+  long long Count(const std::string& table, const std::string& condition = "TRUE") {
+    return db_.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE tenant_id = X'", Hex(tenant_id_),
+                                     "' AND ", condition));
+  }
+
+  TestDatabase db_;
+  const std::string tenant_id_;
+  sql::CaseStore store_;
+};
+
+TEST_F(CaseGroupTest, CreatesQueuedBehindABusyTenantCommitAsOneGroup) {
+  std::vector<std::pair<sql::CaseRow, std::optional<sql::IdempotencyKey>>> creates;
+  for (int i = 0; i < 10; ++i) {
+    creates.push_back({NewRow(absl::StrCat("Queued ", i)), i % 2 ? Key(absl::StrCat("q-", i), "a") : std::nullopt});
+  }
+  const auto results = RunQueued(creates);
+  const auto stats = store_.CreateGroupStats();
+  EXPECT_EQ(stats.groups, 2);  // the first alone, then the ten together
+  EXPECT_EQ(stats.items, 11);
+  std::set<int64_t> numbers;
+  std::set<absl::Time> create_times;  // one transaction, one clock reading; alone, ten
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    create_times.insert(results[i]->create_time);
+    EXPECT_EQ(results[i]->display_name, creates[i].first.display_name);
+    numbers.insert(results[i]->number);
+    // Each case's history says its own number.
+    EXPECT_EQ(Count("case_events", absl::StrCat("case_id = X'", Hex(results[i]->case_id), "' AND summary = 'CASE-",
+                                                results[i]->number, " created'")),
+              1);
+  }
+  EXPECT_EQ(numbers, (std::set<int64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(create_times.size(), 1u);
+  EXPECT_EQ(Count("cases"), 11);
+  EXPECT_EQ(Count("idempotency_keys"), 5);
+}
+
+TEST_F(CaseGroupTest, ReplayInAGroupGetsTheFirstCaseAndUsesNoNumber) {
+  auto earlier = Create(NewRow("Earlier"), Key("again", "a"));
+  ASSERT_TRUE(earlier.ok());
+  const auto results = RunQueued({{NewRow("Earlier"), Key("again", "a")},
+                                  {NewRow("Fresh A"), std::nullopt},
+                                  {NewRow("Reused"), Key("again", "b")},
+                                  {NewRow("Fresh B"), Key("fresh", "a")}});
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->case_id, earlier->case_id);
+  EXPECT_EQ(results[0]->number, earlier->number);
+  EXPECT_EQ(results[2].status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(results[1].ok());
+  ASSERT_TRUE(results[3].ok());
+  // Numbers stay gap-free: the group that rolled back gave its numbers back.
+  EXPECT_EQ((std::set<int64_t>{results[1]->number, results[3]->number}), (std::set<int64_t>{3, 4}));
+  EXPECT_EQ(Count("cases"), 4);
+}
+
+TEST_F(CaseGroupTest, OneRequestIdTwiceInAGroupMakesOneCase) {
+  const auto results = RunQueued({{NewRow("Twice"), Key("same", "a")}, {NewRow("Twice"), Key("same", "a")}});
+  ASSERT_TRUE(results[0].ok());
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_EQ(results[0]->case_id, results[1]->case_id);
+  EXPECT_EQ(Count("cases"), 2);  // the blocked first create and this one
+}
+
+TEST_F(CaseGroupTest, MissingQueueFailsOnlyItsOwnCreate) {
+  const auto results = RunQueued({{NewRow("Good"), std::nullopt},
+                                  {NewRow("Bad queue", NewIdBytes()), std::nullopt},
+                                  {NewRow("Also good"), std::nullopt}});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(Count("cases"), 3);
+}
+
+TEST(GroupRunnerTest, EveryItemRunsOnceAndAKeyRunsOneGroupAtATime) {
+  struct Item {
+    int key;
+    std::atomic<int> runs{0};
+  };
+  std::map<int, std::atomic<int>> active;
+  for (int k = 0; k < 4; ++k) {
+    active[k] = 0;
+  }
+  std::atomic<int> overlaps{0}, oversized{0};
+  GroupRunner<Item> runner(8, [&](const std::vector<Item*>& group) {
+    if (group.size() > 8) {
+      ++oversized;
+    }
+    const int key = group.front()->key;
+    if (++active[key] > 1) {
+      ++overlaps;
+    }
+    for (Item* item : group) {
+      if (item->key != key) {
+        ++overlaps;  // a group mixes keys
+      }
+      ++item->runs;
+    }
+    std::this_thread::yield();
+    --active[key];
+  });
+  std::vector<Item> items(400);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < items.size(); i += 16) {
+        items[i].key = static_cast<int>(i % 4);
+        runner.Run(absl::StrCat("key-", items[i].key), &items[i]);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  for (const Item& item : items) {
+    EXPECT_EQ(item.runs.load(), 1);
+  }
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(oversized.load(), 0);
+  EXPECT_EQ(runner.stats().items, 400);
+  EXPECT_EQ(runner.stats().waiting, 0);
+}
+
+}  // namespace
+}  // namespace cases
