@@ -160,6 +160,8 @@ int RunServe(Config& config) {
                      [&] { return pool.Stats().in_use; });
   metrics.AddSampled("cases_db_pool_max", "Most database connections the pool opens.", "gauge",
                      [&] { return pool.Stats().max_size; });
+  metrics.AddSampled("cases_db_pool_acquires_total", "Database connections lent out.", "counter",
+                     [&] { return static_cast<double>(pool.Stats().acquires); });
   metrics.AddSampled("cases_db_pool_waits_total", "Connection borrows that had to wait.", "counter",
                      [&] { return static_cast<double>(pool.Stats().waits); });
   metrics.AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.", "counter",
@@ -175,6 +177,11 @@ int RunServe(Config& config) {
                      "counter", [&] { return static_cast<double>(case_store.CreateGroupStats().groups); });
   metrics.AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.", "counter",
                      [&] { return static_cast<double>(case_store.CreateGroupStats().items); });
+  metrics.AddSampled("cases_case_get_groups_total",
+                     "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
+                     "counter", [&] { return static_cast<double>(case_store.GetGroupStats().groups); });
+  metrics.AddSampled("cases_case_gets_grouped_total", "Case reads answered by those queries.", "counter",
+                     [&] { return static_cast<double>(case_store.GetGroupStats().items); });
   metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
                      [&] { return message_hub.open_streams(); });
   // glibc's view of the heap: in use by the program vs held from the system but free

@@ -314,18 +314,29 @@ struct PendingCreate {
   absl::StatusOr<CaseRow> result = absl::UnknownError("create did not run");
 };
 
+struct PendingGet {
+  const std::string* tenant_id;
+  const std::string* case_id;
+  absl::StatusOr<std::optional<CaseRow>> result = absl::UnknownError("read did not run");
+};
+
 // Big enough that 32 callers in one tenant form a few groups, small enough that a
 // group's statements stay far below MariaDB's 65 535 placeholders.
 constexpr size_t kMaxCreateGroup = 64;
+constexpr size_t kMaxGetGroup = 32;
 
 CaseStore::CaseStore(ConnectionPool* pool)
     : pool_(pool),
       creates_(std::make_unique<GroupRunner<PendingCreate>>(
-          kMaxCreateGroup, [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })) {}
+          kMaxCreateGroup, [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })),
+      gets_(std::make_unique<GroupRunner<PendingGet>>(
+          kMaxGetGroup, [this](const std::vector<PendingGet*>& group) { GetGroup(group); })) {}
 
 CaseStore::~CaseStore() = default;
 
 GroupRunner<PendingCreate>::Stats CaseStore::CreateGroupStats() const { return creates_->stats(); }
+
+GroupRunner<PendingGet>::Stats CaseStore::GetGroupStats() const { return gets_->stats(); }
 
 absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::string>& detection_ids,
                                           const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
@@ -526,7 +537,49 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
 }
 
 absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_id, const std::string& case_id) {
-  return QueryValue<std::optional<CaseRow>>(*pool_, [&](Lease& db) { return SelectCase(db, tenant_id, case_id, false); });
+  PendingGet pending{&tenant_id, &case_id};
+  gets_->Run(tenant_id, &pending);
+  return std::move(pending.result);
+}
+
+void CaseStore::GetGroup(const std::vector<PendingGet*>& group) {
+  const std::string& tenant_id = *group.front()->tenant_id;
+  if (group.size() == 1) {
+    group.front()->result = QueryValue<std::optional<CaseRow>>(
+        *pool_, [&](Lease& db) { return SelectCase(db, tenant_id, *group.front()->case_id, false); });
+    return;
+  }
+  // The IN list is padded to a power of two (repeating an id) so a handful of
+  // statement texts serve every group size and stay prepared.
+  size_t slots = 2;
+  while (slots < group.size()) {
+    slots *= 2;
+  }
+  std::map<std::string, CaseRow> found;
+  absl::Status status = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
+    auto& stmt = db.Prepare(absl::StrCat("SELECT ", kCaseColumns, " FROM cases WHERE tenant_id = ? AND case_id IN (",
+                                         Placeholders(slots), ")"));
+    int k = 1;
+    stmt.setString(k++, tenant_id);
+    for (size_t i = 0; i < slots; ++i) {
+      stmt.setString(k++, *group[std::min(i, group.size() - 1)]->case_id);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) {
+      CaseRow row = ReadCase(*rs);
+      found.emplace(row.case_id, std::move(row));
+    }
+    return absl::OkStatus();
+  });
+  for (PendingGet* p : group) {
+    if (!status.ok()) {
+      p->result = status;
+    } else if (auto it = found.find(*p->case_id); it != found.end()) {
+      p->result = std::optional<CaseRow>(it->second);
+    } else {
+      p->result = std::optional<CaseRow>();
+    }
+  }
 }
 
 absl::StatusOr<CaseRow> CaseStore::Update(const std::string& tenant_id, const std::string& case_id,

@@ -56,6 +56,7 @@ using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow*
 using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_store.cc)
+struct PendingGet;     // a read of one case, likewise
 
 class CaseStore {
  public:
@@ -82,6 +83,8 @@ class CaseStore {
                                   const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
                                   const std::string& actor);
 
+  // Reads of one tenant that arrive while one is in flight are answered together,
+  // by one query for all their ids.
   absl::StatusOr<std::optional<CaseRow>> Get(const std::string& tenant_id, const std::string& case_id);
 
   // Locks the case, runs `mutate`, writes the new row and an UPDATED event with
@@ -115,15 +118,18 @@ class CaseStore {
 
   // How creates were grouped (mean group size = items / groups).
   GroupRunner<PendingCreate>::Stats CreateGroupStats() const;
+  GroupRunner<PendingGet>::Stats GetGroupStats() const;
 
  private:
   absl::StatusOr<CaseRow> CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
                                       const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
                                       const std::string& actor);
   void CreateGroup(const std::vector<PendingCreate*>& group);
+  void GetGroup(const std::vector<PendingGet*>& group);
 
   ConnectionPool* pool_;
   std::unique_ptr<GroupRunner<PendingCreate>> creates_;
+  std::unique_ptr<GroupRunner<PendingGet>> gets_;
 };
 
 }  // namespace cases::sql

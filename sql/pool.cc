@@ -141,6 +141,7 @@ absl::StatusOr<Lease> ConnectionPool::Acquire() {
       }
     }
     ++in_use_;
+    ++acquires_;
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
@@ -199,6 +200,7 @@ PoolStats ConnectionPool::Stats() const {
   stats.size = size_;
   stats.in_use = in_use_;
   stats.max_size = config_.pool_size;
+  stats.acquires = acquires_;
   stats.waits = waits_;
   stats.timeouts = timeouts_;
   stats.wait_time = wait_time_;

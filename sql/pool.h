@@ -38,6 +38,7 @@ struct PoolStats {
   int size = 0;    // connections open (idle + in use)
   int in_use = 0;  // connections lent out
   int max_size = 0;
+  long long acquires = 0;  // connections lent out, ever
   long long waits = 0;     // acquires that had to wait
   long long timeouts = 0;  // acquires that gave up
   absl::Duration wait_time;  // total time spent waiting
@@ -116,6 +117,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
   int size_ ABSL_GUARDED_BY(mu_) = 0;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  long long acquires_ ABSL_GUARDED_BY(mu_) = 0;
   long long waits_ ABSL_GUARDED_BY(mu_) = 0;
   long long timeouts_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);

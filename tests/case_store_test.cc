@@ -161,6 +161,49 @@ TEST_F(CaseGroupTest, MissingQueueFailsOnlyItsOwnCreate) {
   EXPECT_EQ(Count("cases"), 3);
 }
 
+// Reads of one tenant that arrive while another is waiting for the database are
+// answered together by one query, each with its own case (or none).
+TEST_F(CaseGroupTest, ReadsQueuedTogetherShareOneQueryAndGetTheirOwnCases) {
+  auto a = Create(NewRow("A")), b = Create(NewRow("B"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  sql::DbConfig one = db_.config();
+  one.pool_size = 1;
+  sql::ConnectionPool pool(one, sql::PoolOptions{});
+  sql::CaseStore store(&pool);
+  const std::vector<std::string> ids = {a->case_id, b->case_id, NewIdBytes(), a->case_id};
+  std::vector<absl::StatusOr<std::optional<sql::CaseRow>>> results(ids.size(), absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  {
+    auto busy = pool.Acquire();  // the one connection: the first read waits for it alone
+    ASSERT_TRUE(busy.ok());
+    threads.emplace_back([&] { EXPECT_TRUE(store.Get(tenant_id_, a->case_id).ok()); });
+    ASSERT_TRUE(WaitFor([&] { return pool.Stats().waits == 1; }));
+    for (size_t i = 0; i < ids.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = store.Get(tenant_id_, ids[i]); });
+    }
+    ASSERT_TRUE(WaitFor([&] { return store.GetGroupStats().waiting == static_cast<long long>(ids.size()); }));
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(pool.Stats().acquires, 3);  // the holder, the first read, then all four together
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    if (i == 2) {
+      EXPECT_FALSE(results[i]->has_value());
+    } else {
+      ASSERT_TRUE(results[i]->has_value());
+      EXPECT_EQ((*results[i])->case_id, ids[i]);
+    }
+  }
+  EXPECT_EQ((*results[1])->display_name, "B");
+  // Another tenant's read of the same id in the same moment finds nothing.
+  auto other = store.Get(NewIdBytes(), a->case_id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+}
+
 TEST(GroupRunnerTest, EveryItemRunsOnceAndAKeyRunsOneGroupAtATime) {
   struct Item {
     int key;
