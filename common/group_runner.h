@@ -8,13 +8,15 @@
 //   creates.Run(tenant_id, &pending);  // returns once pending's result is set
 //
 // The first caller for a key leads: it takes the callers already waiting for that key
-// (up to max_group, itself first), runs them and hands out the results. Callers that
+// (itself first; a power of two of them, up to max_group), runs them and hands out
+// the results. Callers that
 // arrive meanwhile wait; when the group ends, the longest waiter leads the next one.
 // Nothing waits on a timer: a caller alone runs at once as a group of one, so grouping
 // costs nothing at low load and grows with the queue. One group per key runs at a time.
 #ifndef CASES_COMMON_GROUP_RUNNER_H_
 #define CASES_COMMON_GROUP_RUNNER_H_
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -60,8 +62,14 @@ class GroupRunner {
         return;
       }
     }
+    // Groups come in powers of two (those left over lead the next group), so the
+    // statements a group sends come in a few sizes that stay prepared.
+    size_t size = 1;
+    while (size * 2 <= std::min(max_group_, lane.waiting.size() + 1)) {
+      size *= 2;
+    }
     std::vector<Waiter*> group = {&self};
-    while (group.size() < max_group_ && !lane.waiting.empty()) {
+    while (group.size() < size) {
       group.push_back(lane.waiting.front());
       lane.waiting.pop_front();
     }

@@ -320,9 +320,9 @@ struct PendingGet {
   absl::StatusOr<std::optional<CaseRow>> result = absl::UnknownError("read did not run");
 };
 
-// Big enough that 32 callers in one tenant form a few groups, small enough that a
-// group's statements stay far below MariaDB's 65 535 placeholders.
-constexpr size_t kMaxCreateGroup = 64;
+// Groups are powers of two up to this, which keeps their statements (32 case rows
+// is ~2.5 KB of SQL text) among the ones each connection keeps prepared.
+constexpr size_t kMaxCreateGroup = 32;
 constexpr size_t kMaxGetGroup = 32;
 
 CaseStore::CaseStore(ConnectionPool* pool)
@@ -549,20 +549,16 @@ void CaseStore::GetGroup(const std::vector<PendingGet*>& group) {
         *pool_, [&](Lease& db) { return SelectCase(db, tenant_id, *group.front()->case_id, false); });
     return;
   }
-  // The IN list is padded to a power of two (repeating an id) so a handful of
-  // statement texts serve every group size and stay prepared.
-  size_t slots = 2;
-  while (slots < group.size()) {
-    slots *= 2;
-  }
   std::map<std::string, CaseRow> found;
   absl::Status status = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    auto& stmt = db.Prepare(absl::StrCat("SELECT ", kCaseColumns, " FROM cases WHERE tenant_id = ? AND case_id IN (",
-                                         Placeholders(slots), ")"));
+    auto& stmt = db.PrepareRepeated(absl::StrCat("SELECT ", kCaseColumns,
+                                                 " FROM cases WHERE tenant_id = ? AND case_id IN (",
+                                                 Placeholders(group.size()), ")"),
+                                    group.size());
     int k = 1;
     stmt.setString(k++, tenant_id);
-    for (size_t i = 0; i < slots; ++i) {
-      stmt.setString(k++, *group[std::min(i, group.size() - 1)]->case_id);
+    for (const PendingGet* p : group) {
+      stmt.setString(k++, *p->case_id);
     }
     std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
     while (rs->next()) {
