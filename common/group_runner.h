@@ -32,7 +32,8 @@ namespace cases {
 template <typename Item>
 class GroupRunner {
  public:
-  // Runs one group; sets every item's result and does not throw.
+  // Runs one group and sets every item's result. Should it throw, the exception goes to
+  // the leader's caller; the other members return with the results they started with.
   using RunGroup = std::function<void(const std::vector<Item*>& group)>;
 
   struct Stats {
@@ -79,24 +80,16 @@ class GroupRunner {
     for (Waiter* w : group) {
       items.push_back(w->item);
     }
-    run_(items);
+    try {
+      run_(items);
+    } catch (...) {
+      // The members keep whatever result they were given; the key must still move on.
+      lock.lock();
+      Finish(key, lane, group);
+      throw;
+    }
     lock.lock();
-    ++stats_.groups;
-    stats_.items += static_cast<long long>(group.size());
-    // Notified under the lock: a waiter that sees `done` returns and its Waiter (on
-    // its stack) is gone, so nothing may touch it after the lock is released.
-    for (size_t i = 1; i < group.size(); ++i) {
-      group[i]->done = true;
-      group[i]->wake.notify_one();
-    }
-    if (lane.waiting.empty()) {
-      lanes_.erase(key);
-    } else {
-      Waiter* next = lane.waiting.front();
-      lane.waiting.pop_front();
-      next->leads = true;
-      next->wake.notify_one();
-    }
+    Finish(key, lane, group);
   }
 
   Stats stats() const {
@@ -117,6 +110,27 @@ class GroupRunner {
   struct Lane {  // exists while a group of its key runs
     std::deque<Waiter*> waiting;
   };
+
+  // With mu_ held: counts the group, releases its members and hands the key to the
+  // longest waiter, or forgets it.
+  void Finish(const std::string& key, Lane& lane, const std::vector<Waiter*>& group) {
+    ++stats_.groups;
+    stats_.items += static_cast<long long>(group.size());
+    // Notified under the lock: a waiter that sees `done` returns and its Waiter (on
+    // its stack) is gone, so nothing may touch it after the lock is released.
+    for (size_t i = 1; i < group.size(); ++i) {
+      group[i]->done = true;
+      group[i]->wake.notify_one();
+    }
+    if (lane.waiting.empty()) {
+      lanes_.erase(key);
+    } else {
+      Waiter* next = lane.waiting.front();
+      lane.waiting.pop_front();
+      next->leads = true;
+      next->wake.notify_one();
+    }
+  }
 
   const size_t max_group_;
   const RunGroup run_;

@@ -4,9 +4,11 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -255,6 +257,53 @@ TEST(GroupRunnerTest, EveryItemRunsOnceAndAKeyRunsOneGroupAtATime) {
   EXPECT_EQ(misshapen.load(), 0);
   EXPECT_EQ(runner.stats().items, 400);
   EXPECT_EQ(runner.stats().waiting, 0);
+}
+
+TEST(GroupRunnerTest, AGroupThatThrowsStillReleasesItsMembersAndTheKey) {
+  struct Item {
+    int id;
+    bool ran = false;
+  };
+  std::atomic<int> groups{0};
+  GroupRunner<Item>* self = nullptr;
+  GroupRunner<Item> runner(8, [&](const std::vector<Item*>& group) {
+    const int n = ++groups;
+    if (n == 1) {  // hold the key until three more callers queue behind it
+      EXPECT_TRUE(WaitFor([&] { return self->stats().waiting == 3; }));
+    }
+    if (n == 2) {
+      throw std::runtime_error("group failed");
+    }
+    for (Item* item : group) {
+      item->ran = true;
+    }
+  });
+  self = &runner;
+  std::vector<Item> items = {{0}, {1}, {2}, {3}};
+  std::atomic<int> thrown{0};
+  auto run = [&](Item* item) {
+    try {
+      runner.Run("key", item);
+    } catch (const std::runtime_error&) {
+      ++thrown;
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(run, &items[0]);
+  ASSERT_TRUE(WaitFor([&] { return groups.load() == 1; }));
+  for (int i = 1; i < 4; ++i) {
+    threads.emplace_back(run, &items[i]);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  // Groups: {0}, then two of the three (thrown), then the last one alone.
+  EXPECT_EQ(thrown.load(), 1);
+  EXPECT_EQ(std::count_if(items.begin(), items.end(), [](const Item& i) { return i.ran; }), 2);
+  EXPECT_EQ(runner.stats().groups, 3);
+  Item after{4};
+  runner.Run("key", &after);  // the key is free again
+  EXPECT_TRUE(after.ran);
 }
 
 }  // namespace
