@@ -2,15 +2,15 @@
 // case counter) are served in groups, one transaction per group, instead of one
 // transaction each, every one waiting for the one before it.
 //
-//   GroupRunner<PendingCreate> creates(64, [&](const std::vector<PendingCreate*>& group) {
+//   GroupRunner<PendingCreate> creates(32, [&](const std::vector<PendingCreate*>& group) {
 //     ... run `group` in one transaction, set each item's result ...
 //   });
 //   creates.Run(tenant_id, &pending);  // returns once pending's result is set
 //
 // The first caller for a key leads: it takes the callers already waiting for that key
 // (itself first; a power of two of them, up to max_group), runs them and hands out
-// the results. Callers that
-// arrive meanwhile wait; when the group ends, the longest waiter leads the next one.
+// the results. Callers that arrive meanwhile wait; when the group ends, the longest
+// waiter leads the next one.
 // Nothing waits on a timer: a caller alone runs at once as a group of one, so grouping
 // costs nothing at low load and grows with the queue. One group per key runs at a time.
 #ifndef CASES_COMMON_GROUP_RUNNER_H_
@@ -70,16 +70,13 @@ class GroupRunner {
       size *= 2;
     }
     std::vector<Waiter*> group = {&self};
+    std::vector<Item*> items = {item};
     while (group.size() < size) {
       group.push_back(lane.waiting.front());
+      items.push_back(group.back()->item);
       lane.waiting.pop_front();
     }
     lock.unlock();
-    std::vector<Item*> items;
-    items.reserve(group.size());
-    for (Waiter* w : group) {
-      items.push_back(w->item);
-    }
     try {
       run_(items);
     } catch (...) {

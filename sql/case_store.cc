@@ -113,12 +113,11 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   bump.setInt64(2, n);
   bump.setInt64(3, n);
   bump.execute();
-  auto& stmt = db.PrepareRepeated(
-      absl::StrCat("INSERT INTO cases (", kCaseColumns, ") VALUES ",
-                   Placeholders(rows->size(),
-                                "(?, ?, LAST_INSERT_ID() - ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                   " RETURNING number"),
-      rows->size());
+  // Cached in every size: one row, or a GroupRunner group (powers of two up to 32).
+  auto& stmt = db.Prepare(absl::StrCat(
+      "INSERT INTO cases (", kCaseColumns, ") VALUES ",
+      Placeholders(rows->size(), "(?, ?, LAST_INSERT_ID() - ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      " RETURNING number"));
   int k = 1;
   int64_t later = n;  // how many of this insert's numbers come after this row's
   for (const CaseRow& c : *rows) {
@@ -544,17 +543,11 @@ absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_
 
 void CaseStore::GetGroup(const std::vector<PendingGet*>& group) {
   const std::string& tenant_id = *group.front()->tenant_id;
-  if (group.size() == 1) {
-    group.front()->result = QueryValue<std::optional<CaseRow>>(
-        *pool_, [&](Lease& db) { return SelectCase(db, tenant_id, *group.front()->case_id, false); });
-    return;
-  }
   std::map<std::string, CaseRow> found;
   absl::Status status = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
-    auto& stmt = db.PrepareRepeated(absl::StrCat("SELECT ", kCaseColumns,
-                                                 " FROM cases WHERE tenant_id = ? AND case_id IN (",
-                                                 Placeholders(group.size()), ")"),
-                                    group.size());
+    // Cached in every size: GroupRunner's groups come in powers of two up to 32.
+    auto& stmt = db.Prepare(absl::StrCat("SELECT ", kCaseColumns, " FROM cases WHERE tenant_id = ? AND case_id IN (",
+                                         Placeholders(group.size()), ")"));
     int k = 1;
     stmt.setString(k++, tenant_id);
     for (const PendingGet* p : group) {

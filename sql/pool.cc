@@ -26,8 +26,6 @@ constexpr size_t kMaxCachedStatements = 256;
 // Multi-row statements (an ingest batch: thousands of placeholders) are not cached:
 // each keeps a bind buffer per placeholder, per connection, for as long as it is cached.
 constexpr size_t kMaxCachedStatementBytes = 4096;
-// Repeated texts cached per statement: 1, 2, 4 … 32 repeats, six texts.
-constexpr size_t kMaxCachedRepeats = 32;
 constexpr absl::Duration kRetryAfterPoolTimeout = absl::Milliseconds(200);
 constexpr absl::Duration kRetryAfterConnectFailure = absl::Seconds(1);
 
@@ -60,8 +58,7 @@ Lease::~Lease() {
 }
 
 ::sql::PreparedStatement& Lease::PrepareRepeated(const std::string& query, size_t repeats) {
-  const bool power_of_two = repeats > 0 && (repeats & (repeats - 1)) == 0;
-  return power_of_two && repeats <= kMaxCachedRepeats ? Prepare(query) : PrepareForThisLease(query);
+  return repeats <= 1 ? Prepare(query) : PrepareForThisLease(query);
 }
 
 ::sql::PreparedStatement& Lease::Prepare(const std::string& query) {

@@ -69,9 +69,10 @@ class Lease {
   // Its parameters are whatever the previous user left: set every one.
   ::sql::PreparedStatement& Prepare(const std::string& query);
   // The same for a text that repeats a group `repeats` times (an IN list, a
-  // multi-row insert): cached when `repeats` is a power of two up to 32 (the sizes
-  // GroupRunner forms), prepared for this lease only otherwise, so a connection's
-  // cache holds a fixed set of texts instead of one per count the data brings.
+  // multi-row insert): with one repeat it is cached like any other; with more it is
+  // prepared for this lease only, so a connection's cache holds a fixed set of
+  // texts instead of one per count the data happens to bring. (Counts that are not
+  // the data's — GroupRunner's groups — use Prepare: they come in a few sizes.)
   ::sql::PreparedStatement& PrepareRepeated(const std::string& query, size_t repeats);
   // The connection must not go back to the pool (lost, or in an unknown state).
   void MarkBroken() { broken_ = true; }

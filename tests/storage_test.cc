@@ -111,18 +111,6 @@ TEST_F(PoolTest, CachedStatementsAreCountedAndForgottenWithTheirConnection) {
   EXPECT_EQ(pool.Stats().statements_cached, 0);
 }
 
-TEST_F(PoolTest, RepeatedTextsStayPreparedOnlyInPowerOfTwoSizes) {
-  sql::ConnectionPool pool(db_.config(), sql::PoolOptions{});
-  for (int i = 0; i < 2; ++i) {
-    auto lease = pool.Acquire();
-    ASSERT_TRUE(lease.ok());
-    lease->PrepareRepeated("SELECT 1 FROM DUAL WHERE 1 IN (?, ?, ?, ?)", 4);
-    lease->PrepareRepeated("SELECT 1 FROM DUAL WHERE 1 IN (?, ?, ?)", 3);
-  }
-  EXPECT_EQ(pool.Stats().statements_cached, 1);
-  EXPECT_EQ(pool.Stats().statements_prepared, 3);  // four repeats once, three repeats each time
-}
-
 TEST_F(PoolTest, TransactionRollsBackOnError) {
   const std::string tenant = NewIdBytes();
   absl::Status status = sql::RunInTransaction(db_.pool(), [&](sql::Lease& db) {
