@@ -92,15 +92,4 @@ std::string IdFloor(absl::Time t) {
   return out;
 }
 
-std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id) {
-  std::string out = "tenants/" + IdToText(tenant_id);
-  out.append("/").append(collection.data(), collection.size()).append("/").append(IdToText(id));
-  return out;
-}
-
-std::optional<std::string> LastIdOf(absl::string_view name) {
-  const size_t slash = name.rfind('/');
-  return IdFromText(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
-
 }  // namespace cases

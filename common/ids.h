@@ -22,12 +22,6 @@ std::string IdToText(absl::string_view bytes);
 // (36 characters, lower-case hex, dashes at 8, 13, 18, 23).
 std::optional<std::string> IdFromText(absl::string_view text);
 
-// "tenants/<tenant>/<collection>/<id>" from 16-byte ids (AIP-122 names).
-std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id);
-
-// The 16-byte id in the last segment of a resource name; nullopt when malformed.
-std::optional<std::string> LastIdOf(absl::string_view name);
-
 // The smallest UUIDv7 of the millisecond of `t`: every id made before `t` sorts below it.
 std::string IdFloor(absl::Time t);
 

@@ -1,10 +1,10 @@
-// CaseService: the case lifecycle of both seed documents.
+// CaseService: the gRPC adapter of domain::Cases. Each handler is the same four
+// steps: the guard (in Serve), request → command, the domain, row → response.
 #ifndef CASES_SERVER_CASE_SERVICE_H_
 #define CASES_SERVER_CASE_SERVICE_H_
 
-#include "absl/time/time.h"
 #include "soc/cases/v1/case_service.grpc.pb.h"
-#include "sql/case_store.h"
+#include "domain/cases.h"
 #include "server/rpc.h"
 #include "tenancy/guard.h"
 
@@ -14,8 +14,7 @@ namespace v1 = ::soc::cases::v1;
 
 class CaseServiceImpl final : public v1::CaseService::Service {
  public:
-  CaseServiceImpl(const Edge* edge, sql::CaseStore* store, absl::Duration retention)
-      : edge_(edge), store_(store), retention_(retention) {}
+  CaseServiceImpl(const Edge* edge, const domain::Cases* cases) : edge_(edge), cases_(cases) {}
 
   grpc::Status CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
                           v1::Case* response) override;
@@ -41,13 +40,8 @@ class CaseServiceImpl final : public v1::CaseService::Service {
                           v1::ListQueuesResponse* response) override;
 
  private:
-  // Loads a case the caller may act on under the call's rule (or `action`).
-  absl::StatusOr<sql::CaseRow> LoadAuthorized(const tenancy::CallContext& call, const std::string& name,
-                                              const std::string& field);
-
   const Edge* edge_;
-  sql::CaseStore* store_;
-  const absl::Duration retention_;
+  const domain::Cases* cases_;
 };
 
 }  // namespace cases::server

@@ -1,188 +1,20 @@
 #include "server/detection_service.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/errors.h"
-#include "common/ids.h"
-#include "common/validation.h"
-#include "server/convert.h"
-#include "server/names.h"
-#include "server/proto_time.h"
-#include "server/rpc.h"
+#include "common/status_macros.h"
+#include "server/detection_mapping.h"
+#include "server/mapping.h"
 
 namespace cases::server {
-namespace {
 
 using tenancy::CallContext;
-
-constexpr int kMaxIngestBatch = 1000;
-constexpr size_t kMaxKeyBytes = 255;
-constexpr size_t kMaxAttributes = 100;
-constexpr size_t kMaxAttributeKeyBytes = 128;
-constexpr size_t kMaxAttributeValueBytes = 4096;
-constexpr int kMaxTechniques = 50;
-constexpr int64_t kEarliestDetectTime = 946684800;  // 2000-01-01
-constexpr absl::Duration kMaxClockAhead = absl::Hours(24);
-
-// T1059 or T1059.001.
-bool IsMitreTechnique(absl::string_view id) {
-  if (id.size() != 5 && id.size() != 9) {
-    return false;
-  }
-  for (size_t i = 0; i < id.size(); ++i) {
-    const bool ok = i == 0 ? id[i] == 'T' : i == 5 ? id[i] == '.' : absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool HasControlCharacters(absl::string_view text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return true;
-    }
-  }
-  return false;
-}
-
-void CheckKey(Violations& v, const std::string& field, absl::string_view value) {
-  CheckText(v, field, value, kMaxKeyBytes, /*required=*/true);
-  if (HasControlCharacters(value)) {
-    v.Add(field, "must not contain control characters");
-  }
-}
-
-// One ingest item → a row; problems go to `v` with paths under `prefix`.
-void ValidateDetection(const v1::Detection& d, const std::string& prefix, absl::Time now, Violations& v,
-                       sql::DetectionRow* row) {
-  CheckKey(v, prefix + ".external_id", d.external_id());
-  CheckKey(v, prefix + ".alert_key", d.alert_key());
-  if (d.product() == v1::PRODUCT_UNSPECIFIED || !v1::Product_IsValid(d.product())) {
-    v.Add(prefix + ".product", "required: PRODUCT_XDR, PRODUCT_MDR or PRODUCT_MANAGED_RISK");
-  }
-  if (d.severity() == v1::SEVERITY_UNSPECIFIED || !v1::Severity_IsValid(d.severity())) {
-    v.Add(prefix + ".severity", "required: SEVERITY_LOW, _MEDIUM, _HIGH or _CRITICAL");
-  }
-  CheckText(v, prefix + ".title", d.title(), kMaxKeyBytes, /*required=*/true);
-  CheckText(v, prefix + ".description", d.description(), kMaxDescriptionBytes);
-  CheckText(v, prefix + ".device", d.device(), kMaxKeyBytes);
-  CheckText(v, prefix + ".entity", d.entity(), kMaxKeyBytes);
-  if (d.attributes_size() > static_cast<int>(kMaxAttributes)) {
-    v.Add(prefix + ".attributes", absl::StrCat("at most ", kMaxAttributes, " entries"));
-  }
-  for (const auto& [key, value] : d.attributes()) {
-    const std::string field = absl::StrCat(prefix, ".attributes[", key.substr(0, 40), "]");
-    CheckText(v, field, key, kMaxAttributeKeyBytes, /*required=*/true);
-    CheckText(v, field, value, kMaxAttributeValueBytes);
-  }
-  if (d.mitre_techniques_size() > kMaxTechniques) {
-    v.Add(prefix + ".mitre_techniques", absl::StrCat("at most ", kMaxTechniques));
-  }
-  for (int i = 0; i < d.mitre_techniques_size(); ++i) {
-    if (!IsMitreTechnique(d.mitre_techniques(i))) {
-      v.Add(absl::StrCat(prefix, ".mitre_techniques[", i, "]"), "must be a technique id like T1059 or T1059.001");
-    }
-  }
-  if (!d.has_detect_time()) {
-    v.Add(prefix + ".detect_time", "required");
-  } else if (d.detect_time().seconds() < kEarliestDetectTime || d.detect_time().nanos() < 0 ||
-             d.detect_time().nanos() > 999999999 || FromTimestamp(d.detect_time()) > now + kMaxClockAhead) {
-    v.Add(prefix + ".detect_time", "must be a time between 2000 and tomorrow");
-  }
-  row->external_id = d.external_id();
-  row->alert_key = d.alert_key();
-  row->product = d.product();
-  row->severity = d.severity();
-  row->title = d.title();
-  row->description = d.description();
-  row->attributes.insert(d.attributes().begin(), d.attributes().end());
-  row->device = d.device();
-  row->entity = d.entity();
-  row->mitre_techniques.assign(d.mitre_techniques().begin(), d.mitre_techniques().end());
-  if (d.has_detect_time()) {
-    row->detect_time = absl::FromUnixMicros(absl::ToUnixMicros(FromTimestamp(d.detect_time())));
-  }
-}
-
-}  // namespace
-
-void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out) {
-  out->set_name(ChildName(row.tenant_id, "detections", row.detection_id));
-  out->set_external_id(row.external_id);
-  out->set_product(static_cast<v1::Product>(row.product));
-  out->set_severity(static_cast<v1::Severity>(row.severity));
-  out->set_title(row.title);
-  out->set_description(row.description);
-  out->mutable_attributes()->insert(row.attributes.begin(), row.attributes.end());
-  out->set_device(row.device);
-  out->set_entity(row.entity);
-  for (const std::string& t : row.mitre_techniques) {
-    out->add_mitre_techniques(t);
-  }
-  SetTimestamp(row.detect_time, out->mutable_detect_time());
-  out->set_alert(ChildName(row.tenant_id, "alerts", row.alert_id));
-  if (!row.case_id.empty()) {
-    out->set_case_(ChildName(row.tenant_id, "cases", row.case_id));
-  }
-  SetTimestamp(row.create_time, out->mutable_create_time());
-}
-
-void AlertToProto(const sql::AlertRow& row, v1::Alert* out) {
-  out->set_name(ChildName(row.tenant_id, "alerts", row.alert_id));
-  out->set_title(row.title);
-  out->set_severity(static_cast<v1::Severity>(row.severity));
-  out->set_detection_count(row.detection_count);
-  out->mutable_attributes()->insert(row.attributes.begin(), row.attributes.end());
-  if (!row.case_id.empty()) {
-    out->set_case_(ChildName(row.tenant_id, "cases", row.case_id));
-  }
-  SetTimestamp(row.create_time, out->mutable_create_time());
-  SetTimestamp(row.update_time, out->mutable_update_time());
-  out->set_alert_key(row.alert_key);
-}
 
 grpc::Status DetectionServiceImpl::IngestDetections(grpc::ServerContext* context,
                                                     const v1::IngestDetectionsRequest* request,
                                                     v1::IngestDetectionsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    if (absl::Status s = CheckTenantName(request->parent(), "parent", call.tenant_id); !s.ok()) {
-      return s;
-    }
-    if (request->detections_size() == 0 || request->detections_size() > kMaxIngestBatch) {
-      return InvalidField("detections", absl::StrCat("between 1 and ", kMaxIngestBatch, " detections"));
-    }
-    const absl::Time now = absl::Now();
-    std::vector<sql::DetectionRow> accepted;
-    std::vector<int> accepted_index;
-    for (int i = 0; i < request->detections_size(); ++i) {
-      auto* result = response->add_results();
-      Violations v;
-      sql::DetectionRow row;
-      ValidateDetection(request->detections(i), absl::StrCat("detections[", i, "]"), now, v, &row);
-      if (!v.empty()) {
-        result->set_state(v1::INGEST_STATE_REJECTED);
-        for (const FieldViolation& fv : v.list()) {
-          auto* out = result->add_violations();
-          out->set_field(fv.field);
-          out->set_description(fv.description);
-        }
-        continue;
-      }
-      accepted.push_back(std::move(row));
-      accepted_index.push_back(i);
-    }
-    auto outcomes = store_->Ingest(call.tenant_id, accepted, call.principal.subject);
-    if (!outcomes.ok()) {
-      return outcomes.status();
-    }
-    for (size_t k = 0; k < outcomes->size(); ++k) {
-      auto* result = response->mutable_results(accepted_index[k]);
-      result->set_detection(ChildName(call.tenant_id, "detections", (*outcomes)[k].detection_id));
-      result->set_state((*outcomes)[k].created ? v1::INGEST_STATE_CREATED : v1::INGEST_STATE_ALREADY_EXISTS);
-    }
+    ASSIGN_OR_RETURN(IngestBatch batch, IngestBatchOf(*request, response));
+    ASSIGN_OR_RETURN(std::vector<sql::IngestOutcome> outcomes, detections_->Ingest(call, batch.accepted));
+    FillIngestResults(call.tenant_id, batch, outcomes, response);
     return absl::OkStatus();
   });
 }
@@ -190,18 +22,8 @@ grpc::Status DetectionServiceImpl::IngestDetections(grpc::ServerContext* context
 grpc::Status DetectionServiceImpl::GetDetection(grpc::ServerContext* context, const v1::GetDetectionRequest* request,
                                                 v1::Detection* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    auto id = ParseChildName(request->name(), "name", call.tenant_id, "detections");
-    if (!id.ok()) {
-      return id.status();
-    }
-    auto row = store_->GetDetection(call.tenant_id, *id);
-    if (!row.ok()) {
-      return row.status();
-    }
-    if (!row->has_value()) {
-      return absl::NotFoundError("detection not found");
-    }
-    DetectionToProto(**row, response);
+    ASSIGN_OR_RETURN(sql::DetectionRow row, detections_->GetDetection(call, call.target.id()));
+    DetectionToProto(row, response);
     return absl::OkStatus();
   });
 }
@@ -210,19 +32,12 @@ grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
                                                   const v1::ListDetectionsRequest* request,
                                                   v1::ListDetectionsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    auto params = ListParamsFor(call, *request);
-    if (!params.ok()) {
-      return params.status();
-    }
-    std::vector<sql::DetectionRow> rows;
-    auto next = store_->ListDetections(*params, &rows);
-    if (!next.ok()) {
-      return next.status();
-    }
-    for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
+    ASSIGN_OR_RETURN(domain::Page<sql::DetectionRow> page, detections_->ListDetections(call, params));
+    for (const auto& row : page.rows) {
       DetectionToProto(row, response->add_detections());
     }
-    response->set_next_page_token(*next);
+    response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }
@@ -230,18 +45,8 @@ grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
 grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const v1::GetAlertRequest* request,
                                             v1::Alert* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    auto id = ParseChildName(request->name(), "name", call.tenant_id, "alerts");
-    if (!id.ok()) {
-      return id.status();
-    }
-    auto row = store_->GetAlert(call.tenant_id, *id);
-    if (!row.ok()) {
-      return row.status();
-    }
-    if (!row->has_value()) {
-      return absl::NotFoundError("alert not found");
-    }
-    AlertToProto(**row, response);
+    ASSIGN_OR_RETURN(sql::AlertRow row, detections_->GetAlert(call, call.target.id()));
+    AlertToProto(row, response);
     return absl::OkStatus();
   });
 }
@@ -249,19 +54,12 @@ grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const 
 grpc::Status DetectionServiceImpl::ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
                                               v1::ListAlertsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    auto params = ListParamsFor(call, *request);
-    if (!params.ok()) {
-      return params.status();
-    }
-    std::vector<sql::AlertRow> rows;
-    auto next = store_->ListAlerts(*params, &rows);
-    if (!next.ok()) {
-      return next.status();
-    }
-    for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
+    ASSIGN_OR_RETURN(domain::Page<sql::AlertRow> page, detections_->ListAlerts(call, params));
+    for (const auto& row : page.rows) {
       AlertToProto(row, response->add_alerts());
     }
-    response->set_next_page_token(*next);
+    response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }
@@ -270,31 +68,13 @@ grpc::Status DetectionServiceImpl::ListAlertEvents(grpc::ServerContext* context,
                                                    const v1::ListAlertEventsRequest* request,
                                                    v1::ListAlertEventsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    Violations v;
-    const int page_size = CheckPageSize(v, "page_size", request->page_size());
-    if (!v.empty()) {
-      return v.ToStatus();
-    }
-    auto id = ParseChildName(request->parent(), "parent", call.tenant_id, "alerts");
-    if (!id.ok()) {
-      return id.status();
-    }
-    auto alert = store_->GetAlert(call.tenant_id, *id);
-    if (!alert.ok()) {
-      return alert.status();
-    }
-    if (!alert->has_value()) {
-      return absl::NotFoundError("alert not found");
-    }
-    std::vector<sql::EventRow> rows;
-    auto next = store_->ListAlertEvents(call.tenant_id, *id, request->parent(), page_size, request->page_token(), &rows);
-    if (!next.ok()) {
-      return next.status();
-    }
-    for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
+    ASSIGN_OR_RETURN(domain::Page<sql::EventRow> page,
+                     detections_->ListAlertEvents(call, call.target.id(), page_request));
+    for (const auto& row : page.rows) {
       FillEvent(row, request->parent(), response->add_events());
     }
-    response->set_next_page_token(*next);
+    response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }

@@ -1,9 +1,10 @@
-// DetectionService: ingest from sensors, browse detections and alerts.
+// DetectionService: the gRPC adapter of domain::Detections (ingest from sensors,
+// browse detections and alerts).
 #ifndef CASES_SERVER_DETECTION_SERVICE_H_
 #define CASES_SERVER_DETECTION_SERVICE_H_
 
 #include "soc/cases/v1/detection_service.grpc.pb.h"
-#include "sql/detection_store.h"
+#include "domain/detections.h"
 #include "server/rpc.h"
 #include "tenancy/guard.h"
 
@@ -13,7 +14,8 @@ namespace v1 = ::soc::cases::v1;
 
 class DetectionServiceImpl final : public v1::DetectionService::Service {
  public:
-  DetectionServiceImpl(const Edge* edge, sql::DetectionStore* store) : edge_(edge), store_(store) {}
+  DetectionServiceImpl(const Edge* edge, const domain::Detections* detections)
+      : edge_(edge), detections_(detections) {}
 
   grpc::Status IngestDetections(grpc::ServerContext* context, const v1::IngestDetectionsRequest* request,
                                 v1::IngestDetectionsResponse* response) override;
@@ -30,12 +32,8 @@ class DetectionServiceImpl final : public v1::DetectionService::Service {
 
  private:
   const Edge* edge_;
-  sql::DetectionStore* store_;
+  const domain::Detections* detections_;
 };
-
-// Row → API message, shared with the case service (detections of a case).
-void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out);
-void AlertToProto(const sql::AlertRow& row, v1::Alert* out);
 
 }  // namespace cases::server
 

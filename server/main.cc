@@ -98,7 +98,7 @@ int RunBootstrap(const Config& config) {
   if (!provider.ok()) {
     return Fail(provider.status());
   }
-  std::printf("%s\n", tenancy::TenantName(provider->id).c_str());
+  std::printf("%s\n", TenantName(provider->id).c_str());
   return 0;
 }
 
@@ -138,14 +138,17 @@ int RunServe(Config& config) {
   const Edge edge{&guard, &metrics, &limiter};
 
   sql::CaseStore case_store(&pool);
-  CaseServiceImpl case_service(&edge, &case_store, config.retention);
+  const domain::Cases cases(&guard, &case_store, config.retention);
+  CaseServiceImpl case_service(&edge, &cases);
   sql::DetectionStore detection_store(&pool);
-  DetectionServiceImpl detection_service(&edge, &detection_store);
+  const domain::Detections detections(&detection_store);
+  DetectionServiceImpl detection_service(&edge, &detections);
   sql::ServiceRequestStore service_request_store(&pool);
-  MessageHubOptions hub_options;
+  domain::MessageHubOptions hub_options;
   hub_options.max_streams = config.max_streams;
-  MessageHub message_hub(&service_request_store, hub_options);
-  ServiceRequestServiceImpl service_request_service(&edge, &service_request_store, &message_hub);
+  domain::MessageHub message_hub(&service_request_store, hub_options);
+  const domain::ServiceRequests service_requests(&guard, &service_request_store, &message_hub);
+  ServiceRequestServiceImpl service_request_service(&edge, &service_requests);
   TenancyServiceImpl tenancy_service(&edge, &directory, &tenant_store, *license_authority);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service});

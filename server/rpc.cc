@@ -90,7 +90,7 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   std::string tenant = "-", principal = "-";
   if (call.ok()) {
     principal = call->principal.subject;
-    tenant = call->all_tenants ? "tenants/-" : tenancy::TenantName(call->tenant_id);
+    tenant = call->all_tenants ? "tenants/-" : TenantName(call->tenant_id);
   }
   Log(level, "access",
       {{"method", method},

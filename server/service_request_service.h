@@ -1,11 +1,10 @@
-// ServiceRequestService: MDR and Managed Risk service requests and the messages
-// customers and the provider's teams exchange on them.
+// ServiceRequestService: the gRPC adapter of domain::ServiceRequests (MDR and
+// Managed Risk service requests and the messages exchanged on them).
 #ifndef CASES_SERVER_SERVICE_REQUEST_SERVICE_H_
 #define CASES_SERVER_SERVICE_REQUEST_SERVICE_H_
 
-#include "server/message_hub.h"
+#include "domain/service_requests.h"
 #include "soc/cases/v1/service_request_service.grpc.pb.h"
-#include "sql/service_request_store.h"
 #include "server/rpc.h"
 #include "tenancy/guard.h"
 
@@ -15,8 +14,8 @@ namespace v1 = ::soc::cases::v1;
 
 class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Service {
  public:
-  ServiceRequestServiceImpl(const Edge* edge, sql::ServiceRequestStore* store, MessageHub* hub)
-      : edge_(edge), store_(store), hub_(hub) {}
+  ServiceRequestServiceImpl(const Edge* edge, const domain::ServiceRequests* requests)
+      : edge_(edge), requests_(requests) {}
 
   grpc::Status CreateServiceRequest(grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
                                     v1::ServiceRequest* response) override;
@@ -34,13 +33,8 @@ class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Servic
                               grpc::ServerWriter<v1::Message>* writer) override;
 
  private:
-  // The request named by `name`, if the caller may act on its product under the call's rule.
-  absl::StatusOr<sql::ServiceRequestRow> LoadAuthorized(const tenancy::CallContext& call, const std::string& name,
-                                                        const std::string& field);
-
   const Edge* edge_;
-  sql::ServiceRequestStore* store_;
-  MessageHub* hub_;
+  const domain::ServiceRequests* requests_;
 };
 
 }  // namespace cases::server

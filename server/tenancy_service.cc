@@ -6,6 +6,7 @@
 #include "common/digest.h"
 #include "common/errors.h"
 #include "common/ids.h"
+#include "common/names.h"
 #include "common/page_token.h"
 #include "common/validation.h"
 #include "server/proto_time.h"
@@ -20,17 +21,17 @@ namespace v1 = ::soc::cases::v1;
 using tenancy::CallContext;
 
 void ToProto(const sql::TenantRow& row, v1::Tenant* out) {
-  out->set_name(tenancy::TenantName(row.id));
+  out->set_name(TenantName(row.id));
   out->set_display_name(row.display_name);
   out->set_kind(static_cast<v1::TenantKind>(row.kind));
   if (!row.parent_id.empty()) {
-    out->set_parent_tenant(tenancy::TenantName(row.parent_id));
+    out->set_parent_tenant(TenantName(row.parent_id));
   }
   SetTimestamp(row.create_time, out->mutable_create_time());
 }
 
 void ToProto(const sql::LicenseRow& row, v1::License* out) {
-  out->set_name(tenancy::TenantName(row.tenant_id) + "/licenses/" + row.license_id);
+  out->set_name(TenantName(row.tenant_id) + "/licenses/" + row.license_id);
   out->set_license_id(row.license_id);
   out->set_product(static_cast<v1::Product>(row.product));
   SetTimestamp(row.start_time, out->mutable_start_time());
@@ -87,13 +88,13 @@ grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
                                                    v1::CallerIdentity* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) {
     response->set_subject(call.principal.subject);
-    response->set_home_tenant(tenancy::TenantName(call.principal.home_tenant_id));
+    response->set_home_tenant(TenantName(call.principal.home_tenant_id));
     response->set_home_kind(call.principal.home_kind);
     for (tenancy::Role role : call.principal.roles) {
       response->add_roles(role);
     }
     for (const std::string& id : tenancy::ReachableTenants(call.principal, *call.snapshot)) {
-      response->add_reachable_tenants(tenancy::TenantName(id));
+      response->add_reachable_tenants(TenantName(id));
     }
     return absl::OkStatus();
   });
@@ -110,7 +111,7 @@ grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
         !v1::TenantKind_IsValid(tenant.kind())) {
       v.Add("tenant.kind", "must be TENANT_KIND_TENANT, TENANT_KIND_PARTNER or TENANT_KIND_ORGANIZATION");
     }
-    if (tenant.parent_tenant() != tenancy::TenantName(call.tenant_id)) {
+    if (tenant.parent_tenant() != TenantName(call.tenant_id)) {
       v.Add("tenant.parent_tenant", "must be tenants/{tenant}");
     }
     CheckRequestId(v, "request_id", request->request_id());
@@ -145,7 +146,7 @@ grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
 grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context, const v1::GetTenantRequest* request,
                                            v1::Tenant* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    if (request->name() != tenancy::TenantName(call.tenant_id)) {
+    if (request->name() != TenantName(call.tenant_id)) {
       return InvalidField("name", "must be tenants/{tenant}");
     }
     const sql::TenantRow* row = call.snapshot->Find(call.tenant_id);
@@ -195,7 +196,7 @@ grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
                                                 const v1::InstallLicenseRequest* request,
                                                 v1::License* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    if (request->parent() != tenancy::TenantName(call.tenant_id)) {
+    if (request->parent() != TenantName(call.tenant_id)) {
       return InvalidField("parent", "must be tenants/{tenant}");
     }
     if (!license_authority_.has_value()) {
@@ -230,7 +231,7 @@ grpc::Status TenancyServiceImpl::ListLicenses(grpc::ServerContext* context,
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     const int page_size = CheckPageSize(v, "page_size", request->page_size());
-    if (request->parent() != tenancy::TenantName(call.tenant_id)) {
+    if (request->parent() != TenantName(call.tenant_id)) {
       v.Add("parent", "must be tenants/{tenant}");
     }
     if (!v.empty()) {

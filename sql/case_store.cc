@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/ids.h"
+#include "common/names.h"
+#include "common/status_macros.h"
 #include "common/json.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "sql/db_time.h"
@@ -444,10 +446,8 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row, const std::vector<st
   return result;
 }
 
-absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert_id,
-                                           const std::function<absl::Status(const AlertRow&, CaseRow*)>& finish,
-                                           const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
-                                           const std::string& actor) {
+absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert_id, const ConversionPlan& plan,
+                                           const std::optional<IdempotencyKey>& key, const std::string& actor) {
   CaseRow result;
   const std::string& tenant_id = row.tenant_id;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
@@ -486,21 +486,7 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     while (drs->next()) {
       detections.push_back(ReadDetection(*drs));
     }
-    if (absl::Status s = check(detections); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = finish(alert, &c); !s.ok()) {
-      return s;
-    }
-    // The alert's attributes, then its detections' (first seen wins), then the request's own.
-    std::map<std::string, std::string> attributes = alert.attributes;
-    for (const DetectionRow& d : detections) {
-      attributes.insert(d.attributes.begin(), d.attributes.end());
-    }
-    for (const auto& [k, v] : row.attributes) {
-      attributes[k] = v;
-    }
-    c.attributes = std::move(attributes);
+    RETURN_IF_ERROR(plan(alert, detections, &c));
     c.source_alert_id = alert_id;
     c.detection_count = static_cast<int>(detections.size());
     InsertNewCase(db, &c);

@@ -1,8 +1,8 @@
 // Cases, their detections, history and queues in MySQL. Every write is one
 // transaction: the case row, its history event, the tenant's case counter and
 // the request_id claim commit or roll back together. Business rules (who may
-// close, what a name may contain) are the caller's: the store takes decisions
-// as callbacks run on the locked row, inside the transaction.
+// close, what a name may contain) are the domain's (domain/cases.h): the store
+// takes its decisions as callbacks run on the locked rows, inside the transaction.
 #ifndef CASES_SQL_CASE_STORE_H_
 #define CASES_SQL_CASE_STORE_H_
 
@@ -54,6 +54,10 @@ using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow*
                                                 std::vector<FieldChangeRow>* changes)>;
 // Decides whether a locked case may be removed.
 using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
+// Completes the case a conversion makes, once the locked alert and its
+// detections are read (the domain's conversion policy); an error aborts.
+using ConversionPlan =
+    std::function<absl::Status(const AlertRow& alert, const std::vector<DetectionRow>& detections, CaseRow* row)>;
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_store.cc)
 struct PendingGet;     // a read of one case, likewise
@@ -74,14 +78,12 @@ class CaseStore {
                                  const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
                                  const std::string& actor);
 
-  // Creates a case from an alert: copies the alert's and its detections' attributes
-  // (then the request's own), links them, sets the alert's and detections' case and
-  // writes history on both. FAILED_PRECONDITION ALERT_ALREADY_CONVERTED when the alert
-  // has a case. `finish` completes the row once the alert is known (default name, severity).
-  absl::StatusOr<CaseRow> Convert(CaseRow row, const std::string& alert_id,
-                                  const std::function<absl::Status(const AlertRow&, CaseRow*)>& finish,
-                                  const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
-                                  const std::string& actor);
+  // Creates a case from an alert: `plan` completes the row from the locked alert
+  // and its detections, which are then linked; sets the alert's and detections'
+  // case and writes history on both. FAILED_PRECONDITION ALERT_ALREADY_CONVERTED
+  // when the alert has a case.
+  absl::StatusOr<CaseRow> Convert(CaseRow row, const std::string& alert_id, const ConversionPlan& plan,
+                                  const std::optional<IdempotencyKey>& key, const std::string& actor);
 
   // Reads of one tenant that arrive while one is in flight are answered together,
   // by one query for all their ids.

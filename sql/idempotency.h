@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/ids.h"
+#include "common/names.h"
 #include "sql/pool.h"
 
 namespace cases::sql {

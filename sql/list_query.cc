@@ -257,7 +257,7 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
   if (!last->empty() && last->size() != option->columns.size()) {
     return InvalidField("page_token", "not a page token of this service");
   }
-  if (params.tenant_ids.empty()) {
+  if (params.tenant_ids.empty() || (!params.values.column.empty() && params.values.arms.empty())) {
     return std::string();
   }
 
@@ -274,6 +274,16 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
   if (!params.scope.sql.empty()) {
     absl::StrAppend(&sql, " AND ", params.scope.sql);
     binds.insert(binds.end(), params.scope.params.begin(), params.scope.params.end());
+  }
+  if (!params.values.column.empty()) {
+    std::vector<std::string> arms;
+    for (const ValueScope::Arm& arm : params.values.arms) {
+      arms.push_back(absl::StrCat("(tenant_id IN (", Placeholders(arm.tenant_ids.size()), ") AND ",
+                                  params.values.column, " IN (", Placeholders(arm.values.size()), "))"));
+      binds.insert(binds.end(), arm.tenant_ids.begin(), arm.tenant_ids.end());
+      binds.insert(binds.end(), arm.values.begin(), arm.values.end());
+    }
+    absl::StrAppend(&sql, " AND (", absl::StrJoin(arms, " OR "), ")");
   }
   if (!condition->sql.empty()) {
     absl::StrAppend(&sql, " AND ", condition->sql);

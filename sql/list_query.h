@@ -67,6 +67,18 @@ struct ListSchema {
   std::string default_order;  // e.g. "create_time desc"
 };
 
+// Per-tenant narrowing by the values of one column: each arm lets its tenants
+// show rows whose `column` holds one of its values (e.g. the case types a caller
+// may read there). Empty `column`: no narrowing; a column with no arms: nothing.
+struct ValueScope {
+  struct Arm {
+    std::vector<std::string> tenant_ids;
+    std::vector<int64_t> values;
+  };
+  std::string column;
+  std::vector<Arm> arms;
+};
+
 struct ListParams {
   std::vector<std::string> tenant_ids;  // 16-byte ids; empty → empty page
   std::string parent;                   // as requested, binds the token
@@ -75,6 +87,7 @@ struct ListParams {
   int page_size = 50;
   std::string page_token;
   SqlCondition scope;  // extra fixed condition (e.g. case_id = ?), may be empty
+  ValueScope values;   // what the caller may see in each tenant
 };
 
 // Compiles `filter` against `fields`; an empty filter is an empty condition.

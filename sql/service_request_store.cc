@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/names.h"
 #include "soc/cases/v1/service_request_service.pb.h"
 #include "sql/db_time.h"
 #include "sql/transaction.h"

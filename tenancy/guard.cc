@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
@@ -62,25 +63,29 @@ std::string StringAt(const Message& message, absl::string_view path) {
              : "";
 }
 
-// The rule narrowed to the product the request names, when it names one.
-Permission NarrowByRequest(const Permission& rule, const Message& request) {
-  auto [holder, field] = FieldAt(request, rule.product_field);
-  if (field == nullptr || field->type() != FieldDescriptor::TYPE_ENUM) {
+// The rule's grants for `product` only.
+ActionRule Narrow(const ActionRule& rule, Product product) {
+  ActionRule narrowed{rule.action, rule.words, {}};
+  for (const Grant& g : rule.grants) {
+    if (g.product == product) {
+      narrowed.grants.push_back(g);
+    }
+  }
+  return narrowed;
+}
+
+// The action's rule narrowed to the product the request names, when it names one.
+ActionRule NarrowByRequest(const Permission& method, const Message& request) {
+  const ActionRule& rule = RuleOf(method.action);
+  auto [holder, field] = FieldAt(request, method.product_field);
+  if (method.product_field.empty() || field == nullptr || field->type() != FieldDescriptor::TYPE_ENUM) {
     return rule;
   }
   const int value = holder->GetReflection()->GetEnumValue(*holder, field);
-  for (const auto& [listed, product] : rule.product_by_value) {
-    if (listed != value) {
-      continue;
+  for (const auto& [listed, product] : method.product_by_value) {
+    if (listed == value) {
+      return Narrow(rule, product);
     }
-    Permission narrowed = rule;
-    narrowed.grants.clear();
-    for (const Grant& g : rule.grants) {
-      if (g.product == product) {
-        narrowed.grants.push_back(g);
-      }
-    }
-    return narrowed;
   }
   return rule;
 }
@@ -90,38 +95,30 @@ bool HasRole(const Principal& p, const Grant& g) {
   return g.roles.empty() || std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
 }
 
-absl::Status RoleRequired(const Permission& rule) {
-  const std::string method = rule.method.substr(rule.method.rfind('.') + 1);
+// "closing a case needs TENANT_SUPER_ADMIN or TENANT_ADMIN", with the method and
+// the allowed roles (without their ROLE_ prefix) in the ErrorInfo.
+absl::Status RoleRequired(const CallContext& call, const ActionRule& rule) {
+  std::vector<std::string> roles;
+  for (const Grant& g : rule.grants) {
+    for (Role r : g.roles) {
+      std::string role = v1::Role_Name(r).substr(5);
+      if (std::find(roles.begin(), roles.end(), role) == roles.end()) {
+        roles.push_back(std::move(role));
+      }
+    }
+  }
+  std::string allowed = roles.empty() ? "a role this tenant's licences cover" : roles.back();
+  if (roles.size() > 1) {
+    allowed = absl::StrCat(absl::StrJoin(roles.begin(), roles.end() - 1, ", "), " or ", roles.back());
+  }
+  const std::string& full = call.permission->method;
+  const std::string method = full.substr(full.rfind('.') + 1);
   return ErrorWithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-                         absl::StrCat("the caller's roles do not allow ", method), {{"method", method}});
+                         absl::StrCat(rule.words, " needs ", allowed),
+                         {{"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}});
 }
 
 }  // namespace
-
-std::string TenantName(const std::string& tenant_id) { return "tenants/" + IdToText(tenant_id); }
-
-absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field,
-                                         bool allow_all) {
-  if (name.empty()) {
-    return InvalidField(std::string(field), "required");
-  }
-  if (!absl::StartsWith(name, "tenants/")) {
-    return InvalidField(std::string(field), "must start with tenants/{tenant}");
-  }
-  absl::string_view rest = name.substr(8);
-  absl::string_view segment = rest.substr(0, rest.find('/'));
-  if (segment == "-") {
-    if (allow_all && rest.size() == 1) {
-      return std::string("-");
-    }
-    return InvalidField(std::string(field), "tenants/- is only allowed as the parent of a List call");
-  }
-  auto id = IdFromText(segment);
-  if (!id.has_value()) {
-    return InvalidField(std::string(field), "tenant id must be a lower-case UUID");
-  }
-  return *id;
-}
 
 Guard::Guard(const Authenticator* authenticator, TenantDirectory* directory)
     : authenticator_(authenticator), directory_(directory) {
@@ -162,7 +159,8 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
     return absl::InternalError("no permission rule for this call");
   }
   call.permission = it->second;
-  const Permission& rule = *call.permission;
+  const Permission& method = *call.permission;
+  const ActionRule& rule = RuleOf(method.action);
   auto snapshot = directory_->Current();
   if (!snapshot.ok()) {
     return snapshot.status();
@@ -175,21 +173,22 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
   call.principal = std::move(*principal);
 
   std::string tenant = call.principal.home_tenant_id;
-  if (!rule.tenant_field.empty()) {
-    auto target = TenantOfName(StringAt(request, rule.tenant_field), rule.tenant_field,
-                               rule.all_tenants);
-    if (!target.ok()) {
-      return target.status();
+  const std::string target = StringAt(request, method.target_field);
+  if (!method.target_field.empty()) {
+    auto parsed = TenantOfName(target, method.target_field, method.all_tenants);
+    if (!parsed.ok()) {
+      return parsed.status();
     }
-    tenant = *target;
+    tenant = *parsed;
   }
   if (tenant == "-") {
     // Every reachable tenant in which the caller may act; needs a role of the rule at all.
     if (std::none_of(rule.grants.begin(), rule.grants.end(),
                      [&](const Grant& g) { return HasRole(call.principal, g); })) {
-      return RoleRequired(rule);
+      return RoleRequired(call, rule);
     }
     call.all_tenants = true;
+    call.target.tenant_id = "-";
     for (const std::string& id : ReachableTenants(call.principal, *call.snapshot)) {
       if (CheckRoleAndLicense(call, rule, id).ok()) {
         call.tenant_ids.push_back(id);
@@ -201,16 +200,26 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
     return ErrorWithReason(absl::StatusCode::kPermissionDenied, "TENANT_NOT_REACHABLE",
                            "the caller cannot reach this tenant", {{"tenant", TenantName(tenant)}});
   }
-  const Permission checked = rule.product_field.empty() ? rule : NarrowByRequest(rule, request);
-  if (absl::Status s = CheckRoleAndLicense(call, checked, tenant); !s.ok()) {
+  if (absl::Status s = CheckRoleAndLicense(call, NarrowByRequest(method, request), tenant); !s.ok()) {
     return s;
   }
   call.tenant_id = tenant;
   call.tenant_ids = {tenant};
+  // Only now is the rest of the name looked at: a caller who may not act here
+  // learns nothing about which names are well formed.
+  if (!method.target_pattern.empty()) {
+    auto parsed = ParseName(target, method.target_field, method.target_pattern);
+    if (!parsed.ok()) {
+      return parsed.status();
+    }
+    call.target = *std::move(parsed);
+  } else {
+    call.target.tenant_id = tenant;
+  }
   return call;
 }
 
-absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const Permission& rule,
+absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const ActionRule& rule,
                                         const std::string& tenant_id) const {
   bool any_role = false;
   const Grant* expired = nullptr;
@@ -235,7 +244,7 @@ absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const Permissio
     }
   }
   if (!any_role) {
-    return RoleRequired(rule);
+    return RoleRequired(call, rule);
   }
   const bool is_expired = expired != nullptr;
   const Grant* grant = is_expired ? expired : missing;
@@ -248,27 +257,15 @@ absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const Permissio
                          {{"product", product}, {"tenant", TenantName(tenant_id)}});
 }
 
-absl::Status Guard::AuthorizeProduct(const CallContext& call, const std::string& tenant_id,
-                                     Product product, absl::string_view action) const {
-  const Permission* rule = action.empty() ? call.permission : FindPermission(action);
-  if (rule == nullptr) {
-    return absl::InternalError("no permission rule for this action");
-  }
-  Permission narrowed;
-  narrowed.method = rule->method;
-  for (const Grant& g : rule->grants) {
-    if (g.product == product) {
-      narrowed.grants.push_back(g);
-    }
-  }
-  return CheckRoleAndLicense(call, narrowed, tenant_id);
+absl::Status Guard::Allow(const CallContext& call, Action action, Product product) const {
+  return CheckRoleAndLicense(call, Narrow(RuleOf(action), product), call.tenant_id);
 }
 
-std::vector<Product> Guard::PermittedProducts(const CallContext& call,
-                                              const std::string& tenant_id) const {
+std::vector<Product> Guard::PermittedProducts(const CallContext& call, const std::string& tenant_id) const {
+  const ActionRule& rule = RuleOf(call.permission->action);
   std::vector<Product> out;
-  for (const Grant& g : call.permission->grants) {
-    if (AuthorizeProduct(call, tenant_id, g.product).ok()) {
+  for (const Grant& g : rule.grants) {
+    if (CheckRoleAndLicense(call, Narrow(rule, g.product), tenant_id).ok()) {
       out.push_back(g.product);
     }
   }

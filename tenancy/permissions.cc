@@ -39,72 +39,110 @@ constexpr auto MDR = v1::PRODUCT_MDR;
 constexpr auto MR = v1::PRODUCT_MANAGED_RISK;
 constexpr auto NONE = v1::PRODUCT_UNSPECIFIED;
 
-// Reads of cases: self-managed need XDR, MDR-managed need MDR.
-const std::vector<Grant> kCaseReads = {{XDR, kReaders}, {MDR, kMdrReaders}};
-const std::vector<Grant> kCaseWrites = {{XDR, kCustomerAdmins}, {MDR, {v1::ROLE_MDR_ANALYST}}};
-const std::vector<Grant> kXdrReads = {{XDR, kReaders}};
-const std::vector<Grant> kXdrWrites = {{XDR, kCustomerAdmins}};
-const std::vector<Grant> kRequestReads = {{MDR, kMdrReaders}, {MR, kManagedRiskReaders}};
+std::vector<ActionRule> BuildActions() {
+  return {
+      // Self-managed cases need XDR, MDR-managed ones MDR.
+      {Action::kReadCases, "reading cases", {{XDR, kReaders}, {MDR, kMdrReaders}}},
+      {Action::kEditCases, "creating or changing cases", {{XDR, kCustomerAdmins}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kCloseCase, "closing a case", {{XDR, kCloseOrRemove}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kRemoveCase, "removing a case", {{XDR, kCloseOrRemove}}},
+      {Action::kConvertAlert, "converting an alert to a case", {{XDR, kCustomerAdmins}}},
+      {Action::kAddCaseDetections, "adding detections to a case", {{XDR, kCustomerAdmins}}},
+      {Action::kCreateQueues, "creating queues", {{XDR, kCustomerAdmins}}},
+      {Action::kReadQueues, "reading queues", {{XDR, kReaders}}},
+      {Action::kIngestDetections, "ingesting detections", {{XDR, kIngesters}, {MDR, kIngesters}}},
+      {Action::kReadDetections, "reading detections and alerts", {{XDR, kReaders}}},
+      {Action::kCreateServiceRequest, "creating service requests", {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}}},
+      {Action::kReadServiceRequests, "reading service requests", {{MDR, kMdrReaders}, {MR, kManagedRiskReaders}}},
+      {Action::kChangeServiceRequestStatus,
+       "changing a service request's status",
+       {{MDR, {v1::ROLE_MDR_ANALYST}}, {MR, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
+      {Action::kPostMessage,
+       "posting messages",
+       {{MDR, Join({kCustomerAdmins, {v1::ROLE_MDR_ANALYST}})},
+        {MR, Join({kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST}})}}},
+      // Tenancy: no licence. Open to any valid token, even one whose roles grant
+      // nothing: support's first call.
+      {Action::kReadCallerIdentity, "reading the caller's identity", {{NONE, {}}}},
+      {Action::kCreateTenant, "creating tenants", {{NONE, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
+      {Action::kReadTenants, "reading tenants", {{NONE, kEveryone}}},
+      {Action::kInstallLicense, "installing licences", {{NONE, {v1::ROLE_PLATFORM_ADMIN}}}},
+      {Action::kReadLicenses, "reading licences", {{NONE, kEveryone}}},
+  };
+}
 
-std::vector<Permission> BuildTable() {
+// Target patterns.
+constexpr char kTenant[] = "tenants/{tenant}";
+constexpr char kCase[] = "tenants/{tenant}/cases/{case}";
+constexpr char kAlert[] = "tenants/{tenant}/alerts/{alert}";
+constexpr char kDetection[] = "tenants/{tenant}/detections/{detection}";
+constexpr char kRequest[] = "tenants/{tenant}/serviceRequests/{service_request}";
+
+std::vector<Permission> BuildMethods() {
   const std::string cs = "soc.cases.v1.CaseService.";
   const std::string ds = "soc.cases.v1.DetectionService.";
   const std::string ss = "soc.cases.v1.ServiceRequestService.";
   const std::string ts = "soc.cases.v1.TenancyService.";
   return {
       // CaseService
-      {cs + "CreateCase", "parent", false, kCaseWrites, "case.type",
-       {{v1::CASE_TYPE_UNSPECIFIED, XDR}, {v1::CASE_TYPE_SELF_MANAGED, XDR},
-        {v1::CASE_TYPE_MDR_MANAGED, MDR}}},
-      {cs + "ConvertAlertToCase", "alert", false, kXdrWrites},
-      {cs + "GetCase", "name", false, kCaseReads},
-      {cs + "ListCases", "parent", true, kCaseReads},
-      {cs + "UpdateCase", "case.name", false, kCaseWrites},
-      {std::string(kCloseCaseAction), "case.name", false,
-       {{XDR, kCloseOrRemove}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
-      {cs + "AddCaseDetections", "case", false, kXdrWrites},
-      {cs + "DeleteCase", "name", false, {{XDR, kCloseOrRemove}}},
-      {cs + "BatchDeleteCases", "parent", false, {{XDR, kCloseOrRemove}}},
-      {cs + "ListCaseEvents", "parent", false, kCaseReads},
-      {cs + "CreateQueue", "parent", false, kXdrWrites},
-      {cs + "ListQueues", "parent", false, kXdrReads},
+      {cs + "CreateCase", "parent", kTenant, false, Action::kEditCases, "case.type",
+       {{v1::CASE_TYPE_UNSPECIFIED, XDR}, {v1::CASE_TYPE_SELF_MANAGED, XDR}, {v1::CASE_TYPE_MDR_MANAGED, MDR}}},
+      {cs + "ConvertAlertToCase", "alert", kAlert, false, Action::kConvertAlert},
+      {cs + "GetCase", "name", kCase, false, Action::kReadCases},
+      {cs + "ListCases", "parent", kTenant, true, Action::kReadCases},
+      {cs + "UpdateCase", "case.name", kCase, false, Action::kEditCases},
+      {cs + "AddCaseDetections", "case", kCase, false, Action::kAddCaseDetections},
+      {cs + "DeleteCase", "name", kCase, false, Action::kRemoveCase},
+      {cs + "BatchDeleteCases", "parent", kTenant, false, Action::kRemoveCase},
+      {cs + "ListCaseEvents", "parent", kCase, false, Action::kReadCases},
+      {cs + "CreateQueue", "parent", kTenant, false, Action::kCreateQueues},
+      {cs + "ListQueues", "parent", kTenant, false, Action::kReadQueues},
       // DetectionService
-      {ds + "IngestDetections", "parent", false, {{XDR, kIngesters}, {MDR, kIngesters}}},
-      {ds + "GetDetection", "name", false, kXdrReads},
-      {ds + "ListDetections", "parent", true, kXdrReads},
-      {ds + "GetAlert", "name", false, kXdrReads},
-      {ds + "ListAlerts", "parent", true, kXdrReads},
-      {ds + "ListAlertEvents", "parent", false, kXdrReads},
+      {ds + "IngestDetections", "parent", kTenant, false, Action::kIngestDetections},
+      {ds + "GetDetection", "name", kDetection, false, Action::kReadDetections},
+      {ds + "ListDetections", "parent", kTenant, true, Action::kReadDetections},
+      {ds + "GetAlert", "name", kAlert, false, Action::kReadDetections},
+      {ds + "ListAlerts", "parent", kTenant, true, Action::kReadDetections},
+      {ds + "ListAlertEvents", "parent", kAlert, false, Action::kReadDetections},
       // ServiceRequestService
-      {ss + "CreateServiceRequest", "parent", false, {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}},
-       "service_request.type",
+      {ss + "CreateServiceRequest", "parent", kTenant, false, Action::kCreateServiceRequest, "service_request.type",
        {{v1::SERVICE_REQUEST_TYPE_MDR, MDR}, {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, MR}}},
-      {ss + "GetServiceRequest", "name", false, kRequestReads},
-      {ss + "ListServiceRequests", "parent", true, kRequestReads},
-      {ss + "UpdateServiceRequest", "service_request.name", false,
-       {{MDR, {v1::ROLE_MDR_ANALYST}}, {MR, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
-      {ss + "CreateMessage", "parent", false,
-       {{MDR, Join({kCustomerAdmins, {v1::ROLE_MDR_ANALYST}})},
-        {MR, Join({kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST}})}}},
-      {ss + "ListMessages", "parent", false, kRequestReads},
-      {ss + "StreamMessages", "parent", false, kRequestReads},
-      // TenancyService: no licence; writes by the platform admin (and partner super
-      // admins creating tenants under their own partner), reads by whoever reaches.
-      // Open to any valid token, even one whose roles grant nothing: support's first call.
-      {ts + "GetCallerIdentity", "", false, {{NONE, {}}}},
-      {ts + "CreateTenant", "tenant.parent_tenant", false,
-       {{NONE, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
-      {ts + "GetTenant", "name", false, {{NONE, kEveryone}}},
-      {ts + "ListTenants", "", false, {{NONE, kEveryone}}},
-      {ts + "InstallLicense", "parent", false, {{NONE, {v1::ROLE_PLATFORM_ADMIN}}}},
-      {ts + "ListLicenses", "parent", false, {{NONE, kEveryone}}},
+      {ss + "GetServiceRequest", "name", kRequest, false, Action::kReadServiceRequests},
+      {ss + "ListServiceRequests", "parent", kTenant, true, Action::kReadServiceRequests},
+      {ss + "UpdateServiceRequest", "service_request.name", kRequest, false, Action::kChangeServiceRequestStatus},
+      {ss + "CreateMessage", "parent", kRequest, false, Action::kPostMessage},
+      {ss + "ListMessages", "parent", kRequest, false, Action::kReadServiceRequests},
+      {ss + "StreamMessages", "parent", kRequest, false, Action::kReadServiceRequests},
+      // TenancyService: the tenant field of CreateTenant is the new tenant's parent.
+      {ts + "GetCallerIdentity", "", "", false, Action::kReadCallerIdentity},
+      {ts + "CreateTenant", "tenant.parent_tenant", kTenant, false, Action::kCreateTenant},
+      {ts + "GetTenant", "name", kTenant, false, Action::kReadTenants},
+      {ts + "ListTenants", "", "", false, Action::kReadTenants},
+      {ts + "InstallLicense", "parent", kTenant, false, Action::kInstallLicense},
+      {ts + "ListLicenses", "parent", kTenant, false, Action::kReadLicenses},
   };
 }
 
 }  // namespace
 
+const std::vector<ActionRule>& ActionTable() {
+  static const auto* table = new std::vector<ActionRule>(BuildActions());
+  return *table;
+}
+
+const ActionRule& RuleOf(Action action) {
+  static const auto* index = [] {
+    auto* m = new absl::flat_hash_map<Action, const ActionRule*>();
+    for (const ActionRule& rule : ActionTable()) {
+      (*m)[rule.action] = &rule;
+    }
+    return m;
+  }();
+  return *index->at(action);
+}
+
 const std::vector<Permission>& PermissionTable() {
-  static const auto* table = new std::vector<Permission>(BuildTable());
+  static const auto* table = new std::vector<Permission>(BuildMethods());
   return *table;
 }
 

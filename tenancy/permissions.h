@@ -1,16 +1,17 @@
-// The permission table of DESIGN.md, as data, in one place: for every RPC, the
-// request field naming the target tenant, whether `tenants/-` is allowed, and
-// per product the roles that may call it. The guard reads nothing else.
-//
-// A rule with grants for several products (GetCase: XDR for self-managed cases,
-// MDR for MDR-managed ones) is checked in two steps: before the handler runs,
-// the caller needs a role of some grant and the tenant a licence for a product
-// the caller has a role for; once the handler knows the resource's product it
-// asks the guard again for that product (Guard::AuthorizeProduct).
+// The permission table, as data, in one place. Two parts:
+//  - actions: what a caller does, in words a user knows ("closing a case"), and
+//    per product the roles that may do it;
+//  - methods: for every RPC, the request field naming its target, the pattern
+//    that name must have, and the action the call is.
+// The guard reads nothing else. A method's action is checked before the handler
+// runs, for any product the caller has a role for; once the domain knows the
+// resource's product, and which change is asked for, it asks the guard for the
+// action that change needs (Guard::Allow): closing a case, removing one.
 #ifndef CASES_TENANCY_PERMISSIONS_H_
 #define CASES_TENANCY_PERMISSIONS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -19,6 +20,28 @@
 
 namespace cases::tenancy {
 
+enum class Action {
+  kReadCases,
+  kEditCases,  // create and change cases
+  kCloseCase,
+  kRemoveCase,
+  kConvertAlert,
+  kAddCaseDetections,
+  kCreateQueues,
+  kReadQueues,
+  kIngestDetections,
+  kReadDetections,
+  kCreateServiceRequest,
+  kReadServiceRequests,
+  kChangeServiceRequestStatus,
+  kPostMessage,
+  kReadCallerIdentity,
+  kCreateTenant,
+  kReadTenants,
+  kInstallLicense,
+  kReadLicenses,
+};
+
 // Who may act on items of one product. PRODUCT_UNSPECIFIED: no licence needed;
 // no roles: any authenticated caller.
 struct Grant {
@@ -26,16 +49,24 @@ struct Grant {
   std::vector<::soc::cases::v1::Role> roles;
 };
 
-struct Permission {
-  // Full method name, e.g. "soc.cases.v1.CaseService.GetCase", or an action
-  // within a method, e.g. "soc.cases.v1.CaseService.UpdateCase#close".
-  std::string method;
-  // Dotted path of the request field holding a resource name whose
-  // `tenants/{tenant}` prefix is the target; empty: the caller's home tenant.
-  std::string tenant_field;
-  // `tenants/-` (every reachable tenant) is accepted in tenant_field.
-  bool all_tenants = false;
+struct ActionRule {
+  Action action;
+  // The action as a refusal names it: "<words> needs TENANT_ADMIN or ...".
+  std::string words;
   std::vector<Grant> grants;
+};
+
+struct Permission {
+  // Full method name, e.g. "soc.cases.v1.CaseService.GetCase".
+  std::string method;
+  // Dotted path of the request field holding the target's resource name;
+  // empty: the caller's home tenant.
+  std::string target_field;
+  // The shape that name must have, e.g. "tenants/{tenant}/cases/{case}".
+  std::string target_pattern;
+  // `tenants/-` (every reachable tenant) is accepted as the target.
+  bool all_tenants = false;
+  Action action;
   // When the request itself says which product it is about (CreateCase's
   // case.type, CreateServiceRequest's service_request.type): the enum field's
   // dotted path and its values' products. Values not listed leave all grants open
@@ -44,14 +75,13 @@ struct Permission {
   std::vector<std::pair<int, ::soc::cases::v1::Product>> product_by_value;
 };
 
-// Every rule, RPCs and actions.
+// Every action's rule, and the rule of one action.
+const std::vector<ActionRule>& ActionTable();
+const ActionRule& RuleOf(Action action);
+
+// Every RPC's row; the row for a full method name (nullptr when there is none).
 const std::vector<Permission>& PermissionTable();
-
-// The rule for `method` (full name or action); nullptr when there is none.
 const Permission* FindPermission(absl::string_view method);
-
-// Actions checked inside a handler, beyond the RPC's own rule.
-inline constexpr absl::string_view kCloseCaseAction = "soc.cases.v1.CaseService.UpdateCase#close";
 
 }  // namespace cases::tenancy
 

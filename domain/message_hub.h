@@ -8,8 +8,8 @@
 // land out of id order, each poll re-reads a short settle window behind the
 // newest messages and delivers only ids not seen before: late commits are neither
 // lost nor delivered twice.
-#ifndef CASES_SERVER_MESSAGE_HUB_H_
-#define CASES_SERVER_MESSAGE_HUB_H_
+#ifndef CASES_DOMAIN_MESSAGE_HUB_H_
+#define CASES_DOMAIN_MESSAGE_HUB_H_
 
 #include <atomic>
 #include <deque>
@@ -25,7 +25,7 @@
 #include "common/sync.h"
 #include "sql/service_request_store.h"
 
-namespace cases::server {
+namespace cases::domain {
 
 struct MessageHubOptions {
   absl::Duration poll_interval = absl::Milliseconds(100);
@@ -91,6 +91,6 @@ struct MessageHub::Topic {
   std::string cursor;          // polls read ids after this
 };
 
-}  // namespace cases::server
+}  // namespace cases::domain
 
-#endif  // CASES_SERVER_MESSAGE_HUB_H_
+#endif  // CASES_DOMAIN_MESSAGE_HUB_H_

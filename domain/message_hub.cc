@@ -1,4 +1,4 @@
-#include "server/message_hub.h"
+#include "domain/message_hub.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -6,7 +6,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 
-namespace cases::server {
+namespace cases::domain {
 namespace {
 
 constexpr int kPollBatch = 500;
@@ -155,4 +155,4 @@ void MessageHub::PollTopic(const std::shared_ptr<Topic>& topic) {
   }
 }
 
-}  // namespace cases::server
+}  // namespace cases::domain

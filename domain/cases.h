@@ -1,0 +1,81 @@
+// The cases unit of the domain layer: every case operation, from a validated
+// command to plain rows, with no gRPC in sight. It asks the guard for the action
+// each change needs once the case's product is known, applies the seed rules of
+// case_rules.h, and has the store write rows in one transaction.
+//
+//   domain::Cases cases(&guard, &store, retention);
+//   ASSIGN_OR_RETURN(sql::CaseRow row, cases.Create(call, std::move(command)));
+#ifndef CASES_DOMAIN_CASES_H_
+#define CASES_DOMAIN_CASES_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "domain/page.h"
+#include "sql/case_store.h"
+#include "tenancy/guard.h"
+
+namespace cases::domain {
+
+using Caller = tenancy::CallContext;
+
+struct CreateCaseCommand {
+  sql::CaseRow fields;                     // tenant, type, editable fields
+  std::vector<std::string> detection_ids;  // 16-byte ids in the caller's tenant
+  std::optional<sql::IdempotencyKey> key;
+};
+
+struct ConvertAlertCommand {
+  std::string alert_id;
+  sql::CaseRow fields;  // display name and severity empty/0 when not given
+  std::optional<sql::IdempotencyKey> key;
+};
+
+struct UpdateCaseCommand {
+  std::string case_id;
+  sql::CaseRow patch;           // the new values of `paths`
+  std::set<std::string> paths;  // update_mask paths, "*" expanded
+  std::string etag;             // empty: no check
+};
+
+struct DeleteCasesCommand {
+  std::vector<std::string> case_ids;  // distinct
+  std::string etag;                   // for a single delete; empty: no check
+};
+
+class Cases {
+ public:
+  Cases(const tenancy::Guard* guard, sql::CaseStore* store, absl::Duration retention)
+      : guard_(guard), store_(store), retention_(retention) {}
+
+  absl::StatusOr<sql::CaseRow> Create(const Caller& call, CreateCaseCommand command) const;
+  absl::StatusOr<sql::CaseRow> Convert(const Caller& call, ConvertAlertCommand command) const;
+  absl::StatusOr<sql::CaseRow> Get(const Caller& call, const std::string& case_id) const;
+  absl::StatusOr<Page<sql::CaseRow>> List(const Caller& call, sql::ListParams params) const;
+  absl::StatusOr<sql::CaseRow> Update(const Caller& call, UpdateCaseCommand command) const;
+  absl::StatusOr<sql::CaseRow> AddDetections(const Caller& call, const std::string& case_id,
+                                             const std::vector<std::string>& detection_ids) const;
+  absl::Status Delete(const Caller& call, const DeleteCasesCommand& command) const;
+  absl::StatusOr<Page<sql::EventRow>> ListEvents(const Caller& call, const std::string& case_id,
+                                                 const PageRequest& page) const;
+
+  absl::StatusOr<sql::QueueRow> CreateQueue(const Caller& call, sql::QueueRow row,
+                                            const std::optional<sql::IdempotencyKey>& key) const;
+  absl::StatusOr<Page<sql::QueueRow>> ListQueues(const Caller& call, sql::ListParams params) const;
+
+ private:
+  // Closing at create or convert needs the closing action for the case's product.
+  absl::Status AllowInitialStatus(const Caller& call, const sql::CaseRow& row) const;
+
+  const tenancy::Guard* guard_;
+  sql::CaseStore* store_;
+  const absl::Duration retention_;
+};
+
+}  // namespace cases::domain
+
+#endif  // CASES_DOMAIN_CASES_H_

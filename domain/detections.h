@@ -1,0 +1,40 @@
+// The detections unit of the domain layer: ingest of validated detections,
+// reads of detections and alerts and the alerts' history.
+#ifndef CASES_DOMAIN_DETECTIONS_H_
+#define CASES_DOMAIN_DETECTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "domain/page.h"
+#include "sql/detection_store.h"
+#include "tenancy/guard.h"
+
+namespace cases::domain {
+
+class Detections {
+ public:
+  explicit Detections(sql::DetectionStore* store) : store_(store) {}
+
+  // Stores the accepted detections of one batch (idempotent on external id),
+  // grouping them into alerts; one outcome per row, in order.
+  absl::StatusOr<std::vector<sql::IngestOutcome>> Ingest(const tenancy::CallContext& call,
+                                                         const std::vector<sql::DetectionRow>& rows) const;
+  absl::StatusOr<sql::DetectionRow> GetDetection(const tenancy::CallContext& call,
+                                                 const std::string& detection_id) const;
+  absl::StatusOr<Page<sql::DetectionRow>> ListDetections(const tenancy::CallContext& call,
+                                                         const sql::ListParams& params) const;
+  absl::StatusOr<sql::AlertRow> GetAlert(const tenancy::CallContext& call, const std::string& alert_id) const;
+  absl::StatusOr<Page<sql::AlertRow>> ListAlerts(const tenancy::CallContext& call,
+                                                 const sql::ListParams& params) const;
+  absl::StatusOr<Page<sql::EventRow>> ListAlertEvents(const tenancy::CallContext& call, const std::string& alert_id,
+                                                      const PageRequest& page) const;
+
+ private:
+  sql::DetectionStore* store_;
+};
+
+}  // namespace cases::domain
+
+#endif  // CASES_DOMAIN_DETECTIONS_H_

@@ -1,0 +1,27 @@
+#include "domain/page.h"
+
+#include <map>
+
+namespace cases::domain {
+
+void ScopeToPermittedProducts(const tenancy::Guard& guard, const tenancy::CallContext& call,
+                              const std::string& column, int (*value_of)(::soc::cases::v1::Product),
+                              sql::ListParams* params) {
+  std::map<std::vector<int64_t>, std::vector<std::string>> tenants_by_values;
+  for (const std::string& tenant : params->tenant_ids) {
+    std::vector<int64_t> values;
+    for (::soc::cases::v1::Product p : guard.PermittedProducts(call, tenant)) {
+      values.push_back(value_of(p));
+    }
+    if (!values.empty()) {
+      tenants_by_values[values].push_back(tenant);
+    }
+  }
+  params->values.column = column;
+  params->values.arms.clear();
+  for (auto& [values, tenants] : tenants_by_values) {
+    params->values.arms.push_back({std::move(tenants), values});
+  }
+}
+
+}  // namespace cases::domain

@@ -1,0 +1,62 @@
+// The service-requests unit of the domain layer: MDR and Managed Risk service
+// requests, and the messages customers and the provider's teams exchange on
+// them, including the live message stream fed by the one fan-out hub.
+#ifndef CASES_DOMAIN_SERVICE_REQUESTS_H_
+#define CASES_DOMAIN_SERVICE_REQUESTS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "domain/message_hub.h"
+#include "domain/page.h"
+#include "sql/service_request_store.h"
+#include "tenancy/guard.h"
+
+namespace cases::domain {
+
+// The product whose licence and roles govern a request of this type, and back.
+::soc::cases::v1::Product ProductOfRequestType(int type);
+int RequestTypeOfProduct(::soc::cases::v1::Product product);
+
+// The side a message is posted from: provider principals post provider messages.
+int MessageSideOf(const tenancy::Principal& principal);
+
+class ServiceRequests {
+ public:
+  ServiceRequests(const tenancy::Guard* guard, sql::ServiceRequestStore* store, MessageHub* hub)
+      : guard_(guard), store_(store), hub_(hub) {}
+
+  // `fields`: type, display name, description (validated).
+  absl::StatusOr<sql::ServiceRequestRow> Create(const tenancy::CallContext& call, sql::ServiceRequestRow fields,
+                                                const std::optional<sql::IdempotencyKey>& key) const;
+  absl::StatusOr<sql::ServiceRequestRow> Get(const tenancy::CallContext& call, const std::string& id) const;
+  absl::StatusOr<Page<sql::ServiceRequestRow>> List(const tenancy::CallContext& call, sql::ListParams params) const;
+  absl::StatusOr<sql::ServiceRequestRow> UpdateStatus(const tenancy::CallContext& call, const std::string& id,
+                                                      int status) const;
+
+  absl::StatusOr<sql::MessageRow> CreateMessage(const tenancy::CallContext& call, const std::string& request_id,
+                                                const std::string& body,
+                                                const std::optional<sql::IdempotencyKey>& key) const;
+  absl::StatusOr<Page<sql::MessageRow>> ListMessages(const tenancy::CallContext& call, const std::string& request_id,
+                                                     const PageRequest& page) const;
+
+  // The messages after `start_after` (a message id; empty: from the first), then
+  // new ones as they arrive, each passed to `send` once, in order. Ends OK when
+  // `send` returns false (the client went away), CANCELLED when `cancelled` says
+  // so, UNAVAILABLE when the server drains and ABORTED when the reader fell
+  // behind (both with RetryInfo: reconnect with start_after).
+  absl::Status StreamMessages(const tenancy::CallContext& call, const std::string& request_id,
+                              const std::string& start_after, const std::function<bool(const sql::MessageRow&)>& send,
+                              const std::function<bool()>& cancelled) const;
+
+ private:
+  const tenancy::Guard* guard_;
+  sql::ServiceRequestStore* store_;
+  MessageHub* hub_;
+};
+
+}  // namespace cases::domain
+
+#endif  // CASES_DOMAIN_SERVICE_REQUESTS_H_

@@ -1,0 +1,276 @@
+#include "server/case_mapping.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "domain/case_rules.h"
+#include "server/proto_time.h"
+#include "server/rpc.h"
+
+namespace cases::server {
+namespace {
+
+using domain::kMaxAttributes;
+using domain::kMaxDetectionsPerCall;
+using tenancy::CallContext;
+
+constexpr size_t kMaxAssigneeBytes = 255;
+
+// The editable case fields shared by create, convert and update, checked into `row`.
+// `fields` limits the checks to those paths (nullptr: every field).
+void CheckCaseFields(Violations& v, const v1::Case& c, const std::string& tenant_id,
+                     const std::set<std::string>* fields, sql::CaseRow* row) {
+  auto touched = [&](const char* f) { return fields == nullptr || fields->count(f) != 0; };
+  if (touched("display_name")) {
+    CheckDisplayName(v, "case.display_name", c.display_name());
+    row->display_name = c.display_name();
+  }
+  if (touched("description")) {
+    CheckText(v, "case.description", c.description(), kMaxDescriptionBytes);
+    row->description = c.description();
+  }
+  if (touched("severity")) {
+    if (!v1::Severity_IsValid(c.severity()) || c.severity() == v1::SEVERITY_UNSPECIFIED) {
+      v.Add("case.severity", "required: SEVERITY_LOW, _MEDIUM, _HIGH or _CRITICAL");
+    }
+    row->severity = c.severity();
+  }
+  if (touched("priority")) {
+    if (!v1::Priority_IsValid(c.priority()) || c.priority() == v1::PRIORITY_UNSPECIFIED) {
+      v.Add("case.priority", "required: PRIORITY_LOW, _MEDIUM, _HIGH or _CRITICAL");
+    }
+    row->priority = c.priority();
+  }
+  if (touched("status")) {
+    if (!v1::CaseStatus_IsValid(c.status()) || c.status() == v1::CASE_STATUS_UNSPECIFIED) {
+      v.Add("case.status", "must be CASE_STATUS_NEW, _INVESTIGATING, _ON_HOLD or _RESOLVED");
+    }
+    row->status = c.status();
+  }
+  if (touched("close_reason")) {
+    row->close_reason = c.close_reason();
+  }
+  if (touched("close_note")) {
+    row->close_note = c.close_note();
+  }
+  if (touched("queue")) {
+    row->queue_id.clear();
+    if (!c.queue().empty()) {
+      auto id = ParseChildName(c.queue(), "case.queue", tenant_id, "queues");
+      if (id.ok()) {
+        row->queue_id = *id;
+      } else {
+        v.Add("case.queue", "must be tenants/{tenant}/queues/{queue} of the same tenant");
+      }
+    }
+  }
+  if (touched("assignee")) {
+    CheckText(v, "case.assignee", c.assignee(), kMaxAssigneeBytes);
+    row->assignee = c.assignee();
+  }
+  if (touched("attributes")) {
+    if (c.attributes_size() > static_cast<int>(kMaxAttributes)) {
+      v.Add("case.attributes", absl::StrCat("at most ", kMaxAttributes, " entries"));
+    }
+    for (const auto& [key, value] : c.attributes()) {
+      CheckText(v, "case.attributes", key, 128, /*required=*/true);
+      CheckText(v, "case.attributes", value, 4096);
+    }
+    row->attributes = {c.attributes().begin(), c.attributes().end()};
+  }
+}
+
+// The names of `detections` as ids of `tenant_id`.
+std::vector<std::string> CheckDetectionNames(Violations& v, const google::protobuf::RepeatedPtrField<std::string>& names,
+                                             const std::string& tenant_id, bool required) {
+  std::vector<std::string> ids;
+  if (names.size() > kMaxDetectionsPerCall || (required && names.empty())) {
+    v.Add("detections", absl::StrCat(required ? "between 1" : "at most", required ? " and " : " ",
+                                     kMaxDetectionsPerCall, " names"));
+    return ids;
+  }
+  for (int i = 0; i < names.size(); ++i) {
+    auto id = ParseChildName(names[i], absl::StrCat("detections[", i, "]"), tenant_id, "detections");
+    if (id.ok()) {
+      ids.push_back(*id);
+    } else {
+      v.Add(absl::StrCat("detections[", i, "]"), "must be tenants/{tenant}/detections/{detection} of the same tenant");
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+absl::StatusOr<domain::CreateCaseCommand> CreateCaseCommandOf(const CallContext& call,
+                                                              const v1::CreateCaseRequest& request) {
+  Violations v;
+  const v1::Case& c = request.case_();
+  domain::CreateCaseCommand command;
+  sql::CaseRow& row = command.fields;
+  row.tenant_id = call.tenant_id;
+  std::set<std::string> fields = domain::UpdatablePaths();
+  fields.insert("attributes");
+  if (c.priority() == v1::PRIORITY_UNSPECIFIED) {
+    fields.erase("priority");  // optional on create
+  }
+  if (c.status() == v1::CASE_STATUS_UNSPECIFIED) {
+    fields.erase("status");
+    row.status = v1::CASE_STATUS_NEW;
+  }
+  CheckCaseFields(v, c, call.tenant_id, &fields, &row);
+  domain::CheckClosing(v, "case.", row.status, row.close_reason, row.close_note);
+  if (!v1::CaseType_IsValid(c.type())) {
+    v.Add("case.type", "unknown case type");
+  }
+  row.type = c.type() == v1::CASE_TYPE_UNSPECIFIED ? v1::CASE_TYPE_SELF_MANAGED : c.type();
+  command.detection_ids = CheckDetectionNames(v, request.detections(), call.tenant_id, false);
+  CheckRequestId(v, "request_id", request.request_id());
+  RETURN_IF_ERROR(v.ToStatus());
+  command.key = IdempotencyKeyFor(call.tenant_id, "CreateCase", request, request.request_id());
+  return command;
+}
+
+absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(const CallContext& call,
+                                                                  const v1::ConvertAlertToCaseRequest& request) {
+  Violations v;
+  const v1::Case& c = request.case_();
+  domain::ConvertAlertCommand command;
+  command.alert_id = call.target.id();
+  sql::CaseRow& row = command.fields;
+  row.tenant_id = call.tenant_id;
+  row.type = v1::CASE_TYPE_SELF_MANAGED;
+  row.status = v1::CASE_STATUS_NEW;
+  // Priority is required; name, severity and status default (the alert's, NEW).
+  std::set<std::string> fields = {"priority", "description", "close_reason", "close_note",
+                                  "queue",    "assignee",    "attributes"};
+  if (!c.display_name().empty()) {
+    fields.insert("display_name");
+  }
+  if (c.severity() != 0) {
+    fields.insert("severity");
+  }
+  if (c.status() != 0) {
+    fields.insert("status");
+  }
+  CheckCaseFields(v, c, call.tenant_id, &fields, &row);
+  domain::CheckClosing(v, "case.", row.status, row.close_reason, row.close_note);
+  if (c.type() != v1::CASE_TYPE_UNSPECIFIED && c.type() != v1::CASE_TYPE_SELF_MANAGED) {
+    v.Add("case.type", "a converted alert becomes a self-managed case");
+  }
+  CheckRequestId(v, "request_id", request.request_id());
+  RETURN_IF_ERROR(v.ToStatus());
+  command.key = IdempotencyKeyFor(call.tenant_id, "ConvertAlertToCase", request, request.request_id());
+  return command;
+}
+
+absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const CallContext& call,
+                                                              const v1::UpdateCaseRequest& request) {
+  Violations v;
+  domain::UpdateCaseCommand command;
+  command.case_id = call.target.id();
+  command.etag = request.case_().etag();
+  const std::set<std::string>& updatable = domain::UpdatablePaths();
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "*") {
+      command.paths.insert(updatable.begin(), updatable.end());
+    } else if (updatable.count(path) != 0) {
+      command.paths.insert(path);
+    } else {
+      v.Add("update_mask",
+            absl::StrCat("'", path, "' cannot be updated; updatable: ", absl::StrJoin(updatable, ", ")));
+    }
+  }
+  if (request.update_mask().paths().empty()) {
+    v.Add("update_mask", "required: the fields to change");
+  }
+  CheckCaseFields(v, request.case_(), call.tenant_id, &command.paths, &command.patch);
+  RETURN_IF_ERROR(v.ToStatus());
+  return command;
+}
+
+absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(const CallContext& call,
+                                                                const v1::BatchDeleteCasesRequest& request) {
+  Violations v;
+  if (request.names().empty() || request.names_size() > kMaxDetectionsPerCall) {
+    v.Add("names", absl::StrCat("between 1 and ", kMaxDetectionsPerCall, " case names"));
+  }
+  domain::DeleteCasesCommand command;
+  std::set<std::string> seen;
+  for (int i = 0; i < request.names_size(); ++i) {
+    auto id = ParseChildName(request.names(i), absl::StrCat("names[", i, "]"), call.tenant_id, "cases");
+    if (!id.ok()) {
+      v.Add(absl::StrCat("names[", i, "]"), "must be tenants/{tenant}/cases/{case} of the parent tenant");
+    } else if (seen.insert(*id).second) {
+      command.case_ids.push_back(*id);
+    }
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+  return command;
+}
+
+absl::StatusOr<std::vector<std::string>> DetectionIdsOf(const CallContext& call,
+                                                        const v1::AddCaseDetectionsRequest& request) {
+  Violations v;
+  std::vector<std::string> ids = CheckDetectionNames(v, request.detections(), call.tenant_id, true);
+  RETURN_IF_ERROR(v.ToStatus());
+  return ids;
+}
+
+absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request) {
+  Violations v;
+  CheckDisplayName(v, "queue.display_name", request.queue().display_name());
+  CheckText(v, "queue.description", request.queue().description(), kMaxDescriptionBytes);
+  CheckRequestId(v, "request_id", request.request_id());
+  RETURN_IF_ERROR(v.ToStatus());
+  sql::QueueRow row;
+  row.display_name = request.queue().display_name();
+  row.description = request.queue().description();
+  return row;
+}
+
+void CaseToProto(const sql::CaseRow& row, v1::Case* out) {
+  out->set_name(ChildName(row.tenant_id, "cases", row.case_id));
+  out->set_number(row.number);
+  out->set_display_name(row.display_name);
+  out->set_description(row.description);
+  out->set_type(static_cast<v1::CaseType>(row.type));
+  out->set_severity(static_cast<v1::Severity>(row.severity));
+  out->set_priority(static_cast<v1::Priority>(row.priority));
+  out->set_status(static_cast<v1::CaseStatus>(row.status));
+  out->set_close_reason(static_cast<v1::CloseReason>(row.close_reason));
+  out->set_close_note(row.close_note);
+  if (!row.queue_id.empty()) {
+    out->set_queue(ChildName(row.tenant_id, "queues", row.queue_id));
+  }
+  out->set_assignee(row.assignee);
+  out->set_detection_count(row.detection_count);
+  if (!row.source_alert_id.empty()) {
+    out->set_source_alert(ChildName(row.tenant_id, "alerts", row.source_alert_id));
+  }
+  out->mutable_attributes()->insert(row.attributes.begin(), row.attributes.end());
+  out->set_creator(row.creator);
+  SetTimestamp(row.create_time, out->mutable_create_time());
+  SetTimestamp(row.update_time, out->mutable_update_time());
+  if (row.resolve_time) {
+    SetTimestamp(*row.resolve_time, out->mutable_resolve_time());
+  }
+  if (row.purge_time) {
+    SetTimestamp(*row.purge_time, out->mutable_purge_time());
+  }
+  out->set_etag(domain::EtagOf(row));
+}
+
+void QueueToProto(const sql::QueueRow& row, v1::Queue* out) {
+  out->set_name(ChildName(row.tenant_id, "queues", row.queue_id));
+  out->set_display_name(row.display_name);
+  out->set_description(row.description);
+  SetTimestamp(row.create_time, out->mutable_create_time());
+}
+
+}  // namespace cases::server
