@@ -149,7 +149,8 @@ int RunServe(Config& config) {
   domain::MessageHub message_hub(&service_request_store, hub_options);
   const domain::ServiceRequests service_requests(&guard, &service_request_store, &message_hub);
   ServiceRequestServiceImpl service_request_service(&edge, &service_requests);
-  TenancyServiceImpl tenancy_service(&edge, &directory, &tenant_store, *license_authority);
+  const domain::TenancyAdmin tenancy_admin(&directory, &tenant_store, *license_authority);
+  TenancyServiceImpl tenancy_service(&edge, &tenancy_admin);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service});
   if (absl::Status s = server.Start(); !s.ok()) {

@@ -1,24 +1,17 @@
-// TenancyService: who the caller is, tenants and licences.
+// TenancyService: who the caller is; the gRPC adapter of domain::TenancyAdmin
+// (tenants and licences).
 #ifndef CASES_SERVER_TENANCY_SERVICE_H_
 #define CASES_SERVER_TENANCY_SERVICE_H_
 
-#include <optional>
-
-#include "soc/cases/v1/tenancy_service.grpc.pb.h"
-#include "sql/tenant_store.h"
-#include "tenancy/directory.h"
+#include "domain/tenancy_admin.h"
 #include "server/rpc.h"
-#include "tenancy/guard.h"
-#include "tenancy/jws.h"
+#include "soc/cases/v1/tenancy_service.grpc.pb.h"
 
 namespace cases::server {
 
 class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service {
  public:
-  // `license_authority` unset: InstallLicense answers FAILED_PRECONDITION.
-  TenancyServiceImpl(const Edge* edge, tenancy::TenantDirectory* directory,
-                     sql::TenantStore* store, std::optional<tenancy::VerificationKey> license_authority)
-      : edge_(edge), directory_(directory), store_(store), license_authority_(std::move(license_authority)) {}
+  TenancyServiceImpl(const Edge* edge, const domain::TenancyAdmin* admin) : edge_(edge), admin_(admin) {}
 
   grpc::Status GetCallerIdentity(grpc::ServerContext* context,
                                  const soc::cases::v1::GetCallerIdentityRequest* request,
@@ -37,9 +30,7 @@ class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service 
 
  private:
   const Edge* edge_;
-  tenancy::TenantDirectory* directory_;
-  sql::TenantStore* store_;
-  const std::optional<tenancy::VerificationKey> license_authority_;
+  const domain::TenancyAdmin* admin_;
 };
 
 }  // namespace cases::server
