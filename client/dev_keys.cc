@@ -13,6 +13,7 @@
 #include "common/digest.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "tenancy/jws.h"
 
 namespace cases::client {
@@ -54,11 +55,8 @@ absl::StatusOr<std::string> TenantId(absl::string_view tenant) {
 }
 
 absl::StatusOr<tenancy::SigningKey> LoadKey(const std::string& path) {
-  auto pem = ReadFile(path);
-  if (!pem.ok()) {
-    return pem.status();
-  }
-  return tenancy::ParsePrivateKeyPem(*pem);
+  ASSIGN_OR_RETURN(auto pem, ReadFile(path));
+  return tenancy::ParsePrivateKeyPem(pem);
 }
 
 }  // namespace
@@ -77,18 +75,13 @@ absl::Status WriteDevKeys(const std::string& dir) {
                                   {"token-key.pem", tenancy::PrivateKeyPem(*token_key), 0600},
                                   {"license-authority.pem", tenancy::PrivateKeyPem(*authority), 0600},
                                   {"license-authority.pub.pem", tenancy::PublicKeyPem(*authority), 0644}}) {
-    if (absl::Status s = WriteFile(dir + "/" + name, data, mode); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(WriteFile(dir + "/" + name, data, mode));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> MintDevToken(const TokenRequest& request, absl::Time now) {
-  auto key = LoadKey(request.keys_dir + "/token-key.pem");
-  if (!key.ok()) {
-    return key.status();
-  }
+  ASSIGN_OR_RETURN(auto key, LoadKey(request.keys_dir + "/token-key.pem"));
   auto tid = TenantId(request.tenant);
   if (!tid.ok()) {
     return tid.status();
@@ -107,14 +100,11 @@ absl::StatusOr<std::string> MintDevToken(const TokenRequest& request, absl::Time
       "\",\"sub\":\"", JsonEscape(request.subject), "\",\"tid\":\"", *tid, "\",\"roles\":[",
       absl::StrJoin(roles, ","), "],\"iat\":", iat, ",\"nbf\":", iat,
       ",\"exp\":", iat + absl::ToInt64Seconds(request.ttl), "}");
-  return tenancy::SignJws(*key, KidOf(*key), payload);
+  return tenancy::SignJws(key, KidOf(key), payload);
 }
 
 absl::StatusOr<std::string> MintDevLicense(const LicenseRequest& request, absl::Time now) {
-  auto key = LoadKey(request.keys_dir + "/license-authority.pem");
-  if (!key.ok()) {
-    return key.status();
-  }
+  ASSIGN_OR_RETURN(auto key, LoadKey(request.keys_dir + "/license-authority.pem"));
   auto tid = TenantId(request.tenant);
   if (!tid.ok()) {
     return tid.status();
@@ -125,7 +115,7 @@ absl::StatusOr<std::string> MintDevLicense(const LicenseRequest& request, absl::
       "{\"lic\":\"", JsonEscape(lic), "\",\"tid\":\"", *tid, "\",\"product\":\"",
       JsonEscape(request.product), "\",\"nbf\":", nbf, ",\"exp\":", nbf + int64_t{86400} * request.days,
       "}");
-  return tenancy::SignJws(*key, "license-authority", payload);
+  return tenancy::SignJws(key, "license-authority", payload);
 }
 
 }  // namespace cases::client

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace cases {
 namespace {
@@ -246,11 +247,8 @@ absl::StatusOr<std::optional<FilterExpr>> ParseFilter(absl::string_view text) {
   if (absl::StripAsciiWhitespace(text).empty()) {
     return std::optional<FilterExpr>();
   }
-  auto tokens = Lex(text);
-  if (!tokens.ok()) {
-    return tokens.status();
-  }
-  auto expr = Parser(std::move(*tokens)).Parse();
+  ASSIGN_OR_RETURN(auto tokens, Lex(text));
+  auto expr = Parser(std::move(tokens)).Parse();
   if (!expr.ok()) {
     return expr.status();
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 
 namespace cases {
 
@@ -52,11 +53,7 @@ absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view f
   std::vector<absl::string_view> got = absl::StrSplit(name, '/');
   const std::string shape = absl::StrCat("must be ", pattern);
   ParsedName out;
-  auto tenant = TenantOfName(name, field, allow_all && want.size() == 2);
-  if (!tenant.ok()) {
-    return tenant.status();
-  }
-  out.tenant_id = *tenant;
+  ASSIGN_OR_RETURN(out.tenant_id, TenantOfName(name, field, allow_all && want.size() == 2));
   if (got.size() != want.size()) {
     return InvalidField(std::string(field), shape);
   }
@@ -78,14 +75,11 @@ absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view f
 
 absl::StatusOr<std::string> ParseChildName(absl::string_view name, absl::string_view field,
                                            absl::string_view tenant_id, absl::string_view collection) {
-  auto parsed = ParseName(name, field, absl::StrCat("tenants/{tenant}/", collection, "/{id}"));
-  if (!parsed.ok()) {
-    return parsed.status();
-  }
-  if (parsed->tenant_id != tenant_id) {
+  ASSIGN_OR_RETURN(ParsedName parsed, ParseName(name, field, absl::StrCat("tenants/{tenant}/", collection, "/{id}")));
+  if (parsed.tenant_id != tenant_id) {
     return InvalidField(std::string(field), "must be in the same tenant as the request");
   }
-  return parsed->id();
+  return parsed.id();
 }
 
 }  // namespace cases

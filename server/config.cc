@@ -9,6 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address [CASES_LISTEN]");
 ABSL_FLAG(std::string, health_listen, "",
@@ -103,9 +104,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
       "  casesd migrate --db=DSN              apply schema migrations and exit\n"
       "  casesd bootstrap --db=DSN --display_name=NAME\n"
       "                                       create the provider tenant if missing; print its name");
-  if (absl::Status s = ApplyEnvironment(); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(ApplyEnvironment());
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   config->listen = absl::GetFlag(FLAGS_listen);
   config->health_listen = absl::GetFlag(FLAGS_health_listen);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
@@ -65,11 +66,8 @@ absl::StatusOr<std::map<std::string, tenancy::VerificationKey>> LoadJwks(const C
     Log(LogLevel::kWarning, "no --jwks: every call will be UNAUTHENTICATED");
     return std::map<std::string, tenancy::VerificationKey>();
   }
-  auto text = ReadFile(config.jwks_path);
-  if (!text.ok()) {
-    return text.status();
-  }
-  return tenancy::ParseJwks(*text);
+  ASSIGN_OR_RETURN(auto text, ReadFile(config.jwks_path));
+  return tenancy::ParseJwks(text);
 }
 
 absl::StatusOr<std::optional<tenancy::VerificationKey>> LoadLicenseAuthority(const Config& config) {
@@ -77,11 +75,8 @@ absl::StatusOr<std::optional<tenancy::VerificationKey>> LoadLicenseAuthority(con
     Log(LogLevel::kWarning, "no --license_authority_key: InstallLicense is off");
     return std::optional<tenancy::VerificationKey>();
   }
-  auto text = ReadFile(config.license_authority_key_path);
-  if (!text.ok()) {
-    return text.status();
-  }
-  auto key = tenancy::ParsePublicKeyPem(*text);
+  ASSIGN_OR_RETURN(auto text, ReadFile(config.license_authority_key_path));
+  auto key = tenancy::ParsePublicKeyPem(text);
   if (!key.ok()) {
     return key.status();
   }

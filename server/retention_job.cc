@@ -2,16 +2,14 @@
 
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace cases::server {
 
 absl::StatusOr<long long> RetentionJob::RunOnce(absl::Time now) {
-  auto tenants = tenants_->ListAll();
-  if (!tenants.ok()) {
-    return tenants.status();
-  }
+  ASSIGN_OR_RETURN(auto tenants, tenants_->ListAll());
   long long deleted = 0;
-  for (const sql::TenantRow& tenant : *tenants) {
+  for (const sql::TenantRow& tenant : tenants) {
     while (true) {
       auto n = cases_->PurgeResolved(tenant.id, now, batch_);
       if (!n.ok()) {

@@ -122,9 +122,4 @@ std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_i
   return sql::IdempotencyKey{tenant_id, std::string(method), request_id, Sha256(bytes)};
 }
 
-absl::Status NotImplementedYet() {
-  return ErrorWithReason(absl::StatusCode::kUnimplemented, "NOT_IMPLEMENTED",
-                         "this method is not implemented yet");
-}
-
 }  // namespace cases::server

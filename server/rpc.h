@@ -1,9 +1,11 @@
-// The shape of every unary handler (STYLE.md): guard first, then the handler's
-// own validate → domain logic, then one conversion of the result at the edge.
+// The edge every handler goes through: the guard first, then the handler's own
+// request → command → domain → response, then one conversion of the result.
 //
 //   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
-//     return Serve(*guard_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
-//       ...validate, call the store, fill *out...
+//     return Serve(*edge_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
+//       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
+//       CaseToProto(row, out);
+//       return absl::OkStatus();
 //     });
 //   }
 #ifndef CASES_SERVER_RPC_H_
@@ -49,10 +51,6 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
 std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,
                                                      const google::protobuf::Message& request,
                                                      const std::string& request_id);
-
-// For methods whose issue has not landed yet: UNIMPLEMENTED with an ErrorInfo,
-// after the guard has run like for any other method.
-absl::Status NotImplementedYet();
 
 }  // namespace cases::server
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace cases::server {
 namespace {
@@ -42,11 +43,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MainCredentials(const C
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   if (!config.tls_client_ca.empty()) {
-    auto ca = ReadFile(config.tls_client_ca);
-    if (!ca.ok()) {
-      return ca.status();
-    }
-    options.pem_root_certs = *ca;
+    ASSIGN_OR_RETURN(auto ca, ReadFile(config.tls_client_ca));
+    options.pem_root_certs = ca;
     options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
@@ -68,12 +66,9 @@ CasesServer::~CasesServer() = default;
 absl::Status CasesServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  auto creds = MainCredentials(config_);
-  if (!creds.ok()) {
-    return creds.status();
-  }
+  ASSIGN_OR_RETURN(auto creds, MainCredentials(config_));
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen, *creds, &port_);
+  builder.AddListeningPort(config_.listen, creds, &port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,

@@ -8,8 +8,8 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/names.h"
-#include "common/status_macros.h"
 #include "common/json.h"
+#include "common/status_macros.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "sql/db_time.h"
 #include "sql/transaction.h"
@@ -370,9 +370,7 @@ void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
         claims.push_back({&**p->key, ChildName(tenant_id, "cases", rows.back().case_id)});
       }
       queues.insert(p->row->queue_id);
-      if (absl::Status s = (*p->check)({}); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR((*p->check)({}));
     }
     // Anything but a clean create of every member (a replayed or reused request_id,
     // a missing queue) sends the group back to run one by one.
@@ -380,9 +378,7 @@ void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
       return absl::AbortedError("a request_id in the group was claimed before");
     }
     for (const std::string& queue_id : queues) {
-      if (absl::Status s = CheckQueue(db, tenant_id, queue_id, "case.queue"); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(CheckQueue(db, tenant_id, queue_id, "case.queue"));
     }
     InsertNewCases(db, &rows);
     std::vector<EventRow> events;
@@ -423,19 +419,12 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row, const std::vector<st
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
-    if (absl::Status s = CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"); !s.ok()) {
-      return s;
-    }
-    auto detections = LoadDetections(db, row.tenant_id, detection_ids);
-    if (!detections.ok()) {
-      return detections.status();
-    }
-    if (absl::Status s = check(*detections); !s.ok()) {
-      return s;
-    }
-    c.detection_count = static_cast<int>(detections->size());
+    RETURN_IF_ERROR(CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"));
+    ASSIGN_OR_RETURN(auto detections, LoadDetections(db, row.tenant_id, detection_ids));
+    RETURN_IF_ERROR(check(detections));
+    c.detection_count = static_cast<int>(detections.size());
     InsertNewCase(db, &c);
-    LinkDetections(db, c.tenant_id, c.case_id, *detections, now);
+    LinkDetections(db, c.tenant_id, c.case_id, detections, now);
     InsertEvents(db, kCaseHistory, c.tenant_id, {CreatedEvent(c, actor)});
     result = c;
     return absl::OkStatus();
@@ -474,9 +463,7 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
                              "the alert was already converted to a case",
                              {{"case", ChildName(tenant_id, "cases", alert.case_id)}});
     }
-    if (absl::Status s = CheckQueue(db, tenant_id, row.queue_id, "case.queue"); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(CheckQueue(db, tenant_id, row.queue_id, "case.queue"));
     auto& select = db.Prepare(absl::StrCat("SELECT ", kDetectionColumns,
                                            " FROM detections WHERE tenant_id = ? AND alert_id = ? ORDER BY detection_id"));
     select.setString(1, tenant_id);
@@ -567,17 +554,13 @@ absl::StatusOr<CaseRow> CaseStore::Update(const std::string& tenant_id, const st
     }
     CaseRow next = *current;
     std::vector<FieldChangeRow> changes;
-    if (absl::Status s = mutate(*current, &next, &changes); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(mutate(*current, &next, &changes));
     if (changes.empty()) {
       result = *current;
       return absl::OkStatus();
     }
     if (next.queue_id != current->queue_id) {
-      if (absl::Status s = CheckQueue(db, tenant_id, next.queue_id, "case.queue"); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(CheckQueue(db, tenant_id, next.queue_id, "case.queue"));
     }
     const absl::Time now = DbNow();
     next.update_time = now;
@@ -603,18 +586,11 @@ absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id, c
     if (!current.has_value()) {
       return absl::NotFoundError("case not found");
     }
-    if (absl::Status s = may_edit(*current); !s.ok()) {
-      return s;
-    }
-    auto detections = LoadDetections(db, tenant_id, detection_ids);
-    if (!detections.ok()) {
-      return detections.status();
-    }
-    if (absl::Status s = check(*detections); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(may_edit(*current));
+    ASSIGN_OR_RETURN(auto detections, LoadDetections(db, tenant_id, detection_ids));
+    RETURN_IF_ERROR(check(detections));
     const absl::Time now = DbNow();
-    const int added = LinkDetections(db, tenant_id, case_id, *detections, now);
+    const int added = LinkDetections(db, tenant_id, case_id, detections, now);
     result = *current;
     if (added == 0) {
       return absl::OkStatus();
@@ -644,9 +620,7 @@ absl::Status CaseStore::Delete(const std::string& tenant_id, const std::vector<s
       if (!current.has_value()) {
         return absl::NotFoundError(absl::StrCat("case not found: ", ChildName(tenant_id, "cases", case_ids[i])));
       }
-      if (absl::Status s = may_remove(*current); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(may_remove(*current));
     }
     for (const std::string& id : case_ids) {
       RemoveCase(db, tenant_id, id);

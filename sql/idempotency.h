@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 #include "sql/pool.h"
 
 namespace cases::sql {
@@ -49,14 +50,11 @@ absl::StatusOr<bool> ReplayOrClaim(Lease& db, const std::optional<IdempotencyKey
   if (!key.has_value()) {
     return false;
   }
-  auto claim = ClaimRequestId(db, *key, resource_name);
-  if (!claim.ok()) {
-    return claim.status();
-  }
-  if (!claim->has_value()) {
+  ASSIGN_OR_RETURN(auto claim, ClaimRequestId(db, *key, resource_name));
+  if (!claim.has_value()) {
     return false;
   }
-  const std::optional<std::string> id = LastIdOf(**claim);
+  const std::optional<std::string> id = LastIdOf(*claim);
   std::optional<Row> row = id.has_value() ? load(*id) : std::nullopt;
   if (!row.has_value()) {
     return absl::FailedPreconditionError("the resource created under this request_id no longer exists");

@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/page_token.h"
+#include "common/status_macros.h"
 #include "sql/db_time.h"
 
 namespace cases::sql {
@@ -49,18 +50,14 @@ absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e
         if (i > 0) {
           out->sql += e.kind == FilterExpr::Kind::kAnd ? " AND " : " OR ";
         }
-        if (absl::Status s = Compile(fields, e.children[i], out); !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(Compile(fields, e.children[i], out));
       }
       out->sql += ")";
       return absl::OkStatus();
     }
     case FilterExpr::Kind::kNot: {
       out->sql += "NOT (";
-      if (absl::Status s = Compile(fields, e.children.front(), out); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(Compile(fields, e.children.front(), out));
       out->sql += ")";
       return absl::OkStatus();
     }
@@ -223,38 +220,93 @@ int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& para
 }
 
 absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields, absl::string_view filter) {
-  auto parsed = ParseFilter(filter);
-  if (!parsed.ok()) {
-    return parsed.status();
-  }
+  ASSIGN_OR_RETURN(auto parsed, ParseFilter(filter));
   SqlCondition out;
-  if (parsed->has_value()) {
-    if (absl::Status s = Compile(fields, **parsed, &out); !s.ok()) {
-      return s;
-    }
+  if (parsed.has_value()) {
+    RETURN_IF_ERROR(Compile(fields, *parsed, &out));
   }
   return out;
 }
 
+namespace {
+
+// `AND (tenant_id IN (..) AND column IN (..)) OR ...`: what each tenant may show.
+void AppendValueScope(const ValueScope& scope, std::string* sql, std::vector<SqlParam>* binds) {
+  if (scope.column.empty()) {
+    return;
+  }
+  std::vector<std::string> arms;
+  for (const ValueScope::Arm& arm : scope.arms) {
+    arms.push_back(absl::StrCat("(tenant_id IN (", Placeholders(arm.tenant_ids.size()), ") AND ", scope.column,
+                                " IN (", Placeholders(arm.values.size()), "))"));
+    binds->insert(binds->end(), arm.tenant_ids.begin(), arm.tenant_ids.end());
+    binds->insert(binds->end(), arm.values.begin(), arm.values.end());
+  }
+  absl::StrAppend(sql, " AND (", absl::StrJoin(arms, " OR "), ")");
+}
+
+// Keyset: (a, b, c) after the last row, written out so the index range is used:
+// a < ? OR (a = ? AND (b < ? OR (b = ? AND c < ?))).
+absl::Status AppendKeyset(const OrderOption& option, bool desc, const std::vector<std::string>& last,
+                          std::string* sql, std::vector<SqlParam>* binds) {
+  if (last.empty()) {
+    return absl::OkStatus();
+  }
+  const std::string cmp = desc ? " < ?" : " > ?";
+  std::string keyset;
+  for (size_t i = option.columns.size(); i-- > 0;) {
+    const std::string& col = option.columns[i].column;
+    keyset = keyset.empty() ? absl::StrCat(col, cmp)
+                            : absl::StrCat(col, cmp, " OR (", col, " = ? AND (", keyset, "))");
+  }
+  absl::StrAppend(sql, " AND (", keyset, ")");
+  for (size_t i = 0; i < option.columns.size(); ++i) {
+    ASSIGN_OR_RETURN(SqlParam p, SortValueParam(last[i], option.columns[i].type));
+    binds->push_back(p);
+    if (i + 1 < option.columns.size()) {
+      binds->push_back(p);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The rows of one page, each passed to `read_row`; the next page's token.
+std::string ReadPage(Lease& db, const std::string& sql, const std::vector<SqlParam>& binds,
+                     const OrderOption& option, int page_size, const std::string& fingerprint,
+                     const std::function<void(::sql::ResultSet&)>& read_row) {
+  auto& stmt = db.Prepare(sql);
+  BindParams(stmt, binds);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  const int first_sort = static_cast<int>(rs->getMetaData()->getColumnCount()) -
+                         static_cast<int>(option.columns.size()) + 1;
+  int rows = 0;
+  std::vector<std::string> last_key;
+  while (rs->next()) {
+    if (rows == page_size) {
+      return EncodePageToken(fingerprint, last_key);
+    }
+    read_row(*rs);
+    last_key.clear();
+    for (size_t i = 0; i < option.columns.size(); ++i) {
+      last_key.push_back(SortValueText(*rs, first_sort + static_cast<int>(i), option.columns[i].type));
+    }
+    ++rows;
+  }
+  return std::string();
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,
                                      const std::function<void(::sql::ResultSet&)>& read_row) {
-  auto condition = CompileFilter(schema.fields, params.filter);
-  if (!condition.ok()) {
-    return condition.status();
-  }
-  auto order = ParseOrder(schema, params.order_by);
-  if (!order.ok()) {
-    return order.status();
-  }
-  const auto& [option, desc] = *order;
+  ASSIGN_OR_RETURN(SqlCondition condition, CompileFilter(schema.fields, params.filter));
+  ASSIGN_OR_RETURN(auto order, ParseOrder(schema, params.order_by));
+  const auto& [option, desc] = order;
   const std::string normalized_order = absl::StrCat(option->field, desc ? " desc" : "");
   const std::string fingerprint =
       QueryFingerprint({schema.method, params.parent, params.filter, normalized_order});
-  auto last = DecodePageToken(params.page_token, fingerprint);
-  if (!last.ok()) {
-    return last.status();
-  }
-  if (!last->empty() && last->size() != option->columns.size()) {
+  ASSIGN_OR_RETURN(std::vector<std::string> last, DecodePageToken(params.page_token, fingerprint));
+  if (!last.empty() && last.size() != option->columns.size()) {
     return InvalidField("page_token", "not a page token of this service");
   }
   if (params.tenant_ids.empty() || (!params.values.column.empty() && params.values.arms.empty())) {
@@ -267,76 +319,26 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
     absl::StrAppend(&sql, ", ", c.column);
   }
   absl::StrAppend(&sql, " FROM ", schema.table, " WHERE tenant_id ",
-                  params.tenant_ids.size() == 1 ? "= ?" : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
-  for (const std::string& t : params.tenant_ids) {
-    binds.push_back(t);
-  }
+                  params.tenant_ids.size() == 1 ? "= ?"
+                                                : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
+  binds.insert(binds.end(), params.tenant_ids.begin(), params.tenant_ids.end());
   if (!params.scope.sql.empty()) {
     absl::StrAppend(&sql, " AND ", params.scope.sql);
     binds.insert(binds.end(), params.scope.params.begin(), params.scope.params.end());
   }
-  if (!params.values.column.empty()) {
-    std::vector<std::string> arms;
-    for (const ValueScope::Arm& arm : params.values.arms) {
-      arms.push_back(absl::StrCat("(tenant_id IN (", Placeholders(arm.tenant_ids.size()), ") AND ",
-                                  params.values.column, " IN (", Placeholders(arm.values.size()), "))"));
-      binds.insert(binds.end(), arm.tenant_ids.begin(), arm.tenant_ids.end());
-      binds.insert(binds.end(), arm.values.begin(), arm.values.end());
-    }
-    absl::StrAppend(&sql, " AND (", absl::StrJoin(arms, " OR "), ")");
+  AppendValueScope(params.values, &sql, &binds);
+  if (!condition.sql.empty()) {
+    absl::StrAppend(&sql, " AND ", condition.sql);
+    binds.insert(binds.end(), condition.params.begin(), condition.params.end());
   }
-  if (!condition->sql.empty()) {
-    absl::StrAppend(&sql, " AND ", condition->sql);
-    binds.insert(binds.end(), condition->params.begin(), condition->params.end());
-  }
-  if (!last->empty()) {
-    // Keyset: (a, b, c) after the last row, written out so the index range is used:
-    // a < ? OR (a = ? AND (b < ? OR (b = ? AND c < ?))).
-    const std::string cmp = desc ? " < ?" : " > ?";
-    std::string keyset;
-    for (size_t i = option->columns.size(); i-- > 0;) {
-      const std::string& col = option->columns[i].column;
-      keyset = keyset.empty() ? absl::StrCat(col, cmp)
-                              : absl::StrCat(col, cmp, " OR (", col, " = ? AND (", keyset, "))");
-    }
-    absl::StrAppend(&sql, " AND (", keyset, ")");
-    for (size_t i = 0; i < option->columns.size(); ++i) {
-      auto p = SortValueParam((*last)[i], option->columns[i].type);
-      if (!p.ok()) {
-        return p.status();
-      }
-      binds.push_back(*p);
-      if (i + 1 < option->columns.size()) {
-        binds.push_back(*p);
-      }
-    }
-  }
+  RETURN_IF_ERROR(AppendKeyset(*option, desc, last, &sql, &binds));
   absl::StrAppend(&sql, " ORDER BY ");
   for (size_t i = 0; i < option->columns.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", option->columns[i].column, desc ? " DESC" : " ASC");
   }
   absl::StrAppend(&sql, " LIMIT ?");
   binds.push_back(int64_t{params.page_size} + 1);
-
-  auto& stmt = db.Prepare(sql);
-  BindParams(stmt, binds);
-  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-  const int first_sort = static_cast<int>(rs->getMetaData()->getColumnCount()) -
-                         static_cast<int>(option->columns.size()) + 1;
-  int rows = 0;
-  std::vector<std::string> last_key;
-  while (rs->next()) {
-    if (rows == params.page_size) {
-      return EncodePageToken(fingerprint, last_key);
-    }
-    read_row(*rs);
-    last_key.clear();
-    for (size_t i = 0; i < option->columns.size(); ++i) {
-      last_key.push_back(SortValueText(*rs, first_sort + static_cast<int>(i), option->columns[i].type));
-    }
-    ++rows;
-  }
-  return std::string();
+  return ReadPage(db, sql, binds, *option, params.page_size, fingerprint, read_row);
 }
 
 }  // namespace cases::sql

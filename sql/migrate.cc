@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "sql/pool.h"
 
 namespace cases::sql {
@@ -105,17 +106,14 @@ std::vector<std::string> SplitStatements(const std::string& script) {
 absl::StatusOr<std::vector<int>> Migrate(const DbConfig& config) {
   PoolOptions options;
   options.io_timeout = absl::Seconds(600);
-  auto conn = ConnectionPool::Connect(config, options);
-  if (!conn.ok()) {
-    return conn.status();
-  }
+  ASSIGN_OR_RETURN(auto conn, ConnectionPool::Connect(config, options));
   std::vector<int> applied_now;
   try {
-    AdvisoryLock lock(conn->get(), absl::StrCat("cases_migrate:", config.database));
+    AdvisoryLock lock(conn.get(), absl::StrCat("cases_migrate:", config.database));
     if (!lock.Acquire()) {
       return absl::DeadlineExceededError("another migration holds the lock");
     }
-    std::unique_ptr<::sql::Statement> stmt((*conn)->createStatement());
+    std::unique_ptr<::sql::Statement> stmt((conn)->createStatement());
     stmt->execute(kCreateMigrationsTable);
     std::set<int> applied;
     {
@@ -132,7 +130,7 @@ absl::StatusOr<std::vector<int>> Migrate(const DbConfig& config) {
       for (const std::string& statement : SplitStatements(m.sql)) {
         stmt->execute(statement);
       }
-      std::unique_ptr<::sql::PreparedStatement> record((*conn)->prepareStatement(
+      std::unique_ptr<::sql::PreparedStatement> record((conn)->prepareStatement(
           "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))"));
       record->setInt(1, m.version);
       record->setString(2, m.name);

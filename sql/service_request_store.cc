@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/status_macros.h"
 #include "soc/cases/v1/service_request_service.pb.h"
 #include "sql/db_time.h"
 #include "sql/transaction.h"
@@ -155,9 +156,7 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
     if (!current.has_value()) {
       return absl::NotFoundError("service request not found");
     }
-    if (absl::Status check = may_change(*current); !check.ok()) {
-      return check;
-    }
+    RETURN_IF_ERROR(may_change(*current));
     result = *current;
     if (current->status == status) {
       return absl::OkStatus();

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace cases::sql {
 namespace {
@@ -35,32 +36,29 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
                      Phase* phase) {
   *error_code = 0;
   *phase = Phase::kBody;
-  auto lease = pool.Acquire();
-  if (!lease.ok()) {
-    return lease.status();
-  }
+  ASSIGN_OR_RETURN(auto lease, pool.Acquire());
   try {
     // Connections stay in autocommit mode; an explicit transaction costs one round
     // trip to open and one to end, instead of three for toggling autocommit.
     if (transactional) {
-      ExecuteControl(*lease, "START TRANSACTION");
+      ExecuteControl(lease, "START TRANSACTION");
     }
-    absl::Status status = fn(*lease);
+    absl::Status status = fn(lease);
     if (transactional) {
       if (status.ok()) {
         *phase = Phase::kCommit;
-        ExecuteControl(*lease, "COMMIT");
+        ExecuteControl(lease, "COMMIT");
       } else {
-        RollBack(*lease);
+        RollBack(lease);
       }
     }
     return status;
   } catch (const ::sql::SQLException& e) {
     *error_code = e.getErrorCode();
     if (IsConnectionError(*error_code)) {
-      lease->MarkBroken();
+      lease.MarkBroken();
     } else if (transactional) {
-      RollBack(*lease);
+      RollBack(lease);
     }
     return StatusFromSqlError(*error_code, e.what());
   }

@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/digest.h"
+#include "common/status_macros.h"
 
 namespace cases::tenancy {
 namespace {
@@ -86,10 +87,7 @@ absl::StatusOr<Claims> Authenticator::Authenticate(absl::string_view authorizati
       return c;
     }
   }
-  auto claims = Verify(token, now);
-  if (!claims.ok()) {
-    return claims.status();
-  }
+  ASSIGN_OR_RETURN(auto claims, Verify(token, now));
   MutexLock lock(&mu_);
   if (cache_.size() >= options_.cache_entries) {
     absl::erase_if(cache_, [&](const auto& entry) { return now >= entry.second.expires; });
@@ -97,7 +95,7 @@ absl::StatusOr<Claims> Authenticator::Authenticate(absl::string_view authorizati
       cache_.clear();
     }
   }
-  cache_.emplace(key, *claims);
+  cache_.emplace(key, claims);
   return claims;
 }
 

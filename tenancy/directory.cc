@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 
 namespace cases::tenancy {
 namespace {
@@ -89,15 +90,12 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
     epoch = invalidations_;
   }
   const absl::Time started = absl::Now();
-  auto tenants = store_->ListAll();
-  if (!tenants.ok()) {
-    return tenants.status();
-  }
+  ASSIGN_OR_RETURN(auto tenants, store_->ListAll());
   auto licenses = store_->ListAllLicenses();
   if (!licenses.ok()) {
     return licenses.status();
   }
-  auto snapshot = std::make_shared<const TenantSnapshot>(std::move(*tenants), std::move(*licenses));
+  auto snapshot = std::make_shared<const TenantSnapshot>(std::move(tenants), std::move(*licenses));
   MutexLock lock(&mu_);
   snapshot_ = snapshot;
   loaded_at_ = started;

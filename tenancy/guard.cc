@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "soc/cases/v1/detection_service.pb.h"
@@ -150,10 +151,7 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
                                              const Message& request) const {
   CallContext call;
   call.now = absl::Now();
-  auto claims = authenticator_->Authenticate(authorization, call.now);
-  if (!claims.ok()) {
-    return claims.status();
-  }
+  ASSIGN_OR_RETURN(auto claims, authenticator_->Authenticate(authorization, call.now));
   auto it = by_request_.find(request.GetDescriptor()->full_name());
   if (it == by_request_.end() || it->second == nullptr) {
     return absl::InternalError("no permission rule for this call");
@@ -161,25 +159,13 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
   call.permission = it->second;
   const Permission& method = *call.permission;
   const ActionRule& rule = RuleOf(method.action);
-  auto snapshot = directory_->Current();
-  if (!snapshot.ok()) {
-    return snapshot.status();
-  }
-  call.snapshot = *snapshot;
-  auto principal = ResolvePrincipal(*claims, *call.snapshot);
-  if (!principal.ok()) {
-    return principal.status();
-  }
-  call.principal = std::move(*principal);
+  ASSIGN_OR_RETURN(call.snapshot, directory_->Current());
+  ASSIGN_OR_RETURN(call.principal, ResolvePrincipal(claims, *call.snapshot));
 
   std::string tenant = call.principal.home_tenant_id;
   const std::string target = StringAt(request, method.target_field);
   if (!method.target_field.empty()) {
-    auto parsed = TenantOfName(target, method.target_field, method.all_tenants);
-    if (!parsed.ok()) {
-      return parsed.status();
-    }
-    tenant = *parsed;
+    ASSIGN_OR_RETURN(tenant, TenantOfName(target, method.target_field, method.all_tenants));
   }
   if (tenant == "-") {
     // Every reachable tenant in which the caller may act; needs a role of the rule at all.
@@ -200,19 +186,13 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
     return ErrorWithReason(absl::StatusCode::kPermissionDenied, "TENANT_NOT_REACHABLE",
                            "the caller cannot reach this tenant", {{"tenant", TenantName(tenant)}});
   }
-  if (absl::Status s = CheckRoleAndLicense(call, NarrowByRequest(method, request), tenant); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckRoleAndLicense(call, NarrowByRequest(method, request), tenant));
   call.tenant_id = tenant;
   call.tenant_ids = {tenant};
   // Only now is the rest of the name looked at: a caller who may not act here
   // learns nothing about which names are well formed.
   if (!method.target_pattern.empty()) {
-    auto parsed = ParseName(target, method.target_field, method.target_pattern);
-    if (!parsed.ok()) {
-      return parsed.status();
-    }
-    call.target = *std::move(parsed);
+    ASSIGN_OR_RETURN(call.target, ParseName(target, method.target_field, method.target_pattern));
   } else {
     call.target.tenant_id = tenant;
   }
