@@ -123,12 +123,12 @@ absl::StatusOr<Page<sql::EventRow>> Cases::ListEvents(const Caller& call, const 
 absl::StatusOr<sql::QueueRow> Cases::CreateQueue(const Caller& call, sql::QueueRow row,
                                                  const std::optional<sql::IdempotencyKey>& key) const {
   row.tenant_id = call.tenant_id;
-  return store_->CreateQueue(std::move(row), key);
+  return queues_->Create(std::move(row), key);
 }
 
 absl::StatusOr<Page<sql::QueueRow>> Cases::ListQueues(const Caller& call, sql::ListParams params) const {
   Page<sql::QueueRow> page;
-  ASSIGN_OR_RETURN(page.next_page_token, store_->ListQueues(params, &page.rows));
+  ASSIGN_OR_RETURN(page.next_page_token, queues_->List(params, &page.rows));
   return page;
 }
 

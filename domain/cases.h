@@ -3,7 +3,7 @@
 // each change needs once the case's product is known, applies the seed rules of
 // case_rules.h, and has the store write rows in one transaction.
 //
-//   domain::Cases cases(&guard, &store, retention);
+//   domain::Cases cases(&guard, &case_store, &queue_store, retention);
 //   ASSIGN_OR_RETURN(sql::CaseRow row, cases.Create(call, std::move(command)));
 #ifndef CASES_DOMAIN_CASES_H_
 #define CASES_DOMAIN_CASES_H_
@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "domain/page.h"
 #include "sql/case_store.h"
+#include "sql/queue_store.h"
 #include "tenancy/guard.h"
 
 namespace cases::domain {
@@ -49,8 +50,8 @@ struct DeleteCasesCommand {
 
 class Cases {
  public:
-  Cases(const tenancy::Guard* guard, sql::CaseStore* store, absl::Duration retention)
-      : guard_(guard), store_(store), retention_(retention) {}
+  Cases(const tenancy::Guard* guard, sql::CaseStore* store, sql::QueueStore* queues, absl::Duration retention)
+      : guard_(guard), store_(store), queues_(queues), retention_(retention) {}
 
   absl::StatusOr<sql::CaseRow> Create(const Caller& call, CreateCaseCommand command) const;
   absl::StatusOr<sql::CaseRow> Convert(const Caller& call, ConvertAlertCommand command) const;
@@ -73,6 +74,7 @@ class Cases {
 
   const tenancy::Guard* guard_;
   sql::CaseStore* store_;
+  sql::QueueStore* queues_;
   const absl::Duration retention_;
 };
 

@@ -133,7 +133,8 @@ int RunServe(Config& config) {
   const Edge edge{&guard, &metrics, &limiter};
 
   sql::CaseStore case_store(&pool);
-  const domain::Cases cases(&guard, &case_store, config.retention);
+  sql::QueueStore queue_store(&pool);
+  const domain::Cases cases(&guard, &case_store, &queue_store, config.retention);
   CaseServiceImpl case_service(&edge, &cases);
   sql::DetectionStore detection_store(&pool);
   const domain::Detections detections(&detection_store);
@@ -151,7 +152,7 @@ int RunServe(Config& config) {
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }
-  RetentionJob retention(&tenant_store, &case_store, config.retention_interval);
+  RetentionJob retention(&tenant_store, &pool, config.retention_interval);
   retention.Start();
   metrics.AddSampled("cases_db_pool_size", "Database connections open.", "gauge",
                      [&] { return pool.Stats().size; });

@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "sql/retention.h"
 
 namespace cases::server {
 
@@ -11,12 +12,9 @@ absl::StatusOr<long long> RetentionJob::RunOnce(absl::Time now) {
   long long deleted = 0;
   for (const sql::TenantRow& tenant : tenants) {
     while (true) {
-      auto n = cases_->PurgeResolved(tenant.id, now, batch_);
-      if (!n.ok()) {
-        return n.status();
-      }
-      deleted += *n;
-      if (*n < batch_) {
+      ASSIGN_OR_RETURN(int n, sql::PurgeResolvedCases(*pool_, tenant.id, now, batch_));
+      deleted += n;
+      if (n < batch_) {
         break;
       }
     }

@@ -11,15 +11,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/sync.h"
-#include "sql/case_store.h"
+#include "sql/pool.h"
 #include "sql/tenant_store.h"
 
 namespace cases::server {
 
 class RetentionJob {
  public:
-  RetentionJob(sql::TenantStore* tenants, sql::CaseStore* cases, absl::Duration interval, int batch = 100)
-      : tenants_(tenants), cases_(cases), interval_(interval), batch_(batch) {}
+  RetentionJob(sql::TenantStore* tenants, sql::ConnectionPool* pool, absl::Duration interval, int batch = 100)
+      : tenants_(tenants), pool_(pool), interval_(interval), batch_(batch) {}
   ~RetentionJob() { Stop(); }
 
   // One pass over every tenant; returns how many cases were deleted.
@@ -31,7 +31,7 @@ class RetentionJob {
 
  private:
   sql::TenantStore* tenants_;
-  sql::CaseStore* cases_;
+  sql::ConnectionPool* pool_;
   const absl::Duration interval_;
   const int batch_;
   Mutex mu_;

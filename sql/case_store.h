@@ -1,4 +1,5 @@
-// Cases, their detections, history and queues in MySQL. Every write is one
+// Cases, their detections and history in MySQL (queues: queue_store.h,
+// retention: retention.h, grouped creates and reads: case_groups.cc). Every write is one
 // transaction: the case row, its history event, the tenant's case counter and
 // the request_id claim commit or roll back together. Business rules (who may
 // close, what a name may contain) are the domain's (domain/cases.h): the store
@@ -41,11 +42,6 @@ struct CaseRow {
   int64_t revision = 1;
 };
 
-struct QueueRow {
-  std::string tenant_id, queue_id, display_name, description;
-  absl::Time create_time;
-};
-
 // Decides, on the detections a create or an add would attach, whether they may
 // be (e.g. self-managed cases take XDR detections only). Runs in the transaction.
 using DetectionCheck = std::function<absl::Status(const std::vector<DetectionRow>&)>;
@@ -59,7 +55,7 @@ using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
 using ConversionPlan =
     std::function<absl::Status(const AlertRow& alert, const std::vector<DetectionRow>& detections, CaseRow* row)>;
 
-struct PendingCreate;  // a create waiting in its tenant's group (case_store.cc)
+struct PendingCreate;  // a create waiting in its tenant's group (case_rows.h)
 struct PendingGet;     // a read of one case, likewise
 
 class CaseStore {
@@ -108,13 +104,6 @@ class CaseStore {
   absl::StatusOr<std::string> ListEvents(const std::string& tenant_id, const std::string& case_id,
                                          const std::string& case_name, int page_size,
                                          const std::string& page_token, std::vector<EventRow>* out);
-
-  absl::StatusOr<QueueRow> CreateQueue(QueueRow row, const std::optional<IdempotencyKey>& key);
-  absl::StatusOr<std::string> ListQueues(const ListParams& params, std::vector<QueueRow>* out);
-
-  // Retention: deletes up to `batch` cases of `tenant_id` whose purge time has
-  // passed, skipping rows another replica is deleting. Returns how many went.
-  absl::StatusOr<int> PurgeResolved(const std::string& tenant_id, absl::Time now, int batch);
 
   static const ListSchema& CaseSchema();
 

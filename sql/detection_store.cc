@@ -11,22 +11,14 @@
 #include "common/json.h"
 #include "soc/cases/v1/common.pb.h"
 #include "sql/db_time.h"
+#include "sql/tables.h"
 #include "sql/transaction.h"
 
 namespace cases::sql {
 
 namespace v1 = ::soc::cases::v1;
 
-const char kDetectionColumns[] =
-    "tenant_id, detection_id, external_id, alert_id, product, severity, title, description, attributes, "
-    "device, entity, mitre_techniques, detect_time, case_id, create_time";
-const char kAlertColumns[] =
-    "tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, case_id, create_time, "
-    "update_time";
-
 namespace {
-
-std::string NullableBytes(::sql::ResultSet& rs, int i) { return rs.isNull(i) ? "" : std::string(rs.getString(i)); }
 
 template <typename Row>
 absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::string& sql,
@@ -60,46 +52,11 @@ void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_
 
 }  // namespace
 
-DetectionRow ReadDetection(::sql::ResultSet& rs) {
-  DetectionRow d;
-  d.tenant_id = rs.getString(1);
-  d.detection_id = rs.getString(2);
-  d.external_id = rs.getString(3);
-  d.alert_id = rs.getString(4);
-  d.product = rs.getInt(5);
-  d.severity = rs.getInt(6);
-  d.title = rs.getString(7);
-  d.description = rs.getString(8);
-  d.attributes = MapFromJson(std::string(rs.getString(9)));
-  d.device = rs.getString(10);
-  d.entity = rs.getString(11);
-  d.mitre_techniques = ListFromJson(std::string(rs.getString(12)));
-  d.detect_time = ParseDbTime(std::string(rs.getString(13)));
-  d.case_id = NullableBytes(rs, 14);
-  d.create_time = ParseDbTime(std::string(rs.getString(15)));
-  return d;
-}
-
-AlertRow ReadAlert(::sql::ResultSet& rs) {
-  AlertRow a;
-  a.tenant_id = rs.getString(1);
-  a.alert_id = rs.getString(2);
-  a.alert_key = rs.getString(3);
-  a.title = rs.getString(4);
-  a.severity = rs.getInt(5);
-  a.detection_count = rs.getInt(6);
-  a.attributes = MapFromJson(std::string(rs.getString(7)));
-  a.case_id = NullableBytes(rs, 8);
-  a.create_time = ParseDbTime(std::string(rs.getString(9)));
-  a.update_time = ParseDbTime(std::string(rs.getString(10)));
-  return a;
-}
-
 const ListSchema& DetectionStore::DetectionSchema() {
   static const ListSchema* schema = new ListSchema{
       "ListDetections",
       "detections",
-      kDetectionColumns,
+      DetectionTable().List(),
       {{"product", "product", FieldType::kEnum, v1::Product_descriptor()},
        {"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
        {"alert", "alert_id", FieldType::kResource, nullptr, "alerts"},
@@ -118,7 +75,7 @@ const ListSchema& DetectionStore::AlertSchema() {
   static const ListSchema* schema = new ListSchema{
       "ListAlerts",
       "alerts",
-      kAlertColumns,
+      AlertTable().List(),
       {{"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
        {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
        {"create_time", "create_time", FieldType::kTime},
@@ -193,27 +150,20 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
     // 2. Insert the detections; an existing external id is ignored (and reported below).
     std::vector<std::string> proposed(items.size());
     {
-      std::string sql = absl::StrCat("INSERT IGNORE INTO detections (", kDetectionColumns, ") VALUES ");
-      sql += Placeholders(items.size(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)");
-      auto& stmt = db.PrepareRepeated(sql, items.size());
+      auto& stmt = db.PrepareRepeated(absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(),
+                                                   ") VALUES ",
+                                                   Placeholders(items.size(), DetectionTable().ValueGroup())),
+                                      items.size());
       int k = 1;
       for (size_t i = 0; i < items.size(); ++i) {
-        const DetectionRow& d = items[i];
+        DetectionRow d = items[i];
         proposed[i] = NewIdBytes(now);
-        stmt.setString(k++, tenant_id);
-        stmt.setString(k++, proposed[i]);
-        stmt.setString(k++, d.external_id);
-        stmt.setString(k++, alert_of_key[d.alert_key]);
-        stmt.setInt(k++, d.product);
-        stmt.setInt(k++, d.severity);
-        stmt.setString(k++, d.title);
-        stmt.setString(k++, d.description);
-        stmt.setString(k++, JsonFromMap(d.attributes));
-        stmt.setString(k++, d.device);
-        stmt.setString(k++, d.entity);
-        stmt.setString(k++, JsonFromList(d.mitre_techniques));
-        stmt.setString(k++, FormatDbTime(d.detect_time));
-        stmt.setString(k++, now_text);
+        d.tenant_id = tenant_id;
+        d.detection_id = proposed[i];
+        d.alert_id = alert_of_key[d.alert_key];
+        d.case_id.clear();
+        d.create_time = now;
+        k = DetectionTable().Bind(stmt, k, d);
       }
       stmt.execute();
     }
@@ -294,14 +244,14 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
 absl::StatusOr<std::optional<DetectionRow>> DetectionStore::GetDetection(const std::string& tenant_id,
                                                                          const std::string& detection_id) {
   return GetOne<DetectionRow>(
-      pool_, absl::StrCat("SELECT ", kDetectionColumns, " FROM detections WHERE tenant_id = ? AND detection_id = ?"),
+      pool_, absl::StrCat("SELECT ", DetectionTable().List(), " FROM detections WHERE tenant_id = ? AND detection_id = ?"),
       tenant_id, detection_id, &ReadDetection);
 }
 
 absl::StatusOr<std::optional<AlertRow>> DetectionStore::GetAlert(const std::string& tenant_id,
                                                                  const std::string& alert_id) {
   return GetOne<AlertRow>(pool_,
-                          absl::StrCat("SELECT ", kAlertColumns, " FROM alerts WHERE tenant_id = ? AND alert_id = ?"),
+                          absl::StrCat("SELECT ", AlertTable().List(), " FROM alerts WHERE tenant_id = ? AND alert_id = ?"),
                           tenant_id, alert_id, &ReadAlert);
 }
 

@@ -77,12 +77,6 @@ class DetectionStore {
   ConnectionPool* pool_;
 };
 
-// Row readers shared with the case store (converting alerts to cases).
-DetectionRow ReadDetection(::sql::ResultSet& rs);
-AlertRow ReadAlert(::sql::ResultSet& rs);
-extern const char kDetectionColumns[];
-extern const char kAlertColumns[];
-
 }  // namespace cases::sql
 
 #endif  // CASES_SQL_DETECTION_STORE_H_

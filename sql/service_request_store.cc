@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "soc/cases/v1/service_request_service.pb.h"
 #include "sql/db_time.h"
+#include "sql/tables.h"
 #include "sql/transaction.h"
 
 namespace cases::sql {
@@ -15,39 +16,9 @@ namespace {
 
 namespace v1 = ::soc::cases::v1;
 
-constexpr char kRequestColumns[] =
-    "tenant_id, service_request_id, type, display_name, description, status, creator, create_time, update_time";
-constexpr char kMessageColumns[] = "tenant_id, service_request_id, message_id, author, side, body, create_time";
-
-ServiceRequestRow ReadRequest(::sql::ResultSet& rs) {
-  ServiceRequestRow r;
-  r.tenant_id = rs.getString(1);
-  r.service_request_id = rs.getString(2);
-  r.type = rs.getInt(3);
-  r.display_name = rs.getString(4);
-  r.description = rs.getString(5);
-  r.status = rs.getInt(6);
-  r.creator = rs.getString(7);
-  r.create_time = ParseDbTime(std::string(rs.getString(8)));
-  r.update_time = ParseDbTime(std::string(rs.getString(9)));
-  return r;
-}
-
-MessageRow ReadMessage(::sql::ResultSet& rs) {
-  MessageRow m;
-  m.tenant_id = rs.getString(1);
-  m.service_request_id = rs.getString(2);
-  m.message_id = rs.getString(3);
-  m.author = rs.getString(4);
-  m.side = rs.getInt(5);
-  m.body = rs.getString(6);
-  m.create_time = ParseDbTime(std::string(rs.getString(7)));
-  return m;
-}
-
 std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& tenant_id, const std::string& id,
                                                bool for_update) {
-  auto& stmt = db.Prepare(absl::StrCat("SELECT ", kRequestColumns,
+  auto& stmt = db.Prepare(absl::StrCat("SELECT ", ServiceRequestTable().List(),
                                        " FROM service_requests WHERE tenant_id = ? AND service_request_id = ?",
                                        for_update ? " FOR UPDATE" : ""));
   stmt.setString(1, tenant_id);
@@ -56,13 +27,13 @@ std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& ten
   if (!rs->next()) {
     return std::nullopt;
   }
-  return ReadRequest(*rs);
+  return ReadServiceRequest(*rs);
 }
 
 std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id, const std::string& request_id,
                                         const std::string& message_id) {
   auto& stmt = db.Prepare(absl::StrCat(
-      "SELECT ", kMessageColumns,
+      "SELECT ", MessageTable().List(),
       " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND message_id = ?"));
   stmt.setString(1, tenant_id);
   stmt.setString(2, request_id);
@@ -76,7 +47,7 @@ std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id,
 
 const ListSchema& MessageSchema() {
   static const ListSchema* schema = new ListSchema{
-      "ListMessages", "messages", kMessageColumns, {},
+      "ListMessages", "messages", MessageTable().List(), {},
       {{"create_time", {{"message_id", FieldType::kResource}}}}, "create_time"};
   return *schema;
 }
@@ -92,7 +63,7 @@ const ListSchema& ServiceRequestStore::ServiceRequestSchema() {
   static const ListSchema* schema = new ListSchema{
       "ListServiceRequests",
       "service_requests",
-      kRequestColumns,
+      ServiceRequestTable().List(),
       {{"type", "type", FieldType::kEnum, v1::ServiceRequestType_descriptor()},
        {"status", "status", FieldType::kEnum, v1::ServiceRequestStatus_descriptor()},
        {"create_time", "create_time", FieldType::kTime},
@@ -116,17 +87,9 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
-    auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", kRequestColumns,
-                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    insert.setString(1, row.tenant_id);
-    insert.setString(2, row.service_request_id);
-    insert.setInt(3, row.type);
-    insert.setString(4, row.display_name);
-    insert.setString(5, row.description);
-    insert.setInt(6, row.status);
-    insert.setString(7, row.creator);
-    insert.setString(8, FormatDbTime(now));
-    insert.setString(9, FormatDbTime(now));
+    auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", ServiceRequestTable().List(),
+                                           ") VALUES ", ServiceRequestTable().ValueGroup()));
+    ServiceRequestTable().Bind(insert, 1, row);
     insert.execute();
     result = row;
     return absl::OkStatus();
@@ -144,7 +107,7 @@ absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(const 
 }
 
 absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params, std::vector<ServiceRequestRow>* out) {
-  return RunListPage(*pool_, ServiceRequestSchema(), params, &ReadRequest, out);
+  return RunListPage(*pool_, ServiceRequestSchema(), params, &ReadServiceRequest, out);
 }
 
 absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
@@ -190,14 +153,9 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, co
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
-    auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", kMessageColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    insert.setString(1, row.tenant_id);
-    insert.setString(2, row.service_request_id);
-    insert.setString(3, row.message_id);
-    insert.setString(4, row.author);
-    insert.setInt(5, row.side);
-    insert.setString(6, row.body);
-    insert.setString(7, FormatDbTime(now));
+    auto& insert = db.Prepare(
+        absl::StrCat("INSERT INTO messages (", MessageTable().List(), ") VALUES ", MessageTable().ValueGroup()));
+    MessageTable().Bind(insert, 1, row);
     insert.execute();
     // A message makes its request recently updated.
     auto& touch = db.Prepare("UPDATE service_requests SET update_time = ? WHERE tenant_id = ? AND service_request_id = ?");
@@ -228,7 +186,7 @@ absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(const
   std::vector<MessageRow> out;
   absl::Status s = RunQuery(*pool_, [&](Lease& db) {
     auto& stmt = db.Prepare(absl::StrCat(
-        "SELECT ", kMessageColumns,
+        "SELECT ", MessageTable().List(),
         " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND message_id > ? ORDER BY message_id LIMIT ?"));
     stmt.setString(1, tenant_id);
     stmt.setString(2, service_request_id);

@@ -44,6 +44,21 @@ absl::StatusOr<T> QueryValue(ConnectionPool& pool, Fn fn) {
   return result;
 }
 
+// RunInTransaction for a function that computes a value (the created or changed
+// row): the value once committed, or the status that rolled it back.
+template <typename T, typename Fn>
+absl::StatusOr<T> TransactionValue(ConnectionPool& pool, Fn fn) {
+  absl::StatusOr<T> result = absl::UnknownError("transaction did not run");
+  absl::Status status = RunInTransaction(pool, [&](Lease& db) -> absl::Status {
+    result = fn(db);
+    return result.status();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
 // Maps a Connector/C++ error code to a status for the caller; the SQL text and
 // server message go to the log only.
 absl::Status StatusFromSqlError(int code, const char* what);

@@ -1,0 +1,167 @@
+#include "sql/case_rows.h"
+
+#include <cppconn/prepared_statement.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "soc/cases/v1/case_service.pb.h"
+#include "sql/db_time.h"
+#include "sql/list_query.h"
+#include "sql/tables.h"
+
+namespace cases::sql {
+
+namespace v1 = ::soc::cases::v1;
+
+// The columns an update may change.
+namespace {
+
+const std::set<std::string>& MutableCaseColumns() {
+  static const auto* columns = new std::set<std::string>{
+      "display_name", "description",     "severity",    "priority",     "status",     "close_reason", "close_note",
+      "queue_id",     "assignee",        "detection_count", "update_time", "resolve_time", "purge_time", "revision"};
+  return *columns;
+}
+
+}  // namespace
+
+std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const std::string& case_id,
+                                  bool for_update) {
+  auto& stmt = db.Prepare(absl::StrCat("SELECT ", CaseTable().List(),
+                                       " FROM cases WHERE tenant_id = ? AND case_id = ?",
+                                       for_update ? " FOR UPDATE" : ""));
+  stmt.setString(1, tenant_id);
+  stmt.setString(2, case_id);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) {
+    return std::nullopt;
+  }
+  return ReadCase(*rs);
+}
+
+// Inserts new cases of one tenant with its next CASE-n numbers, in order, which it
+// sets in each row's number. The counter row stays locked until commit, so numbers
+// are gap-free per tenant (a rollback gives them back) and tenants never wait on
+// each other. The bump leaves the last number in the session's LAST_INSERT_ID(),
+// which the insert counts back from and returns: two round trips for any number of
+// cases, instead of bump, read back, insert.
+void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
+  const int64_t n = static_cast<int64_t>(rows->size());
+  auto& bump = db.Prepare(
+      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', LAST_INSERT_ID(?)) "
+      "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)");
+  bump.setString(1, rows->front().tenant_id);
+  bump.setInt64(2, n);
+  bump.setInt64(3, n);
+  bump.execute();
+  // Cached in every size: one row, or a GroupRunner group (powers of two up to 32).
+  // Each row's number is counted back from the bump's LAST_INSERT_ID().
+  auto& stmt = db.Prepare(absl::StrCat(
+      "INSERT INTO cases (", CaseTable().List(), ") VALUES ",
+      Placeholders(rows->size(), CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}})), " RETURNING number"));
+  int k = 1;
+  int64_t later = n;  // how many of this insert's numbers come after this row's
+  for (const CaseRow& c : *rows) {
+    CaseRow bound = c;
+    bound.number = --later;
+    k = CaseTable().Bind(stmt, k, bound);
+  }
+  // RETURNING gives the inserted rows in the order of the VALUES list.
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  for (CaseRow& c : *rows) {
+    rs->next();
+    c.number = rs->getInt64(1);
+  }
+}
+
+void InsertNewCase(Lease& db, CaseRow* row) {
+  std::vector<CaseRow> rows = {std::move(*row)};
+  InsertNewCases(db, &rows);
+  *row = std::move(rows.front());
+}
+
+void UpdateCaseRow(Lease& db, const CaseRow& c) {
+  auto& stmt = db.Prepare(absl::StrCat("UPDATE cases SET ", CaseTable().Assignments(MutableCaseColumns()),
+                                       " WHERE tenant_id = ? AND case_id = ?"));
+  int k = CaseTable().Bind(stmt, 1, c, &MutableCaseColumns());
+  stmt.setString(k++, c.tenant_id);
+  stmt.setString(k++, c.case_id);
+  stmt.execute();
+}
+
+// The detections with these ids; INVALID_ARGUMENT naming `detections[i]` for a missing one.
+absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::string& tenant_id,
+                                                         const std::vector<std::string>& ids) {
+  std::vector<DetectionRow> out;
+  if (ids.empty()) {
+    return out;
+  }
+  std::set<std::string> unique(ids.begin(), ids.end());
+  auto& stmt = db.PrepareRepeated(absl::StrCat("SELECT ", DetectionTable().List(),
+                                               " FROM detections WHERE tenant_id = ? AND detection_id IN (",
+                                               Placeholders(unique.size()), ")"),
+                                  unique.size());
+  int k = 1;
+  stmt.setString(k++, tenant_id);
+  for (const std::string& id : unique) {
+    stmt.setString(k++, id);
+  }
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  std::set<std::string> found;
+  while (rs->next()) {
+    out.push_back(ReadDetection(*rs));
+    found.insert(out.back().detection_id);
+  }
+  Violations v;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (found.count(ids[i]) == 0) {
+      v.Add(absl::StrCat("detections[", i, "]"), "no such detection in this tenant");
+    }
+  }
+  if (!v.empty()) {
+    return v.ToStatus();
+  }
+  return out;
+}
+
+// Links detections to a case; returns how many links are new.
+int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& case_id,
+                   const std::vector<DetectionRow>& detections, absl::Time now) {
+  if (detections.empty()) {
+    return 0;
+  }
+  std::string sql = "INSERT IGNORE INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ";
+  sql += Placeholders(detections.size(), "(?, ?, ?, ?)");
+  auto& stmt = db.PrepareRepeated(sql, detections.size());
+  int k = 1;
+  const std::string now_text = FormatDbTime(now);
+  for (const DetectionRow& d : detections) {
+    stmt.setString(k++, tenant_id);
+    stmt.setString(k++, case_id);
+    stmt.setString(k++, d.detection_id);
+    stmt.setString(k++, now_text);
+  }
+  return stmt.executeUpdate();
+}
+
+EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type, std::vector<FieldChangeRow> changes,
+                   std::string summary, absl::Time now) {
+  return EventRow{c.case_id, NewIdBytes(now), actor, type, std::move(changes), std::move(summary), now};
+}
+
+EventRow CreatedEvent(const CaseRow& c, const std::string& actor) {
+  return CaseEvent(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"),
+                   c.create_time);
+}
+
+void FillNew(CaseRow* row, absl::Time now) {
+  row->case_id = NewIdBytes(now);
+  row->create_time = now;
+  row->update_time = now;
+  row->revision = 1;
+}
+
+}  // namespace cases::sql

@@ -1,0 +1,61 @@
+// Statements on the cases table and its links, run inside a caller's
+// transaction: shared by the case store's single and grouped paths. Internal
+// to sql/.
+#ifndef CASES_SQL_CASE_ROWS_H_
+#define CASES_SQL_CASE_ROWS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sql/case_store.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const std::string& case_id,
+                                  bool for_update);
+
+// Inserts new cases of one tenant with its next CASE-n numbers, in order, which it
+// sets in each row's number (two round trips for any number of cases).
+void InsertNewCases(Lease& db, std::vector<CaseRow>* rows);
+void InsertNewCase(Lease& db, CaseRow* row);
+
+// Writes the mutable columns of `c` (the rest never change after insert).
+void UpdateCaseRow(Lease& db, const CaseRow& c);
+
+// The detections with these ids; INVALID_ARGUMENT naming `detections[i]` for a missing one.
+absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::string& tenant_id,
+                                                         const std::vector<std::string>& ids);
+
+// Links detections to a case; returns how many links are new.
+int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& case_id,
+                   const std::vector<DetectionRow>& detections, absl::Time now);
+
+// History entries of a case.
+EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type, std::vector<FieldChangeRow> changes,
+                   std::string summary, absl::Time now);
+EventRow CreatedEvent(const CaseRow& c, const std::string& actor);
+
+// A new case's id, times and revision.
+void FillNew(CaseRow* row, absl::Time now);
+
+struct PendingCreate {
+  const CaseRow* row;
+  const DetectionCheck* check;
+  const std::optional<IdempotencyKey>* key;
+  const std::string* actor;
+  absl::StatusOr<CaseRow> result = absl::UnknownError("create did not run");
+};
+
+struct PendingGet {
+  const std::string* tenant_id;
+  const std::string* case_id;
+  absl::StatusOr<std::optional<CaseRow>> result = absl::UnknownError("read did not run");
+};
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_CASE_ROWS_H_

@@ -1,0 +1,116 @@
+#include "sql/tables.h"
+
+namespace cases::sql {
+
+const Columns<CaseRow>& CaseTable() {
+  using R = CaseRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("case_id", &R::case_id)
+                                                .Int64("number", &R::number)
+                                                .Text("display_name", &R::display_name)
+                                                .Text("description", &R::description)
+                                                .Int("type", &R::type)
+                                                .Int("severity", &R::severity)
+                                                .Int("priority", &R::priority)
+                                                .Int("status", &R::status)
+                                                .Int("close_reason", &R::close_reason)
+                                                .Text("close_note", &R::close_note)
+                                                .NullableId("queue_id", &R::queue_id)
+                                                .Text("assignee", &R::assignee)
+                                                .Int("detection_count", &R::detection_count)
+                                                .NullableId("source_alert_id", &R::source_alert_id)
+                                                .Map("attributes", &R::attributes)
+                                                .Text("creator", &R::creator)
+                                                .Time("create_time", &R::create_time)
+                                                .Time("update_time", &R::update_time)
+                                                .NullableTime("resolve_time", &R::resolve_time)
+                                                .NullableTime("purge_time", &R::purge_time)
+                                                .Int64("revision", &R::revision));
+  return *table;
+}
+
+const Columns<QueueRow>& QueueTable() {
+  using R = QueueRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("queue_id", &R::queue_id)
+                                                .Text("display_name", &R::display_name)
+                                                .Text("description", &R::description)
+                                                .Time("create_time", &R::create_time));
+  return *table;
+}
+
+const Columns<DetectionRow>& DetectionTable() {
+  using R = DetectionRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("detection_id", &R::detection_id)
+                                                .Text("external_id", &R::external_id)
+                                                .Text("alert_id", &R::alert_id)
+                                                .Int("product", &R::product)
+                                                .Int("severity", &R::severity)
+                                                .Text("title", &R::title)
+                                                .Text("description", &R::description)
+                                                .Map("attributes", &R::attributes)
+                                                .Text("device", &R::device)
+                                                .Text("entity", &R::entity)
+                                                .List("mitre_techniques", &R::mitre_techniques)
+                                                .Time("detect_time", &R::detect_time)
+                                                .NullableId("case_id", &R::case_id)
+                                                .Time("create_time", &R::create_time));
+  return *table;
+}
+
+const Columns<AlertRow>& AlertTable() {
+  using R = AlertRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("alert_id", &R::alert_id)
+                                                .Text("alert_key", &R::alert_key)
+                                                .Text("title", &R::title)
+                                                .Int("severity", &R::severity)
+                                                .Int("detection_count", &R::detection_count)
+                                                .Map("attributes", &R::attributes)
+                                                .NullableId("case_id", &R::case_id)
+                                                .Time("create_time", &R::create_time)
+                                                .Time("update_time", &R::update_time));
+  return *table;
+}
+
+const Columns<ServiceRequestRow>& ServiceRequestTable() {
+  using R = ServiceRequestRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("service_request_id", &R::service_request_id)
+                                                .Int("type", &R::type)
+                                                .Text("display_name", &R::display_name)
+                                                .Text("description", &R::description)
+                                                .Int("status", &R::status)
+                                                .Text("creator", &R::creator)
+                                                .Time("create_time", &R::create_time)
+                                                .Time("update_time", &R::update_time));
+  return *table;
+}
+
+const Columns<MessageRow>& MessageTable() {
+  using R = MessageRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("service_request_id", &R::service_request_id)
+                                                .Text("message_id", &R::message_id)
+                                                .Text("author", &R::author)
+                                                .Int("side", &R::side)
+                                                .Text("body", &R::body)
+                                                .Time("create_time", &R::create_time));
+  return *table;
+}
+
+CaseRow ReadCase(::sql::ResultSet& rs) { return CaseTable().Read(rs); }
+QueueRow ReadQueue(::sql::ResultSet& rs) { return QueueTable().Read(rs); }
+DetectionRow ReadDetection(::sql::ResultSet& rs) { return DetectionTable().Read(rs); }
+AlertRow ReadAlert(::sql::ResultSet& rs) { return AlertTable().Read(rs); }
+ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) { return ServiceRequestTable().Read(rs); }
+MessageRow ReadMessage(::sql::ResultSet& rs) { return MessageTable().Read(rs); }
+
+}  // namespace cases::sql
