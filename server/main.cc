@@ -97,6 +97,52 @@ int RunBootstrap(const Config& config) {
   return 0;
 }
 
+// The database pool's gauges and counters, sampled at each scrape.
+void AddPoolMetrics(Metrics* m, sql::ConnectionPool* p) {
+  m->AddSampled("cases_db_pool_size", "Database connections open.", "gauge",
+                     [p] { return p->Stats().size; });
+  m->AddSampled("cases_db_pool_in_use", "Database connections lent out.", "gauge",
+                     [p] { return p->Stats().in_use; });
+  m->AddSampled("cases_db_pool_max", "Most database connections the pool opens.", "gauge",
+                     [p] { return p->Stats().max_size; });
+  m->AddSampled("cases_db_pool_acquires_total", "Database connections lent out.", "counter",
+                     [p] { return static_cast<double>(p->Stats().acquires); });
+  m->AddSampled("cases_db_pool_waits_total", "Connection borrows that had to wait.", "counter",
+                     [p] { return static_cast<double>(p->Stats().waits); });
+  m->AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.", "counter",
+                     [p] { return absl::ToDoubleSeconds(p->Stats().wait_time); });
+  m->AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).", "counter",
+                     [p] { return static_cast<double>(p->Stats().timeouts); });
+  m->AddSampled("cases_db_statements_cached", "Prepared statements kept on open database connections.",
+                     "gauge", [p] { return static_cast<double>(p->Stats().statements_cached); });
+  m->AddSampled("cases_db_statements_prepared_total", "Statements prepared on the server, cached or not.",
+                     "counter", [p] { return static_cast<double>(p->Stats().statements_prepared); });
+}
+
+// Grouping, streams, the heap and retention, sampled at each scrape.
+void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hub, RetentionJob* job) {
+  m->AddSampled("cases_case_create_groups_total",
+                     "Transactions that created cases; creates arriving together in a tenant share one.",
+                     "counter", [cases] { return static_cast<double>(cases->CreateGroupStats().groups); });
+  m->AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.", "counter",
+                     [cases] { return static_cast<double>(cases->CreateGroupStats().items); });
+  m->AddSampled("cases_case_get_groups_total",
+                     "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
+                     "counter", [cases] { return static_cast<double>(cases->GetGroupStats().groups); });
+  m->AddSampled("cases_case_gets_grouped_total", "Case reads answered by those queries.", "counter",
+                     [cases] { return static_cast<double>(cases->GetGroupStats().items); });
+  m->AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
+                     [hub] { return hub->open_streams(); });
+  // glibc's view of the heap: in use by the program vs held from the system but free
+  // (fragmentation) — what tells a leak from an allocator keeping memory.
+  m->AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).", "gauge",
+                     [] { return static_cast<double>(mallinfo2().uordblks); });
+  m->AddSampled("cases_heap_free_bytes", "Heap bytes free but still held by the allocator.", "gauge",
+                     [] { return static_cast<double>(mallinfo2().fordblks); });
+  m->AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.", "counter",
+                     [job] { return static_cast<double>(job->deleted_total()); });
+}
+
 int RunServe(Config& config) {
   if (absl::Status s = ValidateForServing(&config); !s.ok()) {
     return Fail(s);
@@ -154,44 +200,8 @@ int RunServe(Config& config) {
   }
   RetentionJob retention(&tenant_store, &pool, config.retention_interval);
   retention.Start();
-  metrics.AddSampled("cases_db_pool_size", "Database connections open.", "gauge",
-                     [&] { return pool.Stats().size; });
-  metrics.AddSampled("cases_db_pool_in_use", "Database connections lent out.", "gauge",
-                     [&] { return pool.Stats().in_use; });
-  metrics.AddSampled("cases_db_pool_max", "Most database connections the pool opens.", "gauge",
-                     [&] { return pool.Stats().max_size; });
-  metrics.AddSampled("cases_db_pool_acquires_total", "Database connections lent out.", "counter",
-                     [&] { return static_cast<double>(pool.Stats().acquires); });
-  metrics.AddSampled("cases_db_pool_waits_total", "Connection borrows that had to wait.", "counter",
-                     [&] { return static_cast<double>(pool.Stats().waits); });
-  metrics.AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.", "counter",
-                     [&] { return absl::ToDoubleSeconds(pool.Stats().wait_time); });
-  metrics.AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).", "counter",
-                     [&] { return static_cast<double>(pool.Stats().timeouts); });
-  metrics.AddSampled("cases_db_statements_cached", "Prepared statements kept on open database connections.",
-                     "gauge", [&] { return static_cast<double>(pool.Stats().statements_cached); });
-  metrics.AddSampled("cases_db_statements_prepared_total", "Statements prepared on the server, cached or not.",
-                     "counter", [&] { return static_cast<double>(pool.Stats().statements_prepared); });
-  metrics.AddSampled("cases_case_create_groups_total",
-                     "Transactions that created cases; creates arriving together in a tenant share one.",
-                     "counter", [&] { return static_cast<double>(case_store.CreateGroupStats().groups); });
-  metrics.AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.", "counter",
-                     [&] { return static_cast<double>(case_store.CreateGroupStats().items); });
-  metrics.AddSampled("cases_case_get_groups_total",
-                     "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
-                     "counter", [&] { return static_cast<double>(case_store.GetGroupStats().groups); });
-  metrics.AddSampled("cases_case_gets_grouped_total", "Case reads answered by those queries.", "counter",
-                     [&] { return static_cast<double>(case_store.GetGroupStats().items); });
-  metrics.AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
-                     [&] { return message_hub.open_streams(); });
-  // glibc's view of the heap: in use by the program vs held from the system but free
-  // (fragmentation) — what tells a leak from an allocator keeping memory.
-  metrics.AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).", "gauge",
-                     [] { return static_cast<double>(mallinfo2().uordblks); });
-  metrics.AddSampled("cases_heap_free_bytes", "Heap bytes free but still held by the allocator.", "gauge",
-                     [] { return static_cast<double>(mallinfo2().fordblks); });
-  metrics.AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.", "counter",
-                     [&] { return static_cast<double>(retention.deleted_total()); });
+  AddPoolMetrics(&metrics, &pool);
+  AddServiceMetrics(&metrics, &case_store, &message_hub, &retention);
   MetricsHttpServer metrics_http(&metrics);
   if (!config.metrics_listen.empty()) {
     if (absl::Status s = metrics_http.Start(config.metrics_listen); !s.ok()) {

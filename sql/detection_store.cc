@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/status_macros.h"
 #include "soc/cases/v1/common.pb.h"
 #include "sql/db_time.h"
 #include "sql/tables.h"
@@ -49,6 +50,177 @@ void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_
     (*out)[std::string(rs->getString(1))] = rs->getString(2);
   }
 }
+
+// How one batch grows one alert.
+struct Growth {
+  int count = 0;
+  int severity = 0;
+  std::map<std::string, std::string> attributes;
+};
+
+// One ingest transaction, step by step; the steps share what they learn.
+struct IngestTransaction {
+  Lease& db;
+  const std::string& tenant_id;
+  const std::vector<DetectionRow>& items;
+  const std::string& actor;
+  std::vector<IngestOutcome>& outcomes;
+  const absl::Time now = DbNow();
+  const std::string now_text = FormatDbTime(now);
+  std::map<std::string, const DetectionRow*> first_by_key;
+  absl::flat_hash_map<std::string, std::string> alert_of_key;
+  absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
+  std::vector<std::string> proposed;                            // detection ids we would create
+  absl::flat_hash_map<std::string, std::string> id_of_external;
+  std::map<std::string, Growth> growth;  // alert key → growth
+
+  void Run() {
+    FindOrCreateAlerts();
+    InsertDetections();
+    CountCreated();
+    RaiseAlertCounts();
+    RecordHistory();
+  }
+
+  void FindOrCreateAlerts() {
+  // 1. The alert of every key. A plain read finds the existing ones without locking
+  //    them, so one tenant's concurrent batches do not queue on its alert rows while
+  //    they insert detections; only missing keys are inserted (and so locked) here.
+  //    The counts are raised at the end, in key order: existing alert rows stay locked
+  //    only from that update to the commit.
+  for (const DetectionRow& d : items) {
+    first_by_key.emplace(d.alert_key, &d);
+  }
+  auto select_alerts = [&](const std::vector<std::string>& keys) {
+    SelectPairs(db, "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (", tenant_id,
+                keys, &alert_of_key);
+  };
+  std::vector<std::string> keys;
+  for (const auto& [key, first] : first_by_key) {
+    keys.push_back(key);
+  }
+  select_alerts(keys);
+  std::vector<std::string> missing;
+  for (const std::string& key : keys) {
+    if (!alert_of_key.contains(key)) missing.push_back(key);
+  }
+  if (!missing.empty()) {
+    std::string sql =
+        "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
+        "create_time, update_time) VALUES ";
+    sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
+    sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
+    auto& stmt = db.PrepareRepeated(sql, missing.size());
+    int k = 1;
+    for (const std::string& key : missing) {
+      const DetectionRow* first = first_by_key[key];
+      const std::string id = NewIdBytes(now);
+      proposed_alert[key] = id;
+      stmt.setString(k++, tenant_id);
+      stmt.setString(k++, id);
+      stmt.setString(k++, key);
+      stmt.setString(k++, first->title);
+      stmt.setInt(k++, first->severity);
+      stmt.setString(k++, now_text);
+      stmt.setString(k++, now_text);
+    }
+    stmt.execute();
+    select_alerts(missing);
+  }
+
+  }
+
+  void InsertDetections() {
+  // 2. Insert the detections; an existing external id is ignored (and reported below).
+  proposed.resize(items.size());
+  {
+    auto& stmt = db.PrepareRepeated(absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(),
+                                                 ") VALUES ",
+                                                 Placeholders(items.size(), DetectionTable().ValueGroup())),
+                                    items.size());
+    int k = 1;
+    for (size_t i = 0; i < items.size(); ++i) {
+      DetectionRow d = items[i];
+      proposed[i] = NewIdBytes(now);
+      d.tenant_id = tenant_id;
+      d.detection_id = proposed[i];
+      d.alert_id = alert_of_key[d.alert_key];
+      d.case_id.clear();
+      d.create_time = now;
+      k = DetectionTable().Bind(stmt, k, d);
+    }
+    stmt.execute();
+  }
+  {
+    std::set<std::string> externals;
+    for (const DetectionRow& d : items) {
+      externals.insert(d.external_id);
+    }
+    SelectPairs(db, "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
+                tenant_id, externals, &id_of_external);
+  }
+
+  }
+
+  // 3. Count what this batch really created, per alert.
+  void CountCreated() {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const DetectionRow& d = items[i];
+    outcomes[i].detection_id = id_of_external[d.external_id];
+    outcomes[i].created = outcomes[i].detection_id == proposed[i];
+    if (outcomes[i].created) {
+      Growth& g = growth[d.alert_key];
+      ++g.count;
+      g.severity = std::max(g.severity, d.severity);
+      for (const auto& [k, v] : d.attributes) {
+        g.attributes.emplace(k, v);
+      }
+    }
+  }
+  }
+
+  void RaiseAlertCounts() {
+  if (!growth.empty()) {
+    std::string sql =
+        "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
+        "create_time, update_time) VALUES ";
+    sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
+    sql +=
+        " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
+        "severity = GREATEST(severity, VALUES(severity)), "
+        "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = VALUES(update_time)";
+    auto& stmt = db.PrepareRepeated(sql, growth.size());
+    int k = 1;
+    for (const auto& [key, g] : growth) {
+      stmt.setString(k++, tenant_id);
+      stmt.setString(k++, alert_of_key[key]);
+      stmt.setString(k++, key);
+      stmt.setInt(k++, g.severity);
+      stmt.setInt(k++, g.count);
+      stmt.setString(k++, JsonFromMap(g.attributes));
+      stmt.setString(k++, now_text);
+      stmt.setString(k++, now_text);
+    }
+    stmt.execute();
+  }
+
+  }
+
+  void RecordHistory() {
+  // 4. History: a new alert is created; an existing one gains detections.
+  std::vector<EventRow> events;
+  for (const auto& [key, g] : growth) {
+    const std::string& alert_id = alert_of_key[key];
+    const bool created = alert_id == proposed_alert[key];
+    events.push_back({alert_id, NewIdBytes(now), actor,
+                      created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
+                      {{"detectionCount", "", absl::StrCat("+", g.count)}},
+                      absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
+                      now});
+  }
+  InsertEvents(db, kAlertHistory, tenant_id, events);
+  }
+};
 
 }  // namespace
 
@@ -95,149 +267,10 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
   if (items.empty()) {
     return outcomes;
   }
-  absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    const absl::Time now = DbNow();
-    const std::string now_text = FormatDbTime(now);
-
-    // 1. The alert of every key. A plain read finds the existing ones without locking
-    //    them, so one tenant's concurrent batches do not queue on its alert rows while
-    //    they insert detections; only missing keys are inserted (and so locked) here.
-    //    The counts are raised at the end, in key order: existing alert rows stay locked
-    //    only from that update to the commit.
-    std::map<std::string, const DetectionRow*> first_by_key;
-    for (const DetectionRow& d : items) {
-      first_by_key.emplace(d.alert_key, &d);
-    }
-    absl::flat_hash_map<std::string, std::string> alert_of_key;
-    auto select_alerts = [&](const std::vector<std::string>& keys) {
-      SelectPairs(db, "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (", tenant_id,
-                  keys, &alert_of_key);
-    };
-    std::vector<std::string> keys;
-    for (const auto& [key, first] : first_by_key) {
-      keys.push_back(key);
-    }
-    select_alerts(keys);
-    std::vector<std::string> missing;
-    for (const std::string& key : keys) {
-      if (!alert_of_key.contains(key)) missing.push_back(key);
-    }
-    absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
-    if (!missing.empty()) {
-      std::string sql =
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
-          "create_time, update_time) VALUES ";
-      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
-      sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
-      auto& stmt = db.PrepareRepeated(sql, missing.size());
-      int k = 1;
-      for (const std::string& key : missing) {
-        const DetectionRow* first = first_by_key[key];
-        const std::string id = NewIdBytes(now);
-        proposed_alert[key] = id;
-        stmt.setString(k++, tenant_id);
-        stmt.setString(k++, id);
-        stmt.setString(k++, key);
-        stmt.setString(k++, first->title);
-        stmt.setInt(k++, first->severity);
-        stmt.setString(k++, now_text);
-        stmt.setString(k++, now_text);
-      }
-      stmt.execute();
-      select_alerts(missing);
-    }
-
-    // 2. Insert the detections; an existing external id is ignored (and reported below).
-    std::vector<std::string> proposed(items.size());
-    {
-      auto& stmt = db.PrepareRepeated(absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(),
-                                                   ") VALUES ",
-                                                   Placeholders(items.size(), DetectionTable().ValueGroup())),
-                                      items.size());
-      int k = 1;
-      for (size_t i = 0; i < items.size(); ++i) {
-        DetectionRow d = items[i];
-        proposed[i] = NewIdBytes(now);
-        d.tenant_id = tenant_id;
-        d.detection_id = proposed[i];
-        d.alert_id = alert_of_key[d.alert_key];
-        d.case_id.clear();
-        d.create_time = now;
-        k = DetectionTable().Bind(stmt, k, d);
-      }
-      stmt.execute();
-    }
-    absl::flat_hash_map<std::string, std::string> id_of_external;
-    {
-      std::set<std::string> externals;
-      for (const DetectionRow& d : items) {
-        externals.insert(d.external_id);
-      }
-      SelectPairs(db, "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
-                  tenant_id, externals, &id_of_external);
-    }
-
-    // 3. Count what this batch really created, per alert.
-    struct Growth {
-      int count = 0;
-      int severity = 0;
-      std::map<std::string, std::string> attributes;
-    };
-    std::map<std::string, Growth> growth;  // alert key → growth
-    for (size_t i = 0; i < items.size(); ++i) {
-      const DetectionRow& d = items[i];
-      outcomes[i].detection_id = id_of_external[d.external_id];
-      outcomes[i].created = outcomes[i].detection_id == proposed[i];
-      if (outcomes[i].created) {
-        Growth& g = growth[d.alert_key];
-        ++g.count;
-        g.severity = std::max(g.severity, d.severity);
-        for (const auto& [k, v] : d.attributes) {
-          g.attributes.emplace(k, v);
-        }
-      }
-    }
-    if (!growth.empty()) {
-      std::string sql =
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
-          "create_time, update_time) VALUES ";
-      sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
-      sql +=
-          " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
-          "severity = GREATEST(severity, VALUES(severity)), "
-          "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = VALUES(update_time)";
-      auto& stmt = db.PrepareRepeated(sql, growth.size());
-      int k = 1;
-      for (const auto& [key, g] : growth) {
-        stmt.setString(k++, tenant_id);
-        stmt.setString(k++, alert_of_key[key]);
-        stmt.setString(k++, key);
-        stmt.setInt(k++, g.severity);
-        stmt.setInt(k++, g.count);
-        stmt.setString(k++, JsonFromMap(g.attributes));
-        stmt.setString(k++, now_text);
-        stmt.setString(k++, now_text);
-      }
-      stmt.execute();
-    }
-
-    // 4. History: a new alert is created; an existing one gains detections.
-    std::vector<EventRow> events;
-    for (const auto& [key, g] : growth) {
-      const std::string& alert_id = alert_of_key[key];
-      const bool created = alert_id == proposed_alert[key];
-      events.push_back({alert_id, NewIdBytes(now), actor,
-                        created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
-                        {{"detectionCount", "", absl::StrCat("+", g.count)}},
-                        absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
-                        now});
-    }
-    InsertEvents(db, kAlertHistory, tenant_id, events);
+  RETURN_IF_ERROR(RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
+    IngestTransaction{db, tenant_id, items, actor, outcomes}.Run();
     return absl::OkStatus();
-  });
-  if (!status.ok()) {
-    return status;
-  }
+  }));
   return outcomes;
 }
 

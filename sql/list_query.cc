@@ -41,6 +41,101 @@ absl::Status BadValue(const FilterExpr& e, absl::string_view why) {
 
 std::string SqlOp(const std::string& op) { return op == ":" ? "=" : op == "!=" ? "<>" : op; }
 
+// The enum value a literal names, in full or without its prefix (HIGH for SEVERITY_HIGH).
+absl::StatusOr<int64_t> EnumValue(const FilterField& f, const FilterExpr& e) {
+  const auto* value = f.enum_type->FindValueByName(e.value);
+  for (int i = 0; i < f.enum_type->value_count() && value == nullptr; ++i) {
+    const auto* v = f.enum_type->value(i);
+    if (absl::EndsWith(v->name(), "_" + e.value) && v->number() != 0) {
+      value = v;
+    }
+  }
+  if (value == nullptr || value->number() == 0) {
+    std::vector<std::string> names;
+    for (int i = 1; i < f.enum_type->value_count(); ++i) {
+      names.push_back(f.enum_type->value(i)->name());
+    }
+    return BadValue(e, absl::StrCat("one of ", absl::StrJoin(names, ", ")));
+  }
+  return int64_t{value->number()};
+}
+
+// The 16-byte id of a tenants/{t}/{collection}/{id} literal.
+absl::StatusOr<std::string> ResourceId(const FilterField& f, const FilterExpr& e) {
+  std::vector<absl::string_view> parts = absl::StrSplit(e.value, '/');
+  std::optional<std::string> id;
+  if (parts.size() == 4 && parts[0] == "tenants" && parts[2] == f.collection) {
+    id = IdFromText(parts[3]);
+  }
+  if (!id.has_value()) {
+    return BadValue(e, absl::StrCat("a name like tenants/{tenant}/", f.collection, "/{id}, or \"\""));
+  }
+  return *id;
+}
+
+// `column op ?`, or its NULL-aware inequality for nullable columns.
+void AppendComparison(const FilterField& f, const std::string& op, SqlParam param, SqlCondition* out) {
+  if (op == "!=" && f.nullable) {
+    absl::StrAppend(&out->sql, "(", f.column, " IS NULL OR ", f.column, " <> ?)");
+  } else {
+    absl::StrAppend(&out->sql, f.column, " ", SqlOp(op), " ?");
+  }
+  out->params.push_back(std::move(param));
+}
+
+// One `field op value` term.
+absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCondition* out) {
+  const bool equality = e.op == "=" || e.op == "!=" || e.op == ":";
+  switch (f.type) {
+    case FieldType::kEnum: {
+      ASSIGN_OR_RETURN(int64_t value, EnumValue(f, e));
+      AppendComparison(f, e.op, value, out);
+      return absl::OkStatus();
+    }
+    case FieldType::kInt: {
+      int64_t n = 0;
+      absl::string_view v = e.value;
+      absl::ConsumePrefix(&v, "CASE-");
+      if (!absl::SimpleAtoi(v, &n)) {
+        return BadValue(e, "a whole number");
+      }
+      AppendComparison(f, e.op, n, out);
+      return absl::OkStatus();
+    }
+    case FieldType::kTime: {
+      absl::Time t;
+      std::string err;
+      if (e.op == ":" || !absl::ParseTime(absl::RFC3339_full, e.value, &t, &err)) {
+        return BadValue(e, "an RFC 3339 time such as \"2026-01-31T00:00:00Z\", compared with = != < <= > >=");
+      }
+      AppendComparison(f, e.op, FormatDbTime(t), out);
+      return absl::OkStatus();
+    }
+    case FieldType::kString:
+      if (!equality) {
+        return BadValue(e, "text is compared with = or !=");
+      }
+      AppendComparison(f, e.op, e.value, out);
+      return absl::OkStatus();
+    case FieldType::kResource: {
+      if (!equality) {
+        return BadValue(e, "names are compared with = or !=");
+      }
+      if (e.value.empty()) {
+        absl::StrAppend(&out->sql, f.column, e.op == "!=" ? " IS NOT NULL" : " IS NULL");
+        return absl::OkStatus();
+      }
+      ASSIGN_OR_RETURN(std::string id, ResourceId(f, e));
+      // Every resource column is nullable in its NULL-aware inequality.
+      FilterField nullable = f;
+      nullable.nullable = true;
+      AppendComparison(nullable, e.op == ":" ? "=" : e.op, id, out);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError("unknown field type");
+}
+
 absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e, SqlCondition* out) {
   switch (e.kind) {
     case FilterExpr::Kind::kAnd:
@@ -69,90 +164,7 @@ absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e
     return FilterError(absl::StrCat("unknown field '", e.field, "' at position ", e.position,
                                     "; filterable fields: ", FieldNames(fields)));
   }
-  const bool equality = e.op == "=" || e.op == "!=" || e.op == ":";
-  switch (f->type) {
-    case FieldType::kEnum: {
-      const auto* value = f->enum_type->FindValueByName(e.value);
-      if (value == nullptr) {
-        // Accept the name without its prefix: HIGH for SEVERITY_HIGH.
-        for (int i = 0; i < f->enum_type->value_count() && value == nullptr; ++i) {
-          const auto* v = f->enum_type->value(i);
-          if (absl::EndsWith(v->name(), "_" + e.value) && v->number() != 0) {
-            value = v;
-          }
-        }
-      }
-      if (value == nullptr || value->number() == 0) {
-        std::vector<std::string> names;
-        for (int i = 1; i < f->enum_type->value_count(); ++i) {
-          names.push_back(f->enum_type->value(i)->name());
-        }
-        return BadValue(e, absl::StrCat("one of ", absl::StrJoin(names, ", ")));
-      }
-      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
-      out->params.push_back(int64_t{value->number()});
-      return absl::OkStatus();
-    }
-    case FieldType::kInt: {
-      int64_t n = 0;
-      absl::string_view v = e.value;
-      absl::ConsumePrefix(&v, "CASE-");
-      if (!absl::SimpleAtoi(v, &n)) {
-        return BadValue(e, "a whole number");
-      }
-      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
-      out->params.push_back(n);
-      return absl::OkStatus();
-    }
-    case FieldType::kTime: {
-      absl::Time t;
-      std::string err;
-      if (e.op == ":" || !absl::ParseTime(absl::RFC3339_full, e.value, &t, &err)) {
-        return BadValue(e, "an RFC 3339 time such as \"2026-01-31T00:00:00Z\", compared with = != < <= > >=");
-      }
-      absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
-      out->params.push_back(FormatDbTime(t));
-      return absl::OkStatus();
-    }
-    case FieldType::kString: {
-      if (!equality) {
-        return BadValue(e, "text is compared with = or !=");
-      }
-      if (e.op == "!=" && f->nullable) {
-        absl::StrAppend(&out->sql, "(", f->column, " IS NULL OR ", f->column, " <> ?)");
-      } else {
-        absl::StrAppend(&out->sql, f->column, " ", SqlOp(e.op), " ?");
-      }
-      out->params.push_back(e.value);
-      return absl::OkStatus();
-    }
-    case FieldType::kResource: {
-      if (!equality) {
-        return BadValue(e, "names are compared with = or !=");
-      }
-      if (e.value.empty()) {
-        absl::StrAppend(&out->sql, f->column, e.op == "!=" ? " IS NOT NULL" : " IS NULL");
-        return absl::OkStatus();
-      }
-      // tenants/{t}/{collection}/{id}
-      std::vector<absl::string_view> parts = absl::StrSplit(e.value, '/');
-      std::optional<std::string> id;
-      if (parts.size() == 4 && parts[0] == "tenants" && parts[2] == f->collection) {
-        id = IdFromText(parts[3]);
-      }
-      if (!id.has_value()) {
-        return BadValue(e, absl::StrCat("a name like tenants/{tenant}/", f->collection, "/{id}, or \"\""));
-      }
-      if (e.op == "!=") {
-        absl::StrAppend(&out->sql, "(", f->column, " IS NULL OR ", f->column, " <> ?)");
-      } else {
-        absl::StrAppend(&out->sql, f->column, " = ?");
-      }
-      out->params.push_back(*id);
-      return absl::OkStatus();
-    }
-  }
-  return absl::InternalError("unknown field type");
+  return CompileComparison(*f, e, out);
 }
 
 // "create_time desc" → ("create_time", true); errors name order_by.
