@@ -16,7 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {

@@ -15,7 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "sql/migrate.h"
 #include "sql/transaction.h"
-#include "tests/testing.h"
+#include "tests/integration/testing.h"
 
 namespace cases {
 namespace {

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/dev_keys.h"
 #include "common/ids.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/testing.h"
+#include "tests/integration/testing.h"
 
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -118,18 +118,6 @@ long long TestDatabase::QueryInt(const std::string& statement) {
   std::unique_ptr<::sql::Statement> stmt((*conn)->createStatement());
   std::unique_ptr<::sql::ResultSet> rs(stmt->executeQuery(statement));
   return rs->next() ? rs->getInt64(1) : -1;
-}
-
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::yield();
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 CasesdProcess::CasesdProcess(std::vector<std::string> flags) {

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cases/client.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {

@@ -3,8 +3,8 @@
 // dev keys, and tokens for any role at any home tenant. Built through the API
 // (CreateTenant, InstallLicense) as a platform admin would, except expired
 // licences, which the API rightly refuses to install and are written directly.
-#ifndef CASES_TESTS_WORLD_H_
-#define CASES_TESTS_WORLD_H_
+#ifndef CASES_TESTS_INTEGRATION_WORLD_H_
+#define CASES_TESTS_INTEGRATION_WORLD_H_
 
 #include <map>
 #include <memory>
@@ -14,7 +14,7 @@
 #include "soc/cases/v1/detection_service.grpc.pb.h"
 #include "soc/cases/v1/service_request_service.grpc.pb.h"
 #include "soc/cases/v1/tenancy_service.grpc.pb.h"
-#include "tests/testing.h"
+#include "tests/integration/testing.h"
 
 namespace cases::testing {
 
@@ -81,4 +81,4 @@ class World {
 
 }  // namespace cases::testing
 
-#endif  // CASES_TESTS_WORLD_H_
+#endif  // CASES_TESTS_INTEGRATION_WORLD_H_

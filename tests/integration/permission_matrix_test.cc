@@ -15,7 +15,7 @@
 #include "common/ids.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {

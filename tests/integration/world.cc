@@ -1,4 +1,4 @@
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"

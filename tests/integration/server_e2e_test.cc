@@ -7,7 +7,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "soc/cases/v1/tenancy_service.grpc.pb.h"
-#include "tests/testing.h"
+#include "tests/integration/testing.h"
 
 namespace cases {
 namespace {

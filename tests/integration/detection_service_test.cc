@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {

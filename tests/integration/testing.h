@@ -1,7 +1,7 @@
 // Test helpers: a fresh schema per test on the real MariaDB started by
 // scripts/test, a real casesd process, a StatusIs matcher and condition waits.
-#ifndef CASES_TESTS_TESTING_H_
-#define CASES_TESTS_TESTING_H_
+#ifndef CASES_TESTS_INTEGRATION_TESTING_H_
+#define CASES_TESTS_INTEGRATION_TESTING_H_
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,6 +21,7 @@
 #include "common/sync.h"
 #include "sql/dsn.h"
 #include "sql/pool.h"
+#include "tests/unit/unit_testing.h"
 
 namespace cases::testing {
 
@@ -50,8 +51,6 @@ class TestDatabase {
   std::unique_ptr<sql::ConnectionPool> pool_;
 };
 
-// Waits until `condition` holds or `timeout` passes; returns whether it held.
-bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
 
 // A real casesd child process on 127.0.0.1:0.
 class CasesdProcess {
@@ -103,4 +102,4 @@ MATCHER_P2(StatusIs, code, reason,
 
 }  // namespace cases::testing
 
-#endif  // CASES_TESTS_TESTING_H_
+#endif  // CASES_TESTS_INTEGRATION_TESTING_H_

@@ -12,7 +12,7 @@
 #include "cases/client.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {
@@ -202,7 +202,7 @@ TEST_F(ClientTest, InstalledPackageBuildsAndRunsTheExample) {
 
 // A scripted casectl session against a live server, compared with a golden
 // transcript after ids and times are replaced by placeholders.
-// UPDATE_GOLDEN=1 rewrites tests/golden/casectl_session.txt.
+// UPDATE_GOLDEN=1 rewrites tests/integration/golden/casectl_session.txt.
 class CasectlGoldenTest : public ClientTest {
  protected:
   std::string Run(const std::string& token, std::vector<std::string> args, std::string* out_for_names = nullptr) {
@@ -270,7 +270,7 @@ TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   Run(admin, {"cases", "remove", name});
   Run(admin, {"cases", "get", name});
 
-  const std::string golden_path = CASES_SOURCE_DIR "/tests/golden/casectl_session.txt";
+  const std::string golden_path = CASES_SOURCE_DIR "/tests/integration/golden/casectl_session.txt";
   if (std::getenv("UPDATE_GOLDEN") != nullptr) {
     std::ofstream(golden_path) << Normalized();
     GTEST_SKIP() << "golden file rewritten";

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "google/protobuf/util/field_mask_util.h"
-#include "tests/world.h"
+#include "tests/integration/world.h"
 
 namespace cases::testing {
 namespace {
