@@ -1,7 +1,7 @@
 // TenancyService on a real server: tenants, their hierarchy rules, request_id,
 // licences and the tenancy cache seeing this replica's own writes at once.
 #include "absl/strings/str_cat.h"
-#include "client/dev_keys.h"
+#include "client/dev/dev_keys.h"
 #include "common/ids.h"
 #include "tests/integration/world.h"
 

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "client/dev_keys.h"
+#include "client/dev/dev_keys.h"
 #include "common/ids.h"
 
 namespace cases::testing {

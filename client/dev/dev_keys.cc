@@ -1,4 +1,4 @@
-#include "client/dev_keys.h"
+#include "client/dev/dev_keys.h"
 
 #include <sys/stat.h>
 

@@ -1,0 +1,227 @@
+// cases and queues.
+#include <cstdio>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/casectl/command.h"
+
+namespace cases::client::cli {
+namespace {
+
+std::vector<std::string> CaseRow(const v1::Case& c) {
+  return {absl::StrCat("CASE-", c.number()), Short(v1::CaseStatus_descriptor(), c.status()),
+          Short(v1::Severity_descriptor(), c.severity()), Short(v1::Priority_descriptor(), c.priority()),
+          c.assignee().empty() ? "-" : c.assignee(), c.display_name(), c.name()};
+}
+
+void ShowCase(const v1::Case& c) {
+  std::printf("%s  %s\n", absl::StrCat("CASE-", c.number()).c_str(), c.display_name().c_str());
+  auto field = [](const char* k, const std::string& v) {
+    if (!v.empty() && v != "-") {
+      std::printf("  %-14s %s\n", k, v.c_str());
+    }
+  };
+  field("name", c.name());
+  field("type", Short(v1::CaseType_descriptor(), c.type()));
+  field("status", Short(v1::CaseStatus_descriptor(), c.status()));
+  field("close reason", Short(v1::CloseReason_descriptor(), c.close_reason()));
+  field("close note", c.close_note());
+  field("severity", Short(v1::Severity_descriptor(), c.severity()));
+  field("priority", Short(v1::Priority_descriptor(), c.priority()));
+  field("assignee", c.assignee());
+  field("queue", c.queue());
+  field("detections", std::to_string(c.detection_count()));
+  field("source alert", c.source_alert());
+  field("creator", c.creator());
+  field("created", Time(c.create_time()));
+  field("updated", Time(c.update_time()));
+  field("resolved", Time(c.resolve_time()));
+  field("purge", Time(c.purge_time()));
+  field("etag", c.etag());
+  for (const auto& [k, v] : std::map<std::string, std::string>(c.attributes().begin(), c.attributes().end())) {
+    std::printf("  %-14s %s = %s\n", "attribute", k.c_str(), v.c_str());
+  }
+  if (!c.description().empty()) {
+    std::printf("\n%s\n", c.description().c_str());
+  }
+}
+
+std::vector<std::string> EventRow(const v1::CaseEvent& e) {
+  std::vector<std::string> changes;
+  for (const auto& c : e.changes()) {
+    changes.push_back(absl::StrCat(c.field(), ": ", c.old_value().empty() ? "-" : c.old_value(), " -> ",
+                                   c.new_value().empty() ? "-" : c.new_value()));
+  }
+  return {Time(e.create_time()), e.actor(), Short(v1::EventType_descriptor(), e.type()),
+          changes.empty() ? e.summary() : absl::StrJoin(changes, "; ")};
+}
+
+// Sets case fields from flags; returns the update_mask paths it set.
+std::vector<std::string> CaseFlags(const Args& args, v1::Case* c) {
+  std::vector<std::string> paths;
+  auto text = [&](const char* flag, const char* path, void (v1::Case::*set)(const std::string&)) {
+    if (args.Has(flag)) {
+      (c->*set)(args.Get(flag));
+      paths.push_back(path);
+    }
+  };
+  auto choice = [&](const char* flag, const google::protobuf::EnumDescriptor* d, auto set) {
+    if (args.Has(flag)) {
+      set(ParseEnumValue(d, args.Get(flag), flag));
+      paths.push_back(flag);
+    }
+  };
+  text("name", "display_name", &v1::Case::set_display_name);
+  text("description", "description", &v1::Case::set_description);
+  choice("severity", v1::Severity_descriptor(), [&](int v) { c->set_severity(static_cast<v1::Severity>(v)); });
+  choice("priority", v1::Priority_descriptor(), [&](int v) { c->set_priority(static_cast<v1::Priority>(v)); });
+  choice("status", v1::CaseStatus_descriptor(), [&](int v) { c->set_status(static_cast<v1::CaseStatus>(v)); });
+  text("assignee", "assignee", &v1::Case::set_assignee);
+  text("queue", "queue", &v1::Case::set_queue);
+  if (args.Has("type")) {
+    c->set_type(ParseEnum<v1::CaseType>(v1::CaseType_descriptor(), args.Get("type"), "type"));
+  }
+  c->set_etag(args.Get("etag"));
+  return paths;
+}
+
+int ListCases(Context& c) {
+  v1::ListCasesRequest request;
+  request.set_parent(c.Parent());
+  request.set_filter(c.args.Get("filter"));
+  request.set_order_by(c.args.Get("order-by"));
+  return c.List(c.client->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases,
+                {"NUMBER", "STATUS", "SEVERITY", "PRIORITY", "ASSIGNEE", "DISPLAY NAME", "NAME"}, &CaseRow);
+}
+
+int GetCase(Context& c) {
+  v1::GetCaseRequest request;
+  request.set_name(c.args.Word(2, "case name"));
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::GetCase, request, &ShowCase);
+}
+
+int CreateCase(Context& c) {
+  v1::CreateCaseRequest request;
+  request.set_parent(c.args.Required("parent"));
+  c.args.Required("name");
+  c.args.Required("severity");
+  CaseFlags(c.args, request.mutable_case_());
+  for (const std::string& d : c.args.All("detection")) {
+    request.add_detections(d);
+  }
+  request.set_request_id(c.args.Get("request-id"));
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::CreateCase, request, &ShowCase);
+}
+
+// `cases update` and `cases close` (which adds the closing fields).
+int UpdateCase(Context& c, bool close) {
+  v1::UpdateCaseRequest request;
+  request.mutable_case_()->set_name(c.args.Word(2, "case name"));
+  std::vector<std::string> paths = CaseFlags(c.args, request.mutable_case_());
+  if (close) {
+    request.mutable_case_()->set_status(v1::CASE_STATUS_RESOLVED);
+    request.mutable_case_()->set_close_reason(
+        ParseEnum<v1::CloseReason>(v1::CloseReason_descriptor(), c.args.Required("reason"), "reason"));
+    request.mutable_case_()->set_close_note(c.args.Get("note"));
+    paths.insert(paths.end(), {"status", "close_reason", "close_note"});
+  }
+  if (paths.empty()) {
+    throw UsageError("nothing to update: give --name, --severity, --status, ...");
+  }
+  for (const std::string& p : paths) {
+    request.mutable_update_mask()->add_paths(p);
+  }
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::UpdateCase, request, &ShowCase);
+}
+
+int RemoveCases(Context& c) {
+  const std::vector<std::string> names(c.args.words.begin() + std::min<size_t>(2, c.args.words.size()),
+                                       c.args.words.end());
+  if (names.empty()) {
+    throw UsageError("missing case name");
+  }
+  auto removed = [&](const google::protobuf::Empty&) { std::printf("removed %zu case(s)\n", names.size()); };
+  if (names.size() == 1) {
+    v1::DeleteCaseRequest request;
+    request.set_name(names[0]);
+    return c.Unary(c.client->cases(), &v1::CaseService::Stub::DeleteCase, request, removed);
+  }
+  v1::BatchDeleteCasesRequest request;
+  request.set_parent(names[0].substr(0, names[0].find("/cases/")));
+  for (const auto& n : names) {
+    request.add_names(n);
+  }
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::BatchDeleteCases, request, removed);
+}
+
+int AddDetections(Context& c) {
+  v1::AddCaseDetectionsRequest request;
+  request.set_case_(c.args.Word(2, "case name"));
+  for (const std::string& d : c.args.All("detection")) {
+    request.add_detections(d);
+  }
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::AddCaseDetections, request, &ShowCase);
+}
+
+int CaseHistory(Context& c) {
+  v1::ListCaseEventsRequest request;
+  request.set_parent(c.args.Word(2, "case name"));
+  return c.List(c.client->cases(), &v1::CaseService::Stub::ListCaseEvents, request,
+                &v1::ListCaseEventsResponse::events, {"TIME", "ACTOR", "EVENT", "CHANGES"}, &EventRow);
+}
+
+int ConvertAlert(Context& c) {
+  v1::ConvertAlertToCaseRequest request;
+  request.set_alert(c.args.Word(2, "alert name"));
+  c.args.Required("priority");
+  CaseFlags(c.args, request.mutable_case_());
+  request.set_request_id(c.args.Get("request-id"));
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::ConvertAlertToCase, request, &ShowCase);
+}
+
+std::vector<std::string> QueueRow(const v1::Queue& q) { return {q.display_name(), q.name()}; }
+
+int ListQueues(Context& c) {
+  v1::ListQueuesRequest request;
+  request.set_parent(c.args.Required("parent"));
+  return c.List(c.client->cases(), &v1::CaseService::Stub::ListQueues, request, &v1::ListQueuesResponse::queues,
+                {"DISPLAY NAME", "NAME"}, &QueueRow);
+}
+
+int CreateQueue(Context& c) {
+  v1::CreateQueueRequest request;
+  request.set_parent(c.args.Required("parent"));
+  request.mutable_queue()->set_display_name(c.args.Required("name"));
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::CreateQueue, request,
+                 [](const v1::Queue& q) { PrintTable({"DISPLAY NAME", "NAME"}, {QueueRow(q)}); });
+}
+
+}  // namespace
+
+std::vector<Command> CaseCommands() {
+  return {
+      {"cases", "list", "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--page-size N]",
+       &ListCases},
+      {"cases", "get", "cases get NAME", &GetCase},
+      {"cases", "create",
+       "cases create --parent P --name N --severity S [--description D] [--priority P] [--assignee A]\n"
+       "               [--queue Q] [--type SELF_MANAGED|MDR_MANAGED] [--detection NAME]... [--request-id ID]",
+       &CreateCase},
+      {"cases", "update",
+       "cases update NAME [--name N] [--description D] [--severity S] [--priority P] [--status S]\n"
+       "               [--assignee A] [--queue Q] [--etag E]",
+       [](Context& c) { return UpdateCase(c, false); }},
+      {"cases", "close", "cases close NAME --reason REASON [--note TEXT] [--etag E]",
+       [](Context& c) { return UpdateCase(c, true); }},
+      {"cases", "remove", "cases remove NAME [NAME...]", &RemoveCases},
+      {"cases", "add-detections", "cases add-detections NAME --detection NAME [--detection NAME]...", &AddDetections},
+      {"cases", "history", "cases history NAME", &CaseHistory},
+      {"alerts", "convert", "alerts convert ALERT --priority P [--name N] [--severity S] [--assignee A] [--queue Q]",
+       &ConvertAlert},
+      {"queues", "list", "queues list --parent P", &ListQueues},
+      {"queues", "create", "queues create --parent P --name N", &CreateQueue},
+  };
+}
+
+}  // namespace cases::client::cli
