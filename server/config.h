@@ -1,4 +1,4 @@
-// casesd's configuration: the flags of DESIGN.md's operator interface, each
+// casesd's configuration: the flags of the operator interface (docs/operations.md), each
 // also read from its CASES_* environment variable (a flag on the command line wins).
 #ifndef CASES_SERVER_CONFIG_H_
 #define CASES_SERVER_CONFIG_H_

@@ -1,4 +1,4 @@
-// Who is calling, and which tenants that caller reaches (DESIGN.md "Reach"):
+// Who is calling, and which tenants that caller reaches (docs/api.md, "Reach"):
 // a TENANT principal its own tenant; PARTNER and ORGANIZATION principals their
 // own tenant and its children; PROVIDER principals the provider tenant plus, by
 // role, tenants holding the matching licence (MDR_ANALYST: MDR, MANAGED_RISK_ANALYST:

@@ -1,8 +1,8 @@
 // The permission matrix against the real server: every RPC × every role ×
 // licence (present / absent / expired) × target (own / child / foreign tenant).
 //
-// The expected outcome of each cell is written here from DESIGN.md's
-// "Tenancy, licences, roles" section — never read from tenancy/permissions.cc —
+// The expected outcome of each cell is written here from the contract's
+// permission table (docs/api.md, "Who may do what") — never read from tenancy/permissions.cc —
 // so a wrong entry in the code's table fails this test. Order of checks:
 // authentication, reach (TENANT_NOT_REACHABLE), role (ROLE_REQUIRED), licence
 // (LICENSE_REQUIRED / LICENSE_EXPIRED). A cell that passes all of them may still
@@ -22,7 +22,7 @@ namespace {
 
 using Call = std::function<grpc::Status(Stubs&, grpc::ClientContext*, const std::string& tenant)>;
 
-// ---- Expectations, from DESIGN.md --------------------------------------------------------------
+// ---- Expectations, from the contract (docs/api.md) -------------------------------------------
 
 const std::set<std::string> kAllRoles = {
     "TENANT_SUPER_ADMIN",     "TENANT_ADMIN",          "TENANT_READ_ONLY",   "PARTNER_SUPER_ADMIN",
