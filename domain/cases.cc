@@ -126,7 +126,7 @@ absl::StatusOr<sql::QueueRow> Cases::CreateQueue(const Caller& call, sql::QueueR
   return queues_->Create(std::move(row), key);
 }
 
-absl::StatusOr<Page<sql::QueueRow>> Cases::ListQueues(const Caller& call, sql::ListParams params) const {
+absl::StatusOr<Page<sql::QueueRow>> Cases::ListQueues(const Caller& call, const sql::ListParams& params) const {
   Page<sql::QueueRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, queues_->List(params, &page.rows));
   return page;

@@ -66,7 +66,7 @@ class Cases {
 
   absl::StatusOr<sql::QueueRow> CreateQueue(const Caller& call, sql::QueueRow row,
                                             const std::optional<sql::IdempotencyKey>& key) const;
-  absl::StatusOr<Page<sql::QueueRow>> ListQueues(const Caller& call, sql::ListParams params) const;
+  absl::StatusOr<Page<sql::QueueRow>> ListQueues(const Caller& call, const sql::ListParams& params) const;
 
  private:
   // Closing at create or convert needs the closing action for the case's product.

@@ -102,7 +102,9 @@ struct IngestTransaction {
   select_alerts(keys);
   std::vector<std::string> missing;
   for (const std::string& key : keys) {
-    if (!alert_of_key.contains(key)) missing.push_back(key);
+    if (!alert_of_key.contains(key)) {
+      missing.push_back(key);
+    }
   }
   if (!missing.empty()) {
     std::string sql =

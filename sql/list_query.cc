@@ -28,11 +28,7 @@ const FilterField* FindField(const std::vector<FilterField>& fields, absl::strin
 }
 
 std::string FieldNames(const std::vector<FilterField>& fields) {
-  std::vector<std::string> names;
-  for (const FilterField& f : fields) {
-    names.push_back(f.name);
-  }
-  return absl::StrJoin(names, ", ");
+  return absl::StrJoin(fields, ", ", [](std::string* out, const FilterField& f) { out->append(f.name); });
 }
 
 absl::Status BadValue(const FilterExpr& e, absl::string_view why) {

@@ -13,6 +13,7 @@ const std::vector<sql::LicenseRow> kNoLicenses;
 
 }  // namespace
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): the rows are moved into the maps.
 TenantSnapshot::TenantSnapshot(std::vector<sql::TenantRow> tenants,
                                std::vector<sql::LicenseRow> licenses) {
   for (sql::TenantRow& t : tenants) {

@@ -34,40 +34,40 @@ const Roles kManagedRiskReaders = Join({kReaders, {v1::ROLE_MANAGED_RISK_ANALYST
 const Roles kEveryone = Join({kReaders, {v1::ROLE_MDR_ANALYST, v1::ROLE_MANAGED_RISK_ANALYST}});
 const Roles kIngesters = {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN};
 
-constexpr auto XDR = v1::PRODUCT_XDR;
-constexpr auto MDR = v1::PRODUCT_MDR;
-constexpr auto MR = v1::PRODUCT_MANAGED_RISK;
-constexpr auto NONE = v1::PRODUCT_UNSPECIFIED;
+constexpr auto kXdr = v1::PRODUCT_XDR;
+constexpr auto kMdr = v1::PRODUCT_MDR;
+constexpr auto kManagedRisk = v1::PRODUCT_MANAGED_RISK;
+constexpr auto kNoProduct = v1::PRODUCT_UNSPECIFIED;
 
 std::vector<ActionRule> BuildActions() {
   return {
       // Self-managed cases need XDR, MDR-managed ones MDR.
-      {Action::kReadCases, "reading cases", {{XDR, kReaders}, {MDR, kMdrReaders}}},
-      {Action::kEditCases, "creating or changing cases", {{XDR, kCustomerAdmins}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
-      {Action::kCloseCase, "closing a case", {{XDR, kCloseOrRemove}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
-      {Action::kRemoveCase, "removing a case", {{XDR, kCloseOrRemove}}},
-      {Action::kConvertAlert, "converting an alert to a case", {{XDR, kCustomerAdmins}}},
-      {Action::kAddCaseDetections, "adding detections to a case", {{XDR, kCustomerAdmins}}},
-      {Action::kCreateQueues, "creating queues", {{XDR, kCustomerAdmins}}},
-      {Action::kReadQueues, "reading queues", {{XDR, kReaders}}},
-      {Action::kIngestDetections, "ingesting detections", {{XDR, kIngesters}, {MDR, kIngesters}}},
-      {Action::kReadDetections, "reading detections and alerts", {{XDR, kReaders}}},
-      {Action::kCreateServiceRequest, "creating service requests", {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}}},
-      {Action::kReadServiceRequests, "reading service requests", {{MDR, kMdrReaders}, {MR, kManagedRiskReaders}}},
+      {Action::kReadCases, "reading cases", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
+      {Action::kEditCases, "creating or changing cases", {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kCloseCase, "closing a case", {{kXdr, kCloseOrRemove}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kRemoveCase, "removing a case", {{kXdr, kCloseOrRemove}}},
+      {Action::kConvertAlert, "converting an alert to a case", {{kXdr, kCustomerAdmins}}},
+      {Action::kAddCaseDetections, "adding detections to a case", {{kXdr, kCustomerAdmins}}},
+      {Action::kCreateQueues, "creating queues", {{kXdr, kCustomerAdmins}}},
+      {Action::kReadQueues, "reading queues", {{kXdr, kReaders}}},
+      {Action::kIngestDetections, "ingesting detections", {{kXdr, kIngesters}, {kMdr, kIngesters}}},
+      {Action::kReadDetections, "reading detections and alerts", {{kXdr, kReaders}}},
+      {Action::kCreateServiceRequest, "creating service requests", {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},
+      {Action::kReadServiceRequests, "reading service requests", {{kMdr, kMdrReaders}, {kManagedRisk, kManagedRiskReaders}}},
       {Action::kChangeServiceRequestStatus,
        "changing a service request's status",
-       {{MDR, {v1::ROLE_MDR_ANALYST}}, {MR, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
+       {{kMdr, {v1::ROLE_MDR_ANALYST}}, {kManagedRisk, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
       {Action::kPostMessage,
        "posting messages",
-       {{MDR, Join({kCustomerAdmins, {v1::ROLE_MDR_ANALYST}})},
-        {MR, Join({kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST}})}}},
+       {{kMdr, Join({kCustomerAdmins, {v1::ROLE_MDR_ANALYST}})},
+        {kManagedRisk, Join({kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST}})}}},
       // Tenancy: no licence. Open to any valid token, even one whose roles grant
       // nothing: support's first call.
-      {Action::kReadCallerIdentity, "reading the caller's identity", {{NONE, {}}}},
-      {Action::kCreateTenant, "creating tenants", {{NONE, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
-      {Action::kReadTenants, "reading tenants", {{NONE, kEveryone}}},
-      {Action::kInstallLicense, "installing licences", {{NONE, {v1::ROLE_PLATFORM_ADMIN}}}},
-      {Action::kReadLicenses, "reading licences", {{NONE, kEveryone}}},
+      {Action::kReadCallerIdentity, "reading the caller's identity", {{kNoProduct, {}}}},
+      {Action::kCreateTenant, "creating tenants", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
+      {Action::kReadTenants, "reading tenants", {{kNoProduct, kEveryone}}},
+      {Action::kInstallLicense, "installing licences", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
+      {Action::kReadLicenses, "reading licences", {{kNoProduct, kEveryone}}},
   };
 }
 
@@ -86,7 +86,7 @@ std::vector<Permission> BuildMethods() {
   return {
       // CaseService
       {cs + "CreateCase", "parent", kTenant, false, Action::kEditCases, "case.type",
-       {{v1::CASE_TYPE_UNSPECIFIED, XDR}, {v1::CASE_TYPE_SELF_MANAGED, XDR}, {v1::CASE_TYPE_MDR_MANAGED, MDR}}},
+       {{v1::CASE_TYPE_UNSPECIFIED, kXdr}, {v1::CASE_TYPE_SELF_MANAGED, kXdr}, {v1::CASE_TYPE_MDR_MANAGED, kMdr}}},
       {cs + "ConvertAlertToCase", "alert", kAlert, false, Action::kConvertAlert},
       {cs + "GetCase", "name", kCase, false, Action::kReadCases},
       {cs + "ListCases", "parent", kTenant, true, Action::kReadCases},
@@ -106,7 +106,7 @@ std::vector<Permission> BuildMethods() {
       {ds + "ListAlertEvents", "parent", kAlert, false, Action::kReadDetections},
       // ServiceRequestService
       {ss + "CreateServiceRequest", "parent", kTenant, false, Action::kCreateServiceRequest, "service_request.type",
-       {{v1::SERVICE_REQUEST_TYPE_MDR, MDR}, {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, MR}}},
+       {{v1::SERVICE_REQUEST_TYPE_MDR, kMdr}, {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, kManagedRisk}}},
       {ss + "GetServiceRequest", "name", kRequest, false, Action::kReadServiceRequests},
       {ss + "ListServiceRequests", "parent", kTenant, true, Action::kReadServiceRequests},
       {ss + "UpdateServiceRequest", "service_request.name", kRequest, false, Action::kChangeServiceRequestStatus},

@@ -136,8 +136,9 @@ int UpdateCase(Context& c, bool close) {
 }
 
 int RemoveCases(Context& c) {
-  const std::vector<std::string> names(c.args.words.begin() + std::min<size_t>(2, c.args.words.size()),
-                                       c.args.words.end());
+  const std::vector<std::string> names(
+      c.args.words.size() > 2 ? std::vector<std::string>(c.args.words.begin() + 2, c.args.words.end())
+                              : std::vector<std::string>());
   if (names.empty()) {
     throw UsageError("missing case name");
   }

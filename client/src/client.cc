@@ -23,8 +23,12 @@ std::string NewUuid() {
       out.push_back('-');
     }
     int v = nibble(Random());
-    if (i == 12) v = 4;                 // version 4
-    if (i == 16) v = 8 | (v & 3);       // RFC 4122 variant
+    if (i == 12) {
+      v = 4;  // version 4
+    }
+    if (i == 16) {
+      v = 8 | (v & 3);  // RFC 4122 variant
+    }
     out.push_back(kHex[v]);
   }
   return out;

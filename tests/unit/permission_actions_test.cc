@@ -47,36 +47,36 @@ struct Expectation {
 };
 
 std::vector<Expectation> FromTheContract() {
-  constexpr auto XDR = v1::PRODUCT_XDR;
-  constexpr auto MDR = v1::PRODUCT_MDR;
-  constexpr auto MR = v1::PRODUCT_MANAGED_RISK;
-  constexpr auto NONE = v1::PRODUCT_UNSPECIFIED;
+  constexpr auto kXdr = v1::PRODUCT_XDR;
+  constexpr auto kMdr = v1::PRODUCT_MDR;
+  constexpr auto kManagedRisk = v1::PRODUCT_MANAGED_RISK;
+  constexpr auto kNoProduct = v1::PRODUCT_UNSPECIFIED;
   return {
-      {Action::kReadCases, {{XDR, kCustomerReaders}, {MDR, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
-      {Action::kEditCases, {{XDR, kCustomerAdmins}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kReadCases, {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
+      {Action::kEditCases, {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       // "Partner Super Admins and Enterprise Super Admins can't close or remove cases."
-      {Action::kCloseCase, {{XDR, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}, {MDR, {v1::ROLE_MDR_ANALYST}}}},
-      {Action::kRemoveCase, {{XDR, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
-      {Action::kConvertAlert, {{XDR, kCustomerAdmins}}},
-      {Action::kAddCaseDetections, {{XDR, kCustomerAdmins}}},
-      {Action::kCreateQueues, {{XDR, kCustomerAdmins}}},
-      {Action::kReadQueues, {{XDR, kCustomerReaders}}},
+      {Action::kCloseCase, {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kRemoveCase, {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
+      {Action::kConvertAlert, {{kXdr, kCustomerAdmins}}},
+      {Action::kAddCaseDetections, {{kXdr, kCustomerAdmins}}},
+      {Action::kCreateQueues, {{kXdr, kCustomerAdmins}}},
+      {Action::kReadQueues, {{kXdr, kCustomerReaders}}},
       {Action::kIngestDetections,
-       {{XDR, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}},
-        {MDR, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}}}},
-      {Action::kReadDetections, {{XDR, kCustomerReaders}}},
-      {Action::kCreateServiceRequest, {{MDR, kCustomerAdmins}, {MR, kCustomerAdmins}}},
+       {{kXdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}},
+        {kMdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}}}},
+      {Action::kReadDetections, {{kXdr, kCustomerReaders}}},
+      {Action::kCreateServiceRequest, {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},
       {Action::kReadServiceRequests,
-       {{MDR, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
-        {MR, Plus(kCustomerReaders, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
-      {Action::kChangeServiceRequestStatus, {{MDR, {v1::ROLE_MDR_ANALYST}}, {MR, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
+       {{kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
+        {kManagedRisk, Plus(kCustomerReaders, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
+      {Action::kChangeServiceRequestStatus, {{kMdr, {v1::ROLE_MDR_ANALYST}}, {kManagedRisk, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
       {Action::kPostMessage,
-       {{MDR, Plus(kCustomerAdmins, {v1::ROLE_MDR_ANALYST})}, {MR, Plus(kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
-      {Action::kReadCallerIdentity, {{NONE, kAllRoles}}},
-      {Action::kCreateTenant, {{NONE, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
-      {Action::kReadTenants, {{NONE, kAllRoles}}},
-      {Action::kInstallLicense, {{NONE, {v1::ROLE_PLATFORM_ADMIN}}}},
-      {Action::kReadLicenses, {{NONE, kAllRoles}}},
+       {{kMdr, Plus(kCustomerAdmins, {v1::ROLE_MDR_ANALYST})}, {kManagedRisk, Plus(kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
+      {Action::kReadCallerIdentity, {{kNoProduct, kAllRoles}}},
+      {Action::kCreateTenant, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
+      {Action::kReadTenants, {{kNoProduct, kAllRoles}}},
+      {Action::kInstallLicense, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
+      {Action::kReadLicenses, {{kNoProduct, kAllRoles}}},
   };
 }
 
