@@ -24,13 +24,20 @@ int main(int argc, char** argv) {
   int batch = 500, batches = 20, callers = 2, runs = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--addr") addr = value;
-    else if (flag == "--token") token = value;
-    else if (flag == "--tenant") tenant = value;
-    else if (flag == "--batch") (void)absl::SimpleAtoi(value, &batch);
-    else if (flag == "--batches") (void)absl::SimpleAtoi(value, &batches);
-    else if (flag == "--callers") (void)absl::SimpleAtoi(value, &callers);
-    else if (flag == "--runs") (void)absl::SimpleAtoi(value, &runs);
+    if (flag == "--addr")
+      addr = value;
+    else if (flag == "--token")
+      token = value;
+    else if (flag == "--tenant")
+      tenant = value;
+    else if (flag == "--batch")
+      (void)absl::SimpleAtoi(value, &batch);
+    else if (flag == "--batches")
+      (void)absl::SimpleAtoi(value, &batches);
+    else if (flag == "--callers")
+      (void)absl::SimpleAtoi(value, &callers);
+    else if (flag == "--runs")
+      (void)absl::SimpleAtoi(value, &runs);
   }
   if (token.empty() || tenant.empty()) {
     std::fprintf(stderr, "usage: ingest_bench --addr HOST:PORT --token T --tenant tenants/ID\n");
@@ -78,6 +85,7 @@ int main(int argc, char** argv) {
     std::printf("run %d: %.0f detections/s (%ld failed calls)\n", run + 1, rate, failures.load());
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("median: %.0f detections/s (batch %d, %d callers)\n", rates[rates.size() / 2], batch, callers);
+  std::printf("median: %.0f detections/s (batch %d, %d callers)\n", rates[rates.size() / 2], batch,
+              callers);
   return 0;
 }

@@ -21,16 +21,25 @@ int main(int argc, char** argv) {
   int size = 100, deep = 1000, repeat = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--addr") addr = value;
-    else if (flag == "--token") token = value;
-    else if (flag == "--tenant") tenant = value;
-    else if (flag == "--filter") filter = value;
-    else if (flag == "--order") order = value;
-    else if (flag == "--size") (void)absl::SimpleAtoi(value, &size);
-    else if (flag == "--deep") (void)absl::SimpleAtoi(value, &deep);
-    else if (flag == "--repeat") (void)absl::SimpleAtoi(value, &repeat);
+    if (flag == "--addr")
+      addr = value;
+    else if (flag == "--token")
+      token = value;
+    else if (flag == "--tenant")
+      tenant = value;
+    else if (flag == "--filter")
+      filter = value;
+    else if (flag == "--order")
+      order = value;
+    else if (flag == "--size")
+      (void)absl::SimpleAtoi(value, &size);
+    else if (flag == "--deep")
+      (void)absl::SimpleAtoi(value, &deep);
+    else if (flag == "--repeat")
+      (void)absl::SimpleAtoi(value, &repeat);
   }
-  auto stub = v1::CaseService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::CaseService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
   auto fetch = [&](const std::string& page_token, v1::ListCasesResponse* out) {
     v1::ListCasesRequest request;
     request.set_parent(tenant);
@@ -66,7 +75,8 @@ int main(int argc, char** argv) {
   };
   const double first = median("");
   const double deepest = median(deep_token);
-  std::printf("page 1: %.2f ms, page %d: %.2f ms, ratio %.2f (page_size %d, filter '%s', order '%s')\n", first,
-              deep, deepest, deepest / first, size, filter.c_str(), order.c_str());
+  std::printf(
+      "page 1: %.2f ms, page %d: %.2f ms, ratio %.2f (page_size %d, filter '%s', order '%s')\n",
+      first, deep, deepest, deepest / first, size, filter.c_str(), order.c_str());
   return 0;
 }

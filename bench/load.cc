@@ -29,7 +29,8 @@ namespace {
 namespace v1 = ::soc::cases::v1;
 
 struct Options {
-  std::string addr = "127.0.0.1:50051", token, scenario, tenant, filter = "severity >= SEVERITY_HIGH";
+  std::string addr = "127.0.0.1:50051", token, scenario, tenant,
+              filter = "severity >= SEVERITY_HIGH";
   int concurrency = 32, deep = 1000, streams = 100, batch = 500;
   absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
 };
@@ -116,8 +117,8 @@ class Bench {
     } else if (s == "whoami") {
       r = Drive(o_, [&](int w, std::mt19937_64&) {
         v1::CallerIdentity out;
-        return Call(w, &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(), &out,
-                    &client::Client::tenancy);
+        return Call(w, &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(),
+                    &out, &client::Client::tenancy);
       });
     } else if (s == "get_case" || s == "update_case") {
       const std::vector<std::string> names = CaseNames();
@@ -187,7 +188,8 @@ class Bench {
           d->mutable_detect_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
         }
         v1::IngestDetectionsResponse out;
-        return Call(w, &v1::DetectionService::Stub::IngestDetections, request, &out, &client::Client::detections);
+        return Call(w, &v1::DetectionService::Stub::IngestDetections, request, &out,
+                    &client::Client::detections);
       });
     } else if (s == "stream_fanout") {
       return StreamFanout();
@@ -213,10 +215,11 @@ class Bench {
 
   void Print(const Result& r, double items_per_op) {
     std::printf(
-        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,\"p50_ms\":%.3f,"
+        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,\"p50_"
+        "ms\":%.3f,"
         "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
-        o_.scenario.c_str(), o_.concurrency, r.ops_per_s, r.ops_per_s * items_per_op, r.p50_ms, r.p99_ms, r.p999_ms,
-        static_cast<long long>(r.calls), static_cast<long long>(r.errors));
+        o_.scenario.c_str(), o_.concurrency, r.ops_per_s, r.ops_per_s * items_per_op, r.p50_ms,
+        r.p99_ms, r.p999_ms, static_cast<long long>(r.calls), static_cast<long long>(r.errors));
   }
 
   std::vector<std::string> CaseNames() {
@@ -225,7 +228,9 @@ class Bench {
     request.set_page_size(1000);
     v1::ListCasesResponse out;
     std::vector<std::string> names;
-    if (clients_[0]->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out).ok()) {
+    if (clients_[0]
+            ->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out)
+            .ok()) {
       for (const auto& c : out.cases()) {
         names.push_back(c.name());
       }
@@ -236,7 +241,9 @@ class Bench {
   std::string TokenOfPage(v1::ListCasesRequest request, int page) {
     for (int i = 1; i < page; ++i) {
       v1::ListCasesResponse out;
-      if (!clients_[0]->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out).ok() ||
+      if (!clients_[0]
+               ->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out)
+               .ok() ||
           out.next_page_token().empty()) {
         return "";
       }
@@ -254,7 +261,8 @@ class Bench {
     create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
     create.mutable_service_request()->set_display_name("Fan-out benchmark");
     v1::ServiceRequest sr;
-    if (grpc::Status s = c.Call(c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
+    if (grpc::Status s = c.Call(
+            c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
         !s.ok()) {
       return Fail(s.error_message());
     }
@@ -267,7 +275,8 @@ class Bench {
       readers.emplace_back([&, i] {
         v1::StreamMessagesRequest request;
         request.set_parent(sr.name());
-        auto reader = clients_[i % clients_.size()]->requests().StreamMessages(contexts[i].get(), request);
+        auto reader =
+            clients_[i % clients_.size()]->requests().StreamMessages(contexts[i].get(), request);
         v1::Message m;
         while (reader->Read(&m)) {
           if (measuring.load(std::memory_order_relaxed)) {
@@ -307,11 +316,13 @@ class Bench {
     Result r = w;
     r.ops_per_s = static_cast<double>(delivered.load()) / seconds;
     std::printf(
-        "{\"scenario\":\"stream_fanout\",\"concurrency\":%d,\"streams\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
-        "\"messages_posted_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,"
+        "{\"scenario\":\"stream_fanout\",\"concurrency\":%d,\"streams\":%d,\"ops_per_s\":%.1f,"
+        "\"items_per_s\":%.1f,"
+        "\"messages_posted_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":"
+        "%lld,"
         "\"errors\":%lld}\n",
-        writers.concurrency, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms, w.p999_ms,
-        static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
+        writers.concurrency, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms,
+        w.p999_ms, static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
     return 0;
   }
 
@@ -328,18 +339,30 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     bool ok = true;
-    if (flag == "--addr") o.addr = value;
-    else if (flag == "--token") o.token = value;
-    else if (flag == "--scenario") o.scenario = value;
-    else if (flag == "--tenant") o.tenant = value;
-    else if (flag == "--filter") o.filter = value;
-    else if (flag == "--concurrency") ok = absl::SimpleAtoi(value, &o.concurrency);
-    else if (flag == "--deep") ok = absl::SimpleAtoi(value, &o.deep);
-    else if (flag == "--streams") ok = absl::SimpleAtoi(value, &o.streams);
-    else if (flag == "--batch") ok = absl::SimpleAtoi(value, &o.batch);
-    else if (flag == "--warmup") ok = absl::ParseDuration(value, &o.warmup);
-    else if (flag == "--duration") ok = absl::ParseDuration(value, &o.duration);
-    else ok = false;
+    if (flag == "--addr")
+      o.addr = value;
+    else if (flag == "--token")
+      o.token = value;
+    else if (flag == "--scenario")
+      o.scenario = value;
+    else if (flag == "--tenant")
+      o.tenant = value;
+    else if (flag == "--filter")
+      o.filter = value;
+    else if (flag == "--concurrency")
+      ok = absl::SimpleAtoi(value, &o.concurrency);
+    else if (flag == "--deep")
+      ok = absl::SimpleAtoi(value, &o.deep);
+    else if (flag == "--streams")
+      ok = absl::SimpleAtoi(value, &o.streams);
+    else if (flag == "--batch")
+      ok = absl::SimpleAtoi(value, &o.batch);
+    else if (flag == "--warmup")
+      ok = absl::ParseDuration(value, &o.warmup);
+    else if (flag == "--duration")
+      ok = absl::ParseDuration(value, &o.duration);
+    else
+      ok = false;
     if (!ok) {
       std::fprintf(stderr, "cases_load: bad flag %s %s\n", flag.c_str(), value.c_str());
       return 2;

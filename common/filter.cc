@@ -31,7 +31,8 @@ absl::StatusOr<std::vector<Token>> Lex(absl::string_view in) {
     }
     const size_t start = i;
     if (c == '(' || c == ')') {
-      out.push_back({c == '(' ? Token::Type::kLParen : Token::Type::kRParen, std::string(1, c), start});
+      out.push_back(
+          {c == '(' ? Token::Type::kLParen : Token::Type::kRParen, std::string(1, c), start});
       ++i;
     } else if (c == '=' || c == ':') {
       out.push_back({Token::Type::kOp, std::string(1, c), start});
@@ -41,7 +42,8 @@ absl::StatusOr<std::vector<Token>> Lex(absl::string_view in) {
         out.push_back({Token::Type::kOp, std::string(in.substr(i, 2)), start});
         i += 2;
       } else if (c == '!') {
-        return FilterError(absl::StrCat("unexpected '!' at position ", start, " (did you mean !=?)"));
+        return FilterError(
+            absl::StrCat("unexpected '!' at position ", start, " (did you mean !=?)"));
       } else {
         out.push_back({Token::Type::kOp, std::string(1, c), start});
         ++i;
@@ -77,7 +79,8 @@ absl::StatusOr<std::vector<Token>> Lex(absl::string_view in) {
                                          : Token::Type::kText;
       out.push_back({type, std::move(text), start});
     } else {
-      return FilterError(absl::StrCat("unexpected character '", std::string(1, c), "' at position ", start));
+      return FilterError(
+          absl::StrCat("unexpected character '", std::string(1, c), "' at position ", start));
     }
   }
   out.push_back({Token::Type::kEnd, "", in.size()});
@@ -238,7 +241,9 @@ class Parser {
 
 }  // namespace
 
-absl::Status FilterError(const std::string& description) { return InvalidField("filter", description); }
+absl::Status FilterError(const std::string& description) {
+  return InvalidField("filter", description);
+}
 
 absl::StatusOr<std::optional<FilterExpr>> ParseFilter(absl::string_view text) {
   if (text.size() > kMaxFilterLength) {

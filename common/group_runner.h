@@ -37,8 +37,8 @@ class GroupRunner {
   using RunGroup = std::function<void(const std::vector<Item*>& group)>;
 
   struct Stats {
-    long long groups = 0;  // groups run
-    long long items = 0;   // items in them: items / groups is the mean group size
+    long long groups = 0;   // groups run
+    long long items = 0;    // items in them: items / groups is the mean group size
     long long waiting = 0;  // callers waiting for a group of their key to finish
   };
 

@@ -10,7 +10,8 @@ namespace cases {
 std::string JsonFromMap(const std::map<std::string, std::string>& map) {
   std::string out = "{";
   for (const auto& [key, value] : map) {
-    absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", JsonEscape(key), "\":\"", JsonEscape(value), "\"");
+    absl::StrAppend(&out, out.size() > 1 ? "," : "", "\"", JsonEscape(key), "\":\"",
+                    JsonEscape(value), "\"");
   }
   return out + "}";
 }

@@ -9,9 +9,12 @@
 
 namespace cases {
 
-std::string TenantName(absl::string_view tenant_id) { return absl::StrCat("tenants/", IdToText(tenant_id)); }
+std::string TenantName(absl::string_view tenant_id) {
+  return absl::StrCat("tenants/", IdToText(tenant_id));
+}
 
-std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id) {
+std::string ChildName(absl::string_view tenant_id, absl::string_view collection,
+                      absl::string_view id) {
   return absl::StrCat("tenants/", IdToText(tenant_id), "/", collection, "/", IdToText(id));
 }
 
@@ -20,7 +23,8 @@ std::optional<std::string> LastIdOf(absl::string_view name) {
   return IdFromText(slash == absl::string_view::npos ? name : name.substr(slash + 1));
 }
 
-absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field, bool allow_all) {
+absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field,
+                                         bool allow_all) {
   if (name.empty()) {
     return InvalidField(std::string(field), "required");
   }
@@ -33,7 +37,8 @@ absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_vi
     if (allow_all && rest.size() == 1) {
       return std::string("-");
     }
-    return InvalidField(std::string(field), "tenants/- is only allowed as the parent of a List call");
+    return InvalidField(std::string(field),
+                        "tenants/- is only allowed as the parent of a List call");
   }
   auto id = IdFromText(segment);
   if (!id.has_value()) {
@@ -47,8 +52,8 @@ const std::string& ParsedName::id() const {
   return ids.empty() ? kNone : ids.back();
 }
 
-absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view field, absl::string_view pattern,
-                                     bool allow_all) {
+absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view field,
+                                     absl::string_view pattern, bool allow_all) {
   std::vector<absl::string_view> want = absl::StrSplit(pattern, '/');
   std::vector<absl::string_view> got = absl::StrSplit(name, '/');
   const std::string shape = absl::StrCat("must be ", pattern);
@@ -74,8 +79,10 @@ absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view f
 }
 
 absl::StatusOr<std::string> ParseChildName(absl::string_view name, absl::string_view field,
-                                           absl::string_view tenant_id, absl::string_view collection) {
-  ASSIGN_OR_RETURN(ParsedName parsed, ParseName(name, field, absl::StrCat("tenants/{tenant}/", collection, "/{id}")));
+                                           absl::string_view tenant_id,
+                                           absl::string_view collection) {
+  ASSIGN_OR_RETURN(ParsedName parsed,
+                   ParseName(name, field, absl::StrCat("tenants/{tenant}/", collection, "/{id}")));
   if (parsed.tenant_id != tenant_id) {
     return InvalidField(std::string(field), "must be in the same tenant as the request");
   }

@@ -18,14 +18,16 @@ namespace cases {
 std::string TenantName(absl::string_view tenant_id);
 
 // "tenants/<tenant>/<collection>/<id>" from 16-byte ids.
-std::string ChildName(absl::string_view tenant_id, absl::string_view collection, absl::string_view id);
+std::string ChildName(absl::string_view tenant_id, absl::string_view collection,
+                      absl::string_view id);
 
 // The 16-byte id in the last segment of a resource name; nullopt when malformed.
 std::optional<std::string> LastIdOf(absl::string_view name);
 
 // The tenant of `tenants/{id}` or `tenants/{id}/...` as 16 bytes; "-" when
 // `allow_all` and the name is exactly `tenants/-`. INVALID_ARGUMENT naming `field`.
-absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field, bool allow_all);
+absl::StatusOr<std::string> TenantOfName(absl::string_view name, absl::string_view field,
+                                         bool allow_all);
 
 // A name parsed against a pattern such as "tenants/{tenant}/cases/{case}".
 struct ParsedName {
@@ -46,7 +48,8 @@ absl::StatusOr<ParsedName> ParseName(absl::string_view name, absl::string_view f
 // in exactly the tenant `tenant_id` (names inside a request body: detections[],
 // names[], case.queue). INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParseChildName(absl::string_view name, absl::string_view field,
-                                           absl::string_view tenant_id, absl::string_view collection);
+                                           absl::string_view tenant_id,
+                                           absl::string_view collection);
 
 }  // namespace cases
 

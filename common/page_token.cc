@@ -36,7 +36,9 @@ bool ReadPart(absl::string_view in, size_t* pos, std::string* part) {
   return true;
 }
 
-absl::Status BadToken(absl::string_view why) { return InvalidField("page_token", std::string(why)); }
+absl::Status BadToken(absl::string_view why) {
+  return InvalidField("page_token", std::string(why));
+}
 
 }  // namespace
 

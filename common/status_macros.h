@@ -18,12 +18,12 @@
 #define CASES_STATUS_CONCAT_(a, b) CASES_STATUS_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status) once; returns it when it is not OK.
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    ::absl::Status cases_status_macro_status_ = (expr);         \
-    if (!cases_status_macro_status_.ok()) {                     \
-      return cases_status_macro_status_;                        \
-    }                                                           \
+#define RETURN_IF_ERROR(expr)                           \
+  do {                                                  \
+    ::absl::Status cases_status_macro_status_ = (expr); \
+    if (!cases_status_macro_status_.ok()) {             \
+      return cases_status_macro_status_;                \
+    }                                                   \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>) once; returns its status when it is

@@ -36,7 +36,8 @@ class ABSL_LOCKABLE Mutex {
   // With the mutex held: releases it until `condition()` holds or `timeout` passes,
   // then holds it again. True when the condition holds.
   template <typename Condition>
-  bool AwaitWithTimeout(Condition condition, absl::Duration timeout) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+  bool AwaitWithTimeout(Condition condition, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
     ++waiters_;

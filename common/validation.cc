@@ -47,8 +47,17 @@ int32_t DecodeOne(absl::string_view text, size_t* i) {
 
 bool IsNamePunctuation(int32_t cp) {
   switch (cp) {
-    case ' ': case '.': case ',': case '-': case '_': case ':': case '(': case ')':
-    case '\'': case '!': case '?':
+    case ' ':
+    case '.':
+    case ',':
+    case '-':
+    case '_':
+    case ':':
+    case '(':
+    case ')':
+    case '\'':
+    case '!':
+    case '?':
       return true;
     default:
       return false;

@@ -16,16 +16,18 @@ int CaseTypeOfProduct(v1::Product product) {
   return product == v1::PRODUCT_MDR ? v1::CASE_TYPE_MDR_MANAGED : v1::CASE_TYPE_SELF_MANAGED;
 }
 
-absl::Status CheckDetectionsEligible(int case_type, const std::vector<sql::DetectionRow>& detections) {
+absl::Status CheckDetectionsEligible(int case_type,
+                                     const std::vector<sql::DetectionRow>& detections) {
   if (case_type == v1::CASE_TYPE_MDR_MANAGED) {
     return absl::OkStatus();
   }
   for (const sql::DetectionRow& d : detections) {
     if (d.product != v1::PRODUCT_XDR) {
-      return ErrorWithReason(absl::StatusCode::kFailedPrecondition, "DETECTION_NOT_ELIGIBLE",
-                             "self-managed cases take XDR detections only, not MDR or Managed Risk ones",
-                             {{"detection", ChildName(d.tenant_id, "detections", d.detection_id)},
-                              {"product", v1::Product_Name(static_cast<v1::Product>(d.product))}});
+      return ErrorWithReason(
+          absl::StatusCode::kFailedPrecondition, "DETECTION_NOT_ELIGIBLE",
+          "self-managed cases take XDR detections only, not MDR or Managed Risk ones",
+          {{"detection", ChildName(d.tenant_id, "detections", d.detection_id)},
+           {"product", v1::Product_Name(static_cast<v1::Product>(d.product))}});
     }
   }
   return absl::OkStatus();
@@ -39,7 +41,8 @@ void CheckClosing(Violations& v, const std::string& prefix, int status, int clos
   }
   if (status != v1::CASE_STATUS_RESOLVED) {
     if (close_reason != v1::CLOSE_REASON_UNSPECIFIED || !close_note.empty()) {
-      v.Add(prefix + "close_reason", "only a case with status CASE_STATUS_RESOLVED has a close reason or note");
+      v.Add(prefix + "close_reason",
+            "only a case with status CASE_STATUS_RESOLVED has a close reason or note");
     }
     return;
   }
@@ -55,7 +58,8 @@ void CheckClosing(Violations& v, const std::string& prefix, int status, int clos
   }
 }
 
-void ApplyResolution(bool was_resolved, absl::Time now, absl::Duration retention, sql::CaseRow* row) {
+void ApplyResolution(bool was_resolved, absl::Time now, absl::Duration retention,
+                     sql::CaseRow* row) {
   const bool resolved = row->status == v1::CASE_STATUS_RESOLVED;
   if (resolved && !was_resolved) {
     row->resolve_time = now;
@@ -88,9 +92,9 @@ absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row) {
                          {{"etag", EtagOf(row)}});
 }
 
-
 tenancy::Action ActionForChange(const sql::CaseRow& after, const std::set<std::string>& paths) {
-  const bool closing_fields = paths.count("status") || paths.count("close_reason") || paths.count("close_note");
+  const bool closing_fields =
+      paths.count("status") || paths.count("close_reason") || paths.count("close_note");
   return after.status == v1::CASE_STATUS_RESOLVED && closing_fields ? tenancy::Action::kCloseCase
                                                                     : tenancy::Action::kEditCases;
 }
@@ -108,7 +112,8 @@ std::map<std::string, std::string> Describe(const sql::CaseRow& c) {
           {"severity", name(v1::Severity_descriptor(), c.severity)},
           {"priority", name(v1::Priority_descriptor(), c.priority)},
           {"status", name(v1::CaseStatus_descriptor(), c.status)},
-          {"closeReason", c.close_reason == 0 ? "" : name(v1::CloseReason_descriptor(), c.close_reason)},
+          {"closeReason",
+           c.close_reason == 0 ? "" : name(v1::CloseReason_descriptor(), c.close_reason)},
           {"closeNote", c.close_note},
           {"queue", c.queue_id.empty() ? "" : ChildName(c.tenant_id, "queues", c.queue_id)},
           {"assignee", c.assignee}};
@@ -116,7 +121,8 @@ std::map<std::string, std::string> Describe(const sql::CaseRow& c) {
 
 }  // namespace
 
-std::vector<sql::FieldChangeRow> CaseChanges(const sql::CaseRow& before, const sql::CaseRow& after) {
+std::vector<sql::FieldChangeRow> CaseChanges(const sql::CaseRow& before,
+                                             const sql::CaseRow& after) {
   std::vector<sql::FieldChangeRow> out;
   const auto old_values = Describe(before);
   for (const auto& [field, value] : Describe(after)) {
@@ -128,9 +134,9 @@ std::vector<sql::FieldChangeRow> CaseChanges(const sql::CaseRow& before, const s
 }
 
 const std::set<std::string>& UpdatablePaths() {
-  static const auto* paths = new std::set<std::string>{"display_name", "description", "severity",
-                                                       "priority",     "status",      "close_reason",
-                                                       "close_note",   "queue",       "assignee"};
+  static const auto* paths =
+      new std::set<std::string>{"display_name", "description", "severity", "priority", "status",
+                                "close_reason", "close_note",  "queue",    "assignee"};
   return *paths;
 }
 
@@ -158,9 +164,9 @@ void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sq
   }
 }
 
-std::map<std::string, std::string> MergeConvertedAttributes(const sql::AlertRow& alert,
-                                                            const std::vector<sql::DetectionRow>& detections,
-                                                            const std::map<std::string, std::string>& requested) {
+std::map<std::string, std::string> MergeConvertedAttributes(
+    const sql::AlertRow& alert, const std::vector<sql::DetectionRow>& detections,
+    const std::map<std::string, std::string>& requested) {
   std::map<std::string, std::string> attributes = alert.attributes;
   for (const sql::DetectionRow& d : detections) {
     attributes.insert(d.attributes.begin(), d.attributes.end());
@@ -176,9 +182,10 @@ absl::Status DefaultFromAlert(const sql::AlertRow& alert, sql::CaseRow* row) {
     Violations name_check;
     CheckDisplayName(name_check, "case.display_name", alert.title);
     if (!name_check.empty()) {
-      return InvalidField("case.display_name",
-                          "required: the alert's title is not a valid case name (letters, digits, spaces, "
-                          ". , - _ : ( ) ' ! ? and at most 120 characters)");
+      return InvalidField(
+          "case.display_name",
+          "required: the alert's title is not a valid case name (letters, digits, spaces, "
+          ". , - _ : ( ) ' ! ? and at most 120 characters)");
     }
     row->display_name = alert.title;
   }

@@ -41,7 +41,8 @@ inline constexpr size_t kMaxAttributes = 100;
 int CaseTypeOfProduct(::soc::cases::v1::Product product);
 
 // DETECTION_NOT_ELIGIBLE when a self-managed case would take a non-XDR detection.
-absl::Status CheckDetectionsEligible(int case_type, const std::vector<sql::DetectionRow>& detections);
+absl::Status CheckDetectionsEligible(int case_type,
+                                     const std::vector<sql::DetectionRow>& detections);
 
 // Close reason and note against the status they come with; `prefix` is "case.".
 void CheckClosing(Violations& v, const std::string& prefix, int status, int close_reason,
@@ -54,7 +55,8 @@ tenancy::Action ActionForChange(const sql::CaseRow& after, const std::set<std::s
 
 // Resolve and purge times for a case entering or leaving RESOLVED (`was_resolved`
 // tells the old state); leaving also clears the close reason and note.
-void ApplyResolution(bool was_resolved, absl::Time now, absl::Duration retention, sql::CaseRow* row);
+void ApplyResolution(bool was_resolved, absl::Time now, absl::Duration retention,
+                     sql::CaseRow* row);
 
 // FAILED_PRECONDITION CASE_NOT_SELF_MANAGED for MDR-managed cases.
 absl::Status CheckRemovable(const sql::CaseRow& row);
@@ -74,9 +76,9 @@ void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sq
 
 // A converted alert's case attributes: the alert's, then its detections' (first
 // seen wins), then the request's own (which win over both).
-std::map<std::string, std::string> MergeConvertedAttributes(const sql::AlertRow& alert,
-                                                            const std::vector<sql::DetectionRow>& detections,
-                                                            const std::map<std::string, std::string>& requested);
+std::map<std::string, std::string> MergeConvertedAttributes(
+    const sql::AlertRow& alert, const std::vector<sql::DetectionRow>& detections,
+    const std::map<std::string, std::string>& requested);
 
 // A converted alert's case takes the alert's title as its name when none was
 // given (INVALID_ARGUMENT when the title is no valid case name) and the alert's

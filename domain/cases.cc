@@ -12,7 +12,8 @@ namespace v1 = ::soc::cases::v1;
 using tenancy::Action;
 
 absl::Status CaseNotFound(const Caller& call, const std::string& case_id) {
-  return absl::NotFoundError(absl::StrCat("case not found: ", ChildName(call.tenant_id, "cases", case_id)));
+  return absl::NotFoundError(
+      absl::StrCat("case not found: ", ChildName(call.tenant_id, "cases", case_id)));
 }
 
 }  // namespace
@@ -31,8 +32,9 @@ absl::StatusOr<sql::CaseRow> Cases::Create(const Caller& call, CreateCaseCommand
   row.creator = call.principal.subject;
   const int type = row.type;
   return store_->Create(
-      row, command.detection_ids, [type](const auto& rows) { return CheckDetectionsEligible(type, rows); },
-      command.key, call.principal.subject);
+      row, command.detection_ids,
+      [type](const auto& rows) { return CheckDetectionsEligible(type, rows); }, command.key,
+      call.principal.subject);
 }
 
 absl::StatusOr<sql::CaseRow> Cases::Convert(const Caller& call, ConvertAlertCommand command) const {
@@ -92,8 +94,9 @@ absl::StatusOr<sql::CaseRow> Cases::Update(const Caller& call, UpdateCaseCommand
   return store_->Update(call.tenant_id, command.case_id, mutate, call.principal.subject);
 }
 
-absl::StatusOr<sql::CaseRow> Cases::AddDetections(const Caller& call, const std::string& case_id,
-                                                  const std::vector<std::string>& detection_ids) const {
+absl::StatusOr<sql::CaseRow> Cases::AddDetections(
+    const Caller& call, const std::string& case_id,
+    const std::vector<std::string>& detection_ids) const {
   int case_type = 0;
   return store_->AddDetections(
       call.tenant_id, case_id, detection_ids,
@@ -101,7 +104,8 @@ absl::StatusOr<sql::CaseRow> Cases::AddDetections(const Caller& call, const std:
         case_type = current.type;
         return guard_->Allow(call, Action::kAddCaseDetections, ProductOfCaseType(current.type));
       },
-      [&](const auto& rows) { return CheckDetectionsEligible(case_type, rows); }, call.principal.subject);
+      [&](const auto& rows) { return CheckDetectionsEligible(case_type, rows); },
+      call.principal.subject);
 }
 
 absl::Status Cases::Delete(const Caller& call, const DeleteCasesCommand& command) const {
@@ -111,22 +115,25 @@ absl::Status Cases::Delete(const Caller& call, const DeleteCasesCommand& command
   });
 }
 
-absl::StatusOr<Page<sql::EventRow>> Cases::ListEvents(const Caller& call, const std::string& case_id,
+absl::StatusOr<Page<sql::EventRow>> Cases::ListEvents(const Caller& call,
+                                                      const std::string& case_id,
                                                       const PageRequest& request) const {
   ASSIGN_OR_RETURN(sql::CaseRow row, Get(call, case_id));
   Page<sql::EventRow> page;
-  ASSIGN_OR_RETURN(page.next_page_token, store_->ListEvents(call.tenant_id, row.case_id, request.parent,
-                                                            request.page_size, request.page_token, &page.rows));
+  ASSIGN_OR_RETURN(page.next_page_token,
+                   store_->ListEvents(call.tenant_id, row.case_id, request.parent,
+                                      request.page_size, request.page_token, &page.rows));
   return page;
 }
 
-absl::StatusOr<sql::QueueRow> Cases::CreateQueue(const Caller& call, sql::QueueRow row,
-                                                 const std::optional<sql::IdempotencyKey>& key) const {
+absl::StatusOr<sql::QueueRow> Cases::CreateQueue(
+    const Caller& call, sql::QueueRow row, const std::optional<sql::IdempotencyKey>& key) const {
   row.tenant_id = call.tenant_id;
   return queues_->Create(std::move(row), key);
 }
 
-absl::StatusOr<Page<sql::QueueRow>> Cases::ListQueues(const Caller& call, const sql::ListParams& params) const {
+absl::StatusOr<Page<sql::QueueRow>> Cases::ListQueues(const Caller& call,
+                                                      const sql::ListParams& params) const {
   Page<sql::QueueRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, queues_->List(params, &page.rows));
   return page;

@@ -50,7 +50,8 @@ struct DeleteCasesCommand {
 
 class Cases {
  public:
-  Cases(const tenancy::Guard* guard, sql::CaseStore* store, sql::QueueStore* queues, absl::Duration retention)
+  Cases(const tenancy::Guard* guard, sql::CaseStore* store, sql::QueueStore* queues,
+        absl::Duration retention)
       : guard_(guard), store_(store), queues_(queues), retention_(retention) {}
 
   absl::StatusOr<sql::CaseRow> Create(const Caller& call, CreateCaseCommand command) const;
@@ -66,7 +67,8 @@ class Cases {
 
   absl::StatusOr<sql::QueueRow> CreateQueue(const Caller& call, sql::QueueRow row,
                                             const std::optional<sql::IdempotencyKey>& key) const;
-  absl::StatusOr<Page<sql::QueueRow>> ListQueues(const Caller& call, const sql::ListParams& params) const;
+  absl::StatusOr<Page<sql::QueueRow>> ListQueues(const Caller& call,
+                                                 const sql::ListParams& params) const;
 
  private:
   // Closing at create or convert needs the closing action for the case's product.

@@ -19,16 +19,18 @@ class Detections {
 
   // Stores the accepted detections of one batch (idempotent on external id),
   // grouping them into alerts; one outcome per row, in order.
-  absl::StatusOr<std::vector<sql::IngestOutcome>> Ingest(const tenancy::CallContext& call,
-                                                         const std::vector<sql::DetectionRow>& rows) const;
+  absl::StatusOr<std::vector<sql::IngestOutcome>> Ingest(
+      const tenancy::CallContext& call, const std::vector<sql::DetectionRow>& rows) const;
   absl::StatusOr<sql::DetectionRow> GetDetection(const tenancy::CallContext& call,
                                                  const std::string& detection_id) const;
   absl::StatusOr<Page<sql::DetectionRow>> ListDetections(const tenancy::CallContext& call,
                                                          const sql::ListParams& params) const;
-  absl::StatusOr<sql::AlertRow> GetAlert(const tenancy::CallContext& call, const std::string& alert_id) const;
+  absl::StatusOr<sql::AlertRow> GetAlert(const tenancy::CallContext& call,
+                                         const std::string& alert_id) const;
   absl::StatusOr<Page<sql::AlertRow>> ListAlerts(const tenancy::CallContext& call,
                                                  const sql::ListParams& params) const;
-  absl::StatusOr<Page<sql::EventRow>> ListAlertEvents(const tenancy::CallContext& call, const std::string& alert_id,
+  absl::StatusOr<Page<sql::EventRow>> ListAlertEvents(const tenancy::CallContext& call,
+                                                      const std::string& alert_id,
                                                       const PageRequest& page) const;
 
  private:

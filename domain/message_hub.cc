@@ -29,9 +29,10 @@ absl::StatusOr<std::unique_ptr<MessageHub::Subscription>> MessageHub::Subscribe(
     const std::string& tenant_id, const std::string& service_request_id) {
   if (open_streams_.fetch_add(1) >= options_.max_streams) {
     open_streams_.fetch_sub(1);
-    return WithRetryInfo(absl::ResourceExhaustedError(absl::StrCat(
-                             "at most ", options_.max_streams, " message streams per server; retry later")),
-                         absl::Seconds(5));
+    return WithRetryInfo(
+        absl::ResourceExhaustedError(absl::StrCat("at most ", options_.max_streams,
+                                                  " message streams per server; retry later")),
+        absl::Seconds(5));
   }
   MutexLock lock(&mu_);
   if (stopping_) {
@@ -59,7 +60,8 @@ MessageHub::Subscription::~Subscription() {
   hub_->open_streams_.fetch_sub(1);
 }
 
-std::vector<sql::MessageRow> MessageHub::Subscription::Next(absl::Duration max_wait, bool* closed, bool* overflow) {
+std::vector<sql::MessageRow> MessageHub::Subscription::Next(absl::Duration max_wait, bool* closed,
+                                                            bool* overflow) {
   std::vector<sql::MessageRow> out;
   *closed = false;
   *overflow = false;
@@ -127,9 +129,11 @@ void MessageHub::PollTopic(const std::shared_ptr<Topic>& topic) {
   const std::string settled = IdFloor(absl::Now() - options_.settle);
   std::vector<sql::MessageRow> fresh;
   while (true) {
-    auto rows = store_->MessagesAfter(topic->tenant_id, topic->service_request_id, after, kPollBatch);
+    auto rows =
+        store_->MessagesAfter(topic->tenant_id, topic->service_request_id, after, kPollBatch);
     if (!rows.ok()) {
-      Log(LogLevel::kWarning, "message poll failed", {{"error", std::string(rows.status().message())}});
+      Log(LogLevel::kWarning, "message poll failed",
+          {{"error", std::string(rows.status().message())}});
       return;
     }
     fresh.insert(fresh.end(), rows->begin(), rows->end());

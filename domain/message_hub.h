@@ -85,7 +85,7 @@ class MessageHub {
 struct MessageHub::Topic {
   std::string tenant_id, service_request_id;
   int subscribers = 0;
-  long long seq = 0;                                     // of the newest buffered message
+  long long seq = 0;  // of the newest buffered message
   std::deque<std::pair<long long, sql::MessageRow>> buffer;
   std::set<std::string> seen;  // ids at or after `cursor`
   std::string cursor;          // polls read ids after this

@@ -26,26 +26,30 @@ v1::Product ProductOfRequestType(int type) {
 }
 
 int RequestTypeOfProduct(v1::Product product) {
-  return product == v1::PRODUCT_MANAGED_RISK ? v1::SERVICE_REQUEST_TYPE_MANAGED_RISK : v1::SERVICE_REQUEST_TYPE_MDR;
+  return product == v1::PRODUCT_MANAGED_RISK ? v1::SERVICE_REQUEST_TYPE_MANAGED_RISK
+                                             : v1::SERVICE_REQUEST_TYPE_MDR;
 }
 
 int MessageSideOf(const tenancy::Principal& principal) {
-  return principal.home_kind == v1::TENANT_KIND_PROVIDER ? v1::MESSAGE_SIDE_PROVIDER : v1::MESSAGE_SIDE_CUSTOMER;
+  return principal.home_kind == v1::TENANT_KIND_PROVIDER ? v1::MESSAGE_SIDE_PROVIDER
+                                                         : v1::MESSAGE_SIDE_CUSTOMER;
 }
 
-absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::Create(const CallContext& call, sql::ServiceRequestRow fields,
-                                                               const std::optional<sql::IdempotencyKey>& key) const {
+absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::Create(
+    const CallContext& call, sql::ServiceRequestRow fields,
+    const std::optional<sql::IdempotencyKey>& key) const {
   fields.tenant_id = call.tenant_id;
   fields.status = v1::SERVICE_REQUEST_STATUS_OPEN;
   fields.creator = call.principal.subject;
   return store_->Create(fields, key);
 }
 
-absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::Get(const CallContext& call, const std::string& id) const {
+absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::Get(const CallContext& call,
+                                                            const std::string& id) const {
   ASSIGN_OR_RETURN(std::optional<sql::ServiceRequestRow> row, store_->Get(call.tenant_id, id));
   if (!row.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("service request not found: ", ChildName(call.tenant_id, "serviceRequests", id)));
+    return absl::NotFoundError(absl::StrCat("service request not found: ",
+                                            ChildName(call.tenant_id, "serviceRequests", id)));
   }
   RETURN_IF_ERROR(guard_->Allow(call, call.permission->action, ProductOfRequestType(row->type)));
   return *std::move(row);
@@ -59,16 +63,19 @@ absl::StatusOr<Page<sql::ServiceRequestRow>> ServiceRequests::List(const CallCon
   return page;
 }
 
-absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::UpdateStatus(const CallContext& call, const std::string& id,
+absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::UpdateStatus(const CallContext& call,
+                                                                     const std::string& id,
                                                                      int status) const {
-  return store_->UpdateStatus(call.tenant_id, id, status, [&](const sql::ServiceRequestRow& current) {
-    return guard_->Allow(call, tenancy::Action::kChangeServiceRequestStatus, ProductOfRequestType(current.type));
-  });
+  return store_->UpdateStatus(
+      call.tenant_id, id, status, [&](const sql::ServiceRequestRow& current) {
+        return guard_->Allow(call, tenancy::Action::kChangeServiceRequestStatus,
+                             ProductOfRequestType(current.type));
+      });
 }
 
-absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(const CallContext& call, const std::string& request_id,
-                                                               const std::string& body,
-                                                               const std::optional<sql::IdempotencyKey>& key) const {
+absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(
+    const CallContext& call, const std::string& request_id, const std::string& body,
+    const std::optional<sql::IdempotencyKey>& key) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow request, Get(call, request_id));
   sql::MessageRow row;
   row.tenant_id = call.tenant_id;
@@ -81,9 +88,8 @@ absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(const CallContext
   return created;
 }
 
-absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(const CallContext& call,
-                                                                    const std::string& request_id,
-                                                                    const PageRequest& request) const {
+absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(
+    const CallContext& call, const std::string& request_id, const PageRequest& request) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
   sql::ListParams params;
   params.tenant_ids = {call.tenant_id};
@@ -91,14 +97,15 @@ absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(const CallCo
   params.page_size = request.page_size;
   params.page_token = request.page_token;
   Page<sql::MessageRow> page;
-  ASSIGN_OR_RETURN(page.next_page_token, store_->ListMessages(params, sr.service_request_id, &page.rows));
+  ASSIGN_OR_RETURN(page.next_page_token,
+                   store_->ListMessages(params, sr.service_request_id, &page.rows));
   return page;
 }
 
-absl::Status ServiceRequests::StreamMessages(const CallContext& call, const std::string& request_id,
-                                             const std::string& start_after,
-                                             const std::function<bool(const sql::MessageRow&)>& send,
-                                             const std::function<bool()>& cancelled) const {
+absl::Status ServiceRequests::StreamMessages(
+    const CallContext& call, const std::string& request_id, const std::string& start_after,
+    const std::function<bool(const sql::MessageRow&)>& send,
+    const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
   // Subscribe before reading the backlog so nothing written in between is missed;
   // what both deliver is sent once. Live messages at or before start_after are the
@@ -110,8 +117,9 @@ absl::Status ServiceRequests::StreamMessages(const CallContext& call, const std:
     return m.message_id <= start_after || !sent.insert(m.message_id).second || send(m);
   };
   for (std::string after = start_after;;) {
-    ASSIGN_OR_RETURN(std::vector<sql::MessageRow> backlog,
-                     store_->MessagesAfter(call.tenant_id, sr.service_request_id, after, kBacklogBatch));
+    ASSIGN_OR_RETURN(
+        std::vector<sql::MessageRow> backlog,
+        store_->MessagesAfter(call.tenant_id, sr.service_request_id, after, kBacklogBatch));
     for (const auto& m : backlog) {
       if (!send_once(m)) {
         return absl::OkStatus();  // the client went away

@@ -29,17 +29,21 @@ class ServiceRequests {
       : guard_(guard), store_(store), hub_(hub) {}
 
   // `fields`: type, display name, description (validated).
-  absl::StatusOr<sql::ServiceRequestRow> Create(const tenancy::CallContext& call, sql::ServiceRequestRow fields,
-                                                const std::optional<sql::IdempotencyKey>& key) const;
-  absl::StatusOr<sql::ServiceRequestRow> Get(const tenancy::CallContext& call, const std::string& id) const;
-  absl::StatusOr<Page<sql::ServiceRequestRow>> List(const tenancy::CallContext& call, sql::ListParams params) const;
-  absl::StatusOr<sql::ServiceRequestRow> UpdateStatus(const tenancy::CallContext& call, const std::string& id,
-                                                      int status) const;
+  absl::StatusOr<sql::ServiceRequestRow> Create(
+      const tenancy::CallContext& call, sql::ServiceRequestRow fields,
+      const std::optional<sql::IdempotencyKey>& key) const;
+  absl::StatusOr<sql::ServiceRequestRow> Get(const tenancy::CallContext& call,
+                                             const std::string& id) const;
+  absl::StatusOr<Page<sql::ServiceRequestRow>> List(const tenancy::CallContext& call,
+                                                    sql::ListParams params) const;
+  absl::StatusOr<sql::ServiceRequestRow> UpdateStatus(const tenancy::CallContext& call,
+                                                      const std::string& id, int status) const;
 
-  absl::StatusOr<sql::MessageRow> CreateMessage(const tenancy::CallContext& call, const std::string& request_id,
-                                                const std::string& body,
-                                                const std::optional<sql::IdempotencyKey>& key) const;
-  absl::StatusOr<Page<sql::MessageRow>> ListMessages(const tenancy::CallContext& call, const std::string& request_id,
+  absl::StatusOr<sql::MessageRow> CreateMessage(
+      const tenancy::CallContext& call, const std::string& request_id, const std::string& body,
+      const std::optional<sql::IdempotencyKey>& key) const;
+  absl::StatusOr<Page<sql::MessageRow>> ListMessages(const tenancy::CallContext& call,
+                                                     const std::string& request_id,
                                                      const PageRequest& page) const;
 
   // The messages after `start_after` (a message id; empty: from the first), then
@@ -48,7 +52,8 @@ class ServiceRequests {
   // so, UNAVAILABLE when the server drains and ABORTED when the reader fell
   // behind (both with RetryInfo: reconnect with start_after).
   absl::Status StreamMessages(const tenancy::CallContext& call, const std::string& request_id,
-                              const std::string& start_after, const std::function<bool(const sql::MessageRow&)>& send,
+                              const std::string& start_after,
+                              const std::function<bool(const sql::MessageRow&)>& send,
                               const std::function<bool()>& cancelled) const;
 
  private:

@@ -19,7 +19,8 @@ using tenancy::CallContext;
 
 // One page of `sorted` (by `key_of`) after the token's key.
 template <typename T>
-absl::StatusOr<Page<T>> PageOfSorted(const std::vector<T>& sorted, const std::string& (*key_of)(const T&),
+absl::StatusOr<Page<T>> PageOfSorted(const std::vector<T>& sorted,
+                                     const std::string& (*key_of)(const T&),
                                      const PageRequest& request, const std::string& fingerprint) {
   ASSIGN_OR_RETURN(std::vector<std::string> key, DecodePageToken(request.page_token, fingerprint));
   auto it = sorted.begin();
@@ -48,18 +49,20 @@ bool MayParent(int parent_kind, int child_kind) {
     case v1::TENANT_KIND_ORGANIZATION:
       return parent_kind == v1::TENANT_KIND_PROVIDER;
     case v1::TENANT_KIND_TENANT:
-      return parent_kind == v1::TENANT_KIND_PARTNER || parent_kind == v1::TENANT_KIND_ORGANIZATION ||
-             parent_kind == v1::TENANT_KIND_PROVIDER;
+      return parent_kind == v1::TENANT_KIND_PARTNER ||
+             parent_kind == v1::TENANT_KIND_ORGANIZATION || parent_kind == v1::TENANT_KIND_PROVIDER;
     default:
       return false;
   }
 }
 
-absl::StatusOr<sql::TenantRow> TenancyAdmin::CreateTenant(const CallContext& call, sql::TenantRow fields,
-                                                          const std::optional<sql::IdempotencyKey>& key) const {
+absl::StatusOr<sql::TenantRow> TenancyAdmin::CreateTenant(
+    const CallContext& call, sql::TenantRow fields,
+    const std::optional<sql::IdempotencyKey>& key) const {
   const sql::TenantRow* parent = call.snapshot->Find(call.tenant_id);
   if (parent == nullptr) {
-    return absl::NotFoundError(absl::StrCat("parent tenant not found: ", TenantName(call.tenant_id)));
+    return absl::NotFoundError(
+        absl::StrCat("parent tenant not found: ", TenantName(call.tenant_id)));
   }
   if (!MayParent(parent->kind, fields.kind)) {
     return InvalidField("tenant.parent_tenant",
@@ -94,13 +97,15 @@ absl::StatusOr<Page<sql::TenantRow>> TenancyAdmin::ListTenants(const CallContext
       rows.push_back(*row);
     }
   }
-  return PageOfSorted<sql::TenantRow>(rows, &TenantKey, request, QueryFingerprint({"ListTenants", ""}));
+  return PageOfSorted<sql::TenantRow>(rows, &TenantKey, request,
+                                      QueryFingerprint({"ListTenants", ""}));
 }
 
 absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& call,
                                                              const std::string& license_key) const {
   if (!license_authority_.has_value()) {
-    return ErrorWithReason(absl::StatusCode::kFailedPrecondition, "LICENSE_AUTHORITY_NOT_CONFIGURED",
+    return ErrorWithReason(absl::StatusCode::kFailedPrecondition,
+                           "LICENSE_AUTHORITY_NOT_CONFIGURED",
                            "the server has no licence authority key (--license_authority_key)");
   }
   const sql::TenantRow* tenant = call.snapshot->Find(call.tenant_id);
@@ -111,8 +116,8 @@ absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& 
     return ErrorWithReason(absl::StatusCode::kFailedPrecondition, "PROVIDER_NOT_LICENSABLE",
                            "licences are installed on customer, partner or organization tenants");
   }
-  ASSIGN_OR_RETURN(sql::LicenseRow row,
-                   tenancy::VerifyLicenseKey(license_key, *license_authority_, call.tenant_id, call.now));
+  ASSIGN_OR_RETURN(sql::LicenseRow row, tenancy::VerifyLicenseKey(license_key, *license_authority_,
+                                                                  call.tenant_id, call.now));
   RETURN_IF_ERROR(store_->InstallLicense(row));
   directory_->Invalidate();
   return row;
@@ -120,8 +125,8 @@ absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& 
 
 absl::StatusOr<Page<sql::LicenseRow>> TenancyAdmin::ListLicenses(const CallContext& call,
                                                                  const PageRequest& request) const {
-  return PageOfSorted<sql::LicenseRow>(call.snapshot->Licenses(call.tenant_id), &LicenseKey, request,
-                                       QueryFingerprint({"ListLicenses", request.parent}));
+  return PageOfSorted<sql::LicenseRow>(call.snapshot->Licenses(call.tenant_id), &LicenseKey,
+                                       request, QueryFingerprint({"ListLicenses", request.parent}));
 }
 
 }  // namespace cases::domain

@@ -28,11 +28,13 @@ class TenancyAdmin {
       : directory_(directory), store_(store), license_authority_(std::move(license_authority)) {}
 
   // A child of the call's tenant; `fields`: kind and display name (validated).
-  absl::StatusOr<sql::TenantRow> CreateTenant(const tenancy::CallContext& call, sql::TenantRow fields,
+  absl::StatusOr<sql::TenantRow> CreateTenant(const tenancy::CallContext& call,
+                                              sql::TenantRow fields,
                                               const std::optional<sql::IdempotencyKey>& key) const;
   absl::StatusOr<sql::TenantRow> GetTenant(const tenancy::CallContext& call) const;
   // The tenants the caller reaches, in id order.
-  absl::StatusOr<Page<sql::TenantRow>> ListTenants(const tenancy::CallContext& call, const PageRequest& page) const;
+  absl::StatusOr<Page<sql::TenantRow>> ListTenants(const tenancy::CallContext& call,
+                                                   const PageRequest& page) const;
 
   absl::StatusOr<sql::LicenseRow> InstallLicense(const tenancy::CallContext& call,
                                                  const std::string& license_key) const;

@@ -86,8 +86,9 @@ void CheckCaseFields(Violations& v, const v1::Case& c, const std::string& tenant
 }
 
 // The names of `detections` as ids of `tenant_id`.
-std::vector<std::string> CheckDetectionNames(Violations& v, const google::protobuf::RepeatedPtrField<std::string>& names,
-                                             const std::string& tenant_id, bool required) {
+std::vector<std::string> CheckDetectionNames(
+    Violations& v, const google::protobuf::RepeatedPtrField<std::string>& names,
+    const std::string& tenant_id, bool required) {
   std::vector<std::string> ids;
   if (names.size() > kMaxDetectionsPerCall || (required && names.empty())) {
     v.Add("detections", absl::StrCat(required ? "between 1" : "at most", required ? " and " : " ",
@@ -95,11 +96,13 @@ std::vector<std::string> CheckDetectionNames(Violations& v, const google::protob
     return ids;
   }
   for (int i = 0; i < names.size(); ++i) {
-    auto id = ParseChildName(names[i], absl::StrCat("detections[", i, "]"), tenant_id, "detections");
+    auto id =
+        ParseChildName(names[i], absl::StrCat("detections[", i, "]"), tenant_id, "detections");
     if (id.ok()) {
       ids.push_back(*id);
     } else {
-      v.Add(absl::StrCat("detections[", i, "]"), "must be tenants/{tenant}/detections/{detection} of the same tenant");
+      v.Add(absl::StrCat("detections[", i, "]"),
+            "must be tenants/{tenant}/detections/{detection} of the same tenant");
     }
   }
   return ids;
@@ -107,8 +110,8 @@ std::vector<std::string> CheckDetectionNames(Violations& v, const google::protob
 
 }  // namespace
 
-absl::StatusOr<domain::CreateCaseCommand> CreateCaseCommandOf(const CallContext& call,
-                                                              const v1::CreateCaseRequest& request) {
+absl::StatusOr<domain::CreateCaseCommand> CreateCaseCommandOf(
+    const CallContext& call, const v1::CreateCaseRequest& request) {
   Violations v;
   const v1::Case& c = request.case_();
   domain::CreateCaseCommand command;
@@ -136,8 +139,8 @@ absl::StatusOr<domain::CreateCaseCommand> CreateCaseCommandOf(const CallContext&
   return command;
 }
 
-absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(const CallContext& call,
-                                                                  const v1::ConvertAlertToCaseRequest& request) {
+absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(
+    const CallContext& call, const v1::ConvertAlertToCaseRequest& request) {
   Violations v;
   const v1::Case& c = request.case_();
   domain::ConvertAlertCommand command;
@@ -165,12 +168,13 @@ absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(const CallCont
   }
   CheckRequestId(v, "request_id", request.request_id());
   RETURN_IF_ERROR(v.ToStatus());
-  command.key = IdempotencyKeyFor(call.tenant_id, "ConvertAlertToCase", request, request.request_id());
+  command.key =
+      IdempotencyKeyFor(call.tenant_id, "ConvertAlertToCase", request, request.request_id());
   return command;
 }
 
-absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const CallContext& call,
-                                                              const v1::UpdateCaseRequest& request) {
+absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(
+    const CallContext& call, const v1::UpdateCaseRequest& request) {
   Violations v;
   domain::UpdateCaseCommand command;
   command.case_id = call.target.id();
@@ -182,8 +186,8 @@ absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const CallContext&
     } else if (updatable.count(path) != 0) {
       command.paths.insert(path);
     } else {
-      v.Add("update_mask",
-            absl::StrCat("'", path, "' cannot be updated; updatable: ", absl::StrJoin(updatable, ", ")));
+      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
+                                        absl::StrJoin(updatable, ", ")));
     }
   }
   if (request.update_mask().paths().empty()) {
@@ -194,8 +198,8 @@ absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const CallContext&
   return command;
 }
 
-absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(const CallContext& call,
-                                                                const v1::BatchDeleteCasesRequest& request) {
+absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(
+    const CallContext& call, const v1::BatchDeleteCasesRequest& request) {
   Violations v;
   if (request.names().empty() || request.names_size() > kMaxDetectionsPerCall) {
     v.Add("names", absl::StrCat("between 1 and ", kMaxDetectionsPerCall, " case names"));
@@ -203,9 +207,11 @@ absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(const CallContex
   domain::DeleteCasesCommand command;
   std::set<std::string> seen;
   for (int i = 0; i < request.names_size(); ++i) {
-    auto id = ParseChildName(request.names(i), absl::StrCat("names[", i, "]"), call.tenant_id, "cases");
+    auto id =
+        ParseChildName(request.names(i), absl::StrCat("names[", i, "]"), call.tenant_id, "cases");
     if (!id.ok()) {
-      v.Add(absl::StrCat("names[", i, "]"), "must be tenants/{tenant}/cases/{case} of the parent tenant");
+      v.Add(absl::StrCat("names[", i, "]"),
+            "must be tenants/{tenant}/cases/{case} of the parent tenant");
     } else if (seen.insert(*id).second) {
       command.case_ids.push_back(*id);
     }
@@ -214,8 +220,8 @@ absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(const CallContex
   return command;
 }
 
-absl::StatusOr<std::vector<std::string>> DetectionIdsOf(const CallContext& call,
-                                                        const v1::AddCaseDetectionsRequest& request) {
+absl::StatusOr<std::vector<std::string>> DetectionIdsOf(
+    const CallContext& call, const v1::AddCaseDetectionsRequest& request) {
   Violations v;
   std::vector<std::string> ids = CheckDetectionNames(v, request.detections(), call.tenant_id, true);
   RETURN_IF_ERROR(v.ToStatus());

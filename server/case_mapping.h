@@ -16,15 +16,15 @@ namespace v1 = ::soc::cases::v1;
 
 absl::StatusOr<domain::CreateCaseCommand> CreateCaseCommandOf(const tenancy::CallContext& call,
                                                               const v1::CreateCaseRequest& request);
-absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(const tenancy::CallContext& call,
-                                                                  const v1::ConvertAlertToCaseRequest& request);
+absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(
+    const tenancy::CallContext& call, const v1::ConvertAlertToCaseRequest& request);
 absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const tenancy::CallContext& call,
                                                               const v1::UpdateCaseRequest& request);
-absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(const tenancy::CallContext& call,
-                                                                const v1::BatchDeleteCasesRequest& request);
+absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(
+    const tenancy::CallContext& call, const v1::BatchDeleteCasesRequest& request);
 // The detection names of AddCaseDetections as ids of the case's tenant.
-absl::StatusOr<std::vector<std::string>> DetectionIdsOf(const tenancy::CallContext& call,
-                                                        const v1::AddCaseDetectionsRequest& request);
+absl::StatusOr<std::vector<std::string>> DetectionIdsOf(
+    const tenancy::CallContext& call, const v1::AddCaseDetectionsRequest& request);
 absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request);
 
 void CaseToProto(const sql::CaseRow& row, v1::Case* out);

@@ -8,8 +8,8 @@ namespace cases::server {
 
 using tenancy::CallContext;
 
-grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
-                                         v1::Case* response) {
+grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context,
+                                         const v1::CreateCaseRequest* request, v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::CreateCaseCommand command, CreateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Create(call, std::move(command)));
@@ -19,7 +19,8 @@ grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context, const v1:
 }
 
 grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
-                                                 const v1::ConvertAlertToCaseRequest* request, v1::Case* response) {
+                                                 const v1::ConvertAlertToCaseRequest* request,
+                                                 v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::ConvertAlertCommand command, ConvertAlertCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Convert(call, std::move(command)));
@@ -28,8 +29,8 @@ grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
   });
 }
 
-grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
-                                      v1::Case* response) {
+grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context,
+                                      const v1::GetCaseRequest* request, v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
     CaseToProto(row, response);
@@ -37,7 +38,8 @@ grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context, const v1::Ge
   });
 }
 
-grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context, const v1::ListCasesRequest* request,
+grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context,
+                                        const v1::ListCasesRequest* request,
                                         v1::ListCasesResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
@@ -50,8 +52,8 @@ grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context, const v1::
   });
 }
 
-grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1::UpdateCaseRequest* request,
-                                         v1::Case* response) {
+grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context,
+                                         const v1::UpdateCaseRequest* request, v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::UpdateCaseCommand command, UpdateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Update(call, std::move(command)));
@@ -61,16 +63,19 @@ grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context, const v1:
 }
 
 grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
-                                                const v1::AddCaseDetectionsRequest* request, v1::Case* response) {
+                                                const v1::AddCaseDetectionsRequest* request,
+                                                v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> detection_ids, DetectionIdsOf(call, *request));
-    ASSIGN_OR_RETURN(sql::CaseRow row, cases_->AddDetections(call, call.target.id(), detection_ids));
+    ASSIGN_OR_RETURN(sql::CaseRow row,
+                     cases_->AddDetections(call, call.target.id(), detection_ids));
     CaseToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::Status CaseServiceImpl::DeleteCase(grpc::ServerContext* context, const v1::DeleteCaseRequest* request,
+grpc::Status CaseServiceImpl::DeleteCase(grpc::ServerContext* context,
+                                         const v1::DeleteCaseRequest* request,
                                          google::protobuf::Empty* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     return cases_->Delete(call, {{call.target.id()}, request->etag()});
@@ -86,11 +91,13 @@ grpc::Status CaseServiceImpl::BatchDeleteCases(grpc::ServerContext* context,
   });
 }
 
-grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context, const v1::ListCaseEventsRequest* request,
+grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context,
+                                             const v1::ListCaseEventsRequest* request,
                                              v1::ListCaseEventsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
-    ASSIGN_OR_RETURN(domain::Page<sql::EventRow> page, cases_->ListEvents(call, call.target.id(), page_request));
+    ASSIGN_OR_RETURN(domain::Page<sql::EventRow> page,
+                     cases_->ListEvents(call, call.target.id(), page_request));
     for (const auto& event : page.rows) {
       FillEvent(event, request->parent(), response->add_events());
     }
@@ -99,7 +106,8 @@ grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context, const
   });
 }
 
-grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context, const v1::CreateQueueRequest* request,
+grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context,
+                                          const v1::CreateQueueRequest* request,
                                           v1::Queue* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::QueueRow queue, QueueOf(*request));
@@ -112,7 +120,8 @@ grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context, const v1
   });
 }
 
-grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context, const v1::ListQueuesRequest* request,
+grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context,
+                                         const v1::ListQueuesRequest* request,
                                          v1::ListQueuesResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));

@@ -3,9 +3,9 @@
 #ifndef CASES_SERVER_CASE_SERVICE_H_
 #define CASES_SERVER_CASE_SERVICE_H_
 
-#include "soc/cases/v1/case_service.grpc.pb.h"
 #include "domain/cases.h"
 #include "server/rpc.h"
+#include "soc/cases/v1/case_service.grpc.pb.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -18,7 +18,8 @@ class CaseServiceImpl final : public v1::CaseService::Service {
 
   grpc::Status CreateCase(grpc::ServerContext* context, const v1::CreateCaseRequest* request,
                           v1::Case* response) override;
-  grpc::Status ConvertAlertToCase(grpc::ServerContext* context, const v1::ConvertAlertToCaseRequest* request,
+  grpc::Status ConvertAlertToCase(grpc::ServerContext* context,
+                                  const v1::ConvertAlertToCaseRequest* request,
                                   v1::Case* response) override;
   grpc::Status GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
                        v1::Case* response) override;
@@ -26,13 +27,16 @@ class CaseServiceImpl final : public v1::CaseService::Service {
                          v1::ListCasesResponse* response) override;
   grpc::Status UpdateCase(grpc::ServerContext* context, const v1::UpdateCaseRequest* request,
                           v1::Case* response) override;
-  grpc::Status AddCaseDetections(grpc::ServerContext* context, const v1::AddCaseDetectionsRequest* request,
+  grpc::Status AddCaseDetections(grpc::ServerContext* context,
+                                 const v1::AddCaseDetectionsRequest* request,
                                  v1::Case* response) override;
   grpc::Status DeleteCase(grpc::ServerContext* context, const v1::DeleteCaseRequest* request,
                           google::protobuf::Empty* response) override;
-  grpc::Status BatchDeleteCases(grpc::ServerContext* context, const v1::BatchDeleteCasesRequest* request,
+  grpc::Status BatchDeleteCases(grpc::ServerContext* context,
+                                const v1::BatchDeleteCasesRequest* request,
                                 google::protobuf::Empty* response) override;
-  grpc::Status ListCaseEvents(grpc::ServerContext* context, const v1::ListCaseEventsRequest* request,
+  grpc::Status ListCaseEvents(grpc::ServerContext* context,
+                              const v1::ListCaseEventsRequest* request,
                               v1::ListCaseEventsResponse* response) override;
   grpc::Status CreateQueue(grpc::ServerContext* context, const v1::CreateQueueRequest* request,
                            v1::Queue* response) override;

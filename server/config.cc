@@ -45,10 +45,12 @@ ABSL_FLAG(absl::Duration, tenancy_cache_ttl, absl::Seconds(5),
           "[CASES_TENANCY_CACHE_TTL]");
 ABSL_FLAG(double, tenant_rate_limit, 0,
           "calls per second one tenant may make; 0 = no limit [CASES_TENANT_RATE_LIMIT]");
-ABSL_FLAG(double, tenant_burst, 0,
-          "calls a tenant may make at once above its rate; 0 = one second's worth [CASES_TENANT_BURST]");
-ABSL_FLAG(int, tenant_max_in_flight, 0,
-          "calls one tenant may have in flight on a replica; 0 = no cap [CASES_TENANT_MAX_IN_FLIGHT]");
+ABSL_FLAG(
+    double, tenant_burst, 0,
+    "calls a tenant may make at once above its rate; 0 = one second's worth [CASES_TENANT_BURST]");
+ABSL_FLAG(
+    int, tenant_max_in_flight, 0,
+    "calls one tenant may have in flight on a replica; 0 = no cap [CASES_TENANT_MAX_IN_FLIGHT]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -103,7 +105,8 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
       "  casesd [flags]                       serve\n"
       "  casesd migrate --db=DSN              apply schema migrations and exit\n"
       "  casesd bootstrap --db=DSN --display_name=NAME\n"
-      "                                       create the provider tenant if missing; print its name");
+      "                                       create the provider tenant if missing; print its "
+      "name");
   RETURN_IF_ERROR(ApplyEnvironment());
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   config->listen = absl::GetFlag(FLAGS_listen);

@@ -26,7 +26,9 @@ bool IsMitreTechnique(absl::string_view id) {
     return false;
   }
   for (size_t i = 0; i < id.size(); ++i) {
-    const bool ok = i == 0 ? id[i] == 'T' : i == 5 ? id[i] == '.' : absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
+    const bool ok = i == 0   ? id[i] == 'T'
+                    : i == 5 ? id[i] == '.'
+                             : absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
     if (!ok) {
       return false;
     }
@@ -51,8 +53,8 @@ void CheckKey(Violations& v, const std::string& field, absl::string_view value) 
 }
 
 // One ingest item → a row; problems go to `v` with paths under `prefix`.
-void ValidateDetection(const v1::Detection& d, const std::string& prefix, absl::Time now, Violations& v,
-                       sql::DetectionRow* row) {
+void ValidateDetection(const v1::Detection& d, const std::string& prefix, absl::Time now,
+                       Violations& v, sql::DetectionRow* row) {
   CheckKey(v, prefix + ".external_id", d.external_id());
   CheckKey(v, prefix + ".alert_key", d.alert_key());
   if (d.product() == v1::PRODUCT_UNSPECIFIED || !v1::Product_IsValid(d.product())) {
@@ -78,13 +80,15 @@ void ValidateDetection(const v1::Detection& d, const std::string& prefix, absl::
   }
   for (int i = 0; i < d.mitre_techniques_size(); ++i) {
     if (!IsMitreTechnique(d.mitre_techniques(i))) {
-      v.Add(absl::StrCat(prefix, ".mitre_techniques[", i, "]"), "must be a technique id like T1059 or T1059.001");
+      v.Add(absl::StrCat(prefix, ".mitre_techniques[", i, "]"),
+            "must be a technique id like T1059 or T1059.001");
     }
   }
   if (!d.has_detect_time()) {
     v.Add(prefix + ".detect_time", "required");
   } else if (d.detect_time().seconds() < kEarliestDetectTime || d.detect_time().nanos() < 0 ||
-             d.detect_time().nanos() > 999999999 || FromTimestamp(d.detect_time()) > now + kMaxClockAhead) {
+             d.detect_time().nanos() > 999999999 ||
+             FromTimestamp(d.detect_time()) > now + kMaxClockAhead) {
     v.Add(prefix + ".detect_time", "must be a time between 2000 and tomorrow");
   }
   row->external_id = d.external_id();
@@ -142,7 +146,8 @@ void AlertToProto(const sql::AlertRow& row, v1::Alert* out) {
 absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& request,
                                           v1::IngestDetectionsResponse* response) {
   if (request.detections_size() == 0 || request.detections_size() > kMaxIngestBatch) {
-    return InvalidField("detections", absl::StrCat("between 1 and ", kMaxIngestBatch, " detections"));
+    return InvalidField("detections",
+                        absl::StrCat("between 1 and ", kMaxIngestBatch, " detections"));
   }
   const absl::Time now = absl::Now();
   IngestBatch batch;
@@ -167,11 +172,13 @@ absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& req
 }
 
 void FillIngestResults(const std::string& tenant_id, const IngestBatch& batch,
-                       const std::vector<sql::IngestOutcome>& outcomes, v1::IngestDetectionsResponse* response) {
+                       const std::vector<sql::IngestOutcome>& outcomes,
+                       v1::IngestDetectionsResponse* response) {
   for (size_t k = 0; k < outcomes.size(); ++k) {
     auto* result = response->mutable_results(batch.index[k]);
     result->set_detection(ChildName(tenant_id, "detections", outcomes[k].detection_id));
-    result->set_state(outcomes[k].created ? v1::INGEST_STATE_CREATED : v1::INGEST_STATE_ALREADY_EXISTS);
+    result->set_state(outcomes[k].created ? v1::INGEST_STATE_CREATED
+                                          : v1::INGEST_STATE_ALREADY_EXISTS);
   }
 }
 

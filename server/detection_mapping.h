@@ -26,7 +26,8 @@ absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& req
                                           v1::IngestDetectionsResponse* response);
 // Completes the accepted items' results from the store's outcomes.
 void FillIngestResults(const std::string& tenant_id, const IngestBatch& batch,
-                       const std::vector<sql::IngestOutcome>& outcomes, v1::IngestDetectionsResponse* response);
+                       const std::vector<sql::IngestOutcome>& outcomes,
+                       v1::IngestDetectionsResponse* response);
 
 void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out);
 void AlertToProto(const sql::AlertRow& row, v1::Alert* out);

@@ -13,13 +13,15 @@ grpc::Status DetectionServiceImpl::IngestDetections(grpc::ServerContext* context
                                                     v1::IngestDetectionsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(IngestBatch batch, IngestBatchOf(*request, response));
-    ASSIGN_OR_RETURN(std::vector<sql::IngestOutcome> outcomes, detections_->Ingest(call, batch.accepted));
+    ASSIGN_OR_RETURN(std::vector<sql::IngestOutcome> outcomes,
+                     detections_->Ingest(call, batch.accepted));
     FillIngestResults(call.tenant_id, batch, outcomes, response);
     return absl::OkStatus();
   });
 }
 
-grpc::Status DetectionServiceImpl::GetDetection(grpc::ServerContext* context, const v1::GetDetectionRequest* request,
+grpc::Status DetectionServiceImpl::GetDetection(grpc::ServerContext* context,
+                                                const v1::GetDetectionRequest* request,
                                                 v1::Detection* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::DetectionRow row, detections_->GetDetection(call, call.target.id()));
@@ -33,7 +35,8 @@ grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
                                                   v1::ListDetectionsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
-    ASSIGN_OR_RETURN(domain::Page<sql::DetectionRow> page, detections_->ListDetections(call, params));
+    ASSIGN_OR_RETURN(domain::Page<sql::DetectionRow> page,
+                     detections_->ListDetections(call, params));
     for (const auto& row : page.rows) {
       DetectionToProto(row, response->add_detections());
     }
@@ -42,7 +45,8 @@ grpc::Status DetectionServiceImpl::ListDetections(grpc::ServerContext* context,
   });
 }
 
-grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const v1::GetAlertRequest* request,
+grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context,
+                                            const v1::GetAlertRequest* request,
                                             v1::Alert* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::AlertRow row, detections_->GetAlert(call, call.target.id()));
@@ -51,7 +55,8 @@ grpc::Status DetectionServiceImpl::GetAlert(grpc::ServerContext* context, const 
   });
 }
 
-grpc::Status DetectionServiceImpl::ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
+grpc::Status DetectionServiceImpl::ListAlerts(grpc::ServerContext* context,
+                                              const v1::ListAlertsRequest* request,
                                               v1::ListAlertsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));

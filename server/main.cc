@@ -3,11 +3,10 @@
 
 #include <csignal>
 #include <cstdio>
-#include <iostream>
-#include <thread>
-
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -17,11 +16,11 @@
 #include "server/config.h"
 #include "server/detection_service.h"
 #include "server/metrics.h"
-#include "server/tenant_limiter.h"
 #include "server/retention_job.h"
 #include "server/server.h"
 #include "server/service_request_service.h"
 #include "server/tenancy_service.h"
+#include "server/tenant_limiter.h"
 #include "sql/migrate.h"
 #include "sql/pool.h"
 #include "sql/tenant_store.h"
@@ -100,47 +99,53 @@ int RunBootstrap(const Config& config) {
 // The database pool's gauges and counters, sampled at each scrape.
 void AddPoolMetrics(Metrics* m, sql::ConnectionPool* p) {
   m->AddSampled("cases_db_pool_size", "Database connections open.", "gauge",
-                     [p] { return p->Stats().size; });
+                [p] { return p->Stats().size; });
   m->AddSampled("cases_db_pool_in_use", "Database connections lent out.", "gauge",
-                     [p] { return p->Stats().in_use; });
+                [p] { return p->Stats().in_use; });
   m->AddSampled("cases_db_pool_max", "Most database connections the pool opens.", "gauge",
-                     [p] { return p->Stats().max_size; });
+                [p] { return p->Stats().max_size; });
   m->AddSampled("cases_db_pool_acquires_total", "Database connections lent out.", "counter",
-                     [p] { return static_cast<double>(p->Stats().acquires); });
+                [p] { return static_cast<double>(p->Stats().acquires); });
   m->AddSampled("cases_db_pool_waits_total", "Connection borrows that had to wait.", "counter",
-                     [p] { return static_cast<double>(p->Stats().waits); });
-  m->AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.", "counter",
-                     [p] { return absl::ToDoubleSeconds(p->Stats().wait_time); });
-  m->AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).", "counter",
-                     [p] { return static_cast<double>(p->Stats().timeouts); });
-  m->AddSampled("cases_db_statements_cached", "Prepared statements kept on open database connections.",
-                     "gauge", [p] { return static_cast<double>(p->Stats().statements_cached); });
-  m->AddSampled("cases_db_statements_prepared_total", "Statements prepared on the server, cached or not.",
-                     "counter", [p] { return static_cast<double>(p->Stats().statements_prepared); });
+                [p] { return static_cast<double>(p->Stats().waits); });
+  m->AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.",
+                "counter", [p] { return absl::ToDoubleSeconds(p->Stats().wait_time); });
+  m->AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).",
+                "counter", [p] { return static_cast<double>(p->Stats().timeouts); });
+  m->AddSampled("cases_db_statements_cached",
+                "Prepared statements kept on open database connections.", "gauge",
+                [p] { return static_cast<double>(p->Stats().statements_cached); });
+  m->AddSampled("cases_db_statements_prepared_total",
+                "Statements prepared on the server, cached or not.", "counter",
+                [p] { return static_cast<double>(p->Stats().statements_prepared); });
 }
 
 // Grouping, streams, the heap and retention, sampled at each scrape.
-void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hub, RetentionJob* job) {
+void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hub,
+                       RetentionJob* job) {
   m->AddSampled("cases_case_create_groups_total",
-                     "Transactions that created cases; creates arriving together in a tenant share one.",
-                     "counter", [cases] { return static_cast<double>(cases->CreateGroupStats().groups); });
-  m->AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.", "counter",
-                     [cases] { return static_cast<double>(cases->CreateGroupStats().items); });
-  m->AddSampled("cases_case_get_groups_total",
-                     "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
-                     "counter", [cases] { return static_cast<double>(cases->GetGroupStats().groups); });
+                "Transactions that created cases; creates arriving together in a tenant share one.",
+                "counter",
+                [cases] { return static_cast<double>(cases->CreateGroupStats().groups); });
+  m->AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.",
+                "counter",
+                [cases] { return static_cast<double>(cases->CreateGroupStats().items); });
+  m->AddSampled(
+      "cases_case_get_groups_total",
+      "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
+      "counter", [cases] { return static_cast<double>(cases->GetGroupStats().groups); });
   m->AddSampled("cases_case_gets_grouped_total", "Case reads answered by those queries.", "counter",
-                     [cases] { return static_cast<double>(cases->GetGroupStats().items); });
+                [cases] { return static_cast<double>(cases->GetGroupStats().items); });
   m->AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
-                     [hub] { return hub->open_streams(); });
+                [hub] { return hub->open_streams(); });
   // glibc's view of the heap: in use by the program vs held from the system but free
   // (fragmentation) — what tells a leak from an allocator keeping memory.
-  m->AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).", "gauge",
-                     [] { return static_cast<double>(mallinfo2().uordblks); });
-  m->AddSampled("cases_heap_free_bytes", "Heap bytes free but still held by the allocator.", "gauge",
-                     [] { return static_cast<double>(mallinfo2().fordblks); });
-  m->AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.", "counter",
-                     [job] { return static_cast<double>(job->deleted_total()); });
+  m->AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).",
+                "gauge", [] { return static_cast<double>(mallinfo2().uordblks); });
+  m->AddSampled("cases_heap_free_bytes", "Heap bytes free but still held by the allocator.",
+                "gauge", [] { return static_cast<double>(mallinfo2().fordblks); });
+  m->AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.",
+                "counter", [job] { return static_cast<double>(job->deleted_total()); });
 }
 
 int RunServe(Config& config) {
@@ -193,8 +198,8 @@ int RunServe(Config& config) {
   ServiceRequestServiceImpl service_request_service(&edge, &service_requests);
   const domain::TenancyAdmin tenancy_admin(&directory, &tenant_store, *license_authority);
   TenancyServiceImpl tenancy_service(&edge, &tenancy_admin);
-  CasesServer server(config,
-                     {&case_service, &detection_service, &service_request_service, &tenancy_service});
+  CasesServer server(
+      config, {&case_service, &detection_service, &service_request_service, &tenancy_service});
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }

@@ -43,13 +43,15 @@ struct HasFilter<T, std::void_t<decltype(std::declval<const T&>().filter())>> : 
 template <typename T, typename = void>
 struct HasOrderBy : std::false_type {};
 template <typename T>
-struct HasOrderBy<T, std::void_t<decltype(std::declval<const T&>().order_by())>> : std::true_type {};
+struct HasOrderBy<T, std::void_t<decltype(std::declval<const T&>().order_by())>> : std::true_type {
+};
 
 // The List parameters of a request with parent, page_size, page_token and, when
 // it has them, filter and order_by: `tenants/-` becomes the tenants the guard
 // allowed. The guard has checked the parent already.
 template <typename ListRequest>
-absl::StatusOr<sql::ListParams> ListParamsFor(const tenancy::CallContext& call, const ListRequest& request) {
+absl::StatusOr<sql::ListParams> ListParamsFor(const tenancy::CallContext& call,
+                                              const ListRequest& request) {
   Violations v;
   sql::ListParams params;
   params.page_size = CheckPageSize(v, "page_size", request.page_size());

@@ -25,7 +25,8 @@ std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 
 }  // namespace
 
-void Metrics::CallFinished(absl::string_view method, absl::string_view code, absl::Duration latency) {
+void Metrics::CallFinished(absl::string_view method, absl::string_view code,
+                           absl::Duration latency) {
   in_flight_.fetch_sub(1);
   const double seconds = absl::ToDoubleSeconds(latency);
   MutexLock lock(&mu_);
@@ -40,37 +41,43 @@ void Metrics::CallFinished(absl::string_view method, absl::string_view code, abs
   h.sum += seconds;
 }
 
-void Metrics::AddSampled(std::string name, std::string help, std::string kind, std::function<double()> read) {
+void Metrics::AddSampled(std::string name, std::string help, std::string kind,
+                         std::function<double()> read) {
   MutexLock lock(&mu_);
   sampled_.push_back({std::move(name), std::move(help), std::move(kind), std::move(read)});
 }
 
 std::string Metrics::Render() const {
   std::string out;
-  absl::StrAppend(&out, "# HELP cases_grpc_requests_total gRPC calls handled, by method and status code.\n",
-                  "# TYPE cases_grpc_requests_total counter\n");
+  absl::StrAppend(
+      &out, "# HELP cases_grpc_requests_total gRPC calls handled, by method and status code.\n",
+      "# TYPE cases_grpc_requests_total counter\n");
   MutexLock lock(&mu_);
   for (const auto& [key, n] : calls_) {
-    absl::StrAppend(&out, "cases_grpc_requests_total{method=\"", Label(key.first), "\",code=\"", Label(key.second),
-                    "\"} ", n, "\n");
+    absl::StrAppend(&out, "cases_grpc_requests_total{method=\"", Label(key.first), "\",code=\"",
+                    Label(key.second), "\"} ", n, "\n");
   }
-  absl::StrAppend(&out, "# HELP cases_grpc_request_duration_seconds gRPC call latency, by method.\n",
+  absl::StrAppend(&out,
+                  "# HELP cases_grpc_request_duration_seconds gRPC call latency, by method.\n",
                   "# TYPE cases_grpc_request_duration_seconds histogram\n");
   for (const auto& [method, h] : latency_) {
     const std::string m = Label(method);
     for (size_t i = 0; i < kBuckets.size(); ++i) {
-      absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m, "\",le=\"", Number(kBuckets[i]),
-                      "\"} ", h.buckets[i], "\n");
+      absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m, "\",le=\"",
+                      Number(kBuckets[i]), "\"} ", h.buckets[i], "\n");
     }
-    absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m, "\",le=\"+Inf\"} ", h.count, "\n",
-                    "cases_grpc_request_duration_seconds_sum{method=\"", m, "\"} ", Number(h.sum), "\n",
-                    "cases_grpc_request_duration_seconds_count{method=\"", m, "\"} ", h.count, "\n");
+    absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m,
+                    "\",le=\"+Inf\"} ", h.count, "\n",
+                    "cases_grpc_request_duration_seconds_sum{method=\"", m, "\"} ", Number(h.sum),
+                    "\n", "cases_grpc_request_duration_seconds_count{method=\"", m, "\"} ", h.count,
+                    "\n");
   }
   absl::StrAppend(&out, "# HELP cases_grpc_in_flight gRPC calls being handled now.\n",
-                  "# TYPE cases_grpc_in_flight gauge\ncases_grpc_in_flight ", in_flight_.load(), "\n");
+                  "# TYPE cases_grpc_in_flight gauge\ncases_grpc_in_flight ", in_flight_.load(),
+                  "\n");
   for (const Sampled& s : sampled_) {
-    absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.kind, "\n", s.name, " ",
-                    Number(s.read()), "\n");
+    absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.kind, "\n",
+                    s.name, " ", Number(s.read()), "\n");
   }
   return out;
 }

@@ -28,15 +28,16 @@ namespace cases::server {
 class Metrics {
  public:
   // Latency histogram bucket bounds, seconds.
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,  0.025, 0.05,
-                                                      0.1,    0.25,  0.5,    1.0,   2.5,   5.0,   10.0};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
 
   void CallStarted() { in_flight_.fetch_add(1); }
   // `method` like "/soc.cases.v1.CaseService/GetCase"; `code` the gRPC code name.
   void CallFinished(absl::string_view method, absl::string_view code, absl::Duration latency);
 
   // A value read at every scrape: kind "gauge" or "counter".
-  void AddSampled(std::string name, std::string help, std::string kind, std::function<double()> read);
+  void AddSampled(std::string name, std::string help, std::string kind,
+                  std::function<double()> read);
 
   std::string Render() const;
 
@@ -52,7 +53,8 @@ class Metrics {
   };
   std::atomic<long long> in_flight_{0};
   mutable Mutex mu_;
-  std::map<std::pair<std::string, std::string>, long long> calls_ ABSL_GUARDED_BY(mu_);  // (method, code)
+  std::map<std::pair<std::string, std::string>, long long> calls_
+      ABSL_GUARDED_BY(mu_);  // (method, code)
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::vector<Sampled> sampled_ ABSL_GUARDED_BY(mu_);
 };

@@ -28,13 +28,15 @@ void RetentionJob::Start() {
     while (true) {
       {
         MutexLock lock(&mu_);
-        if (mu_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, interval_)) {
+        if (mu_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; },
+                                 interval_)) {
           return;
         }
       }
       auto deleted = RunOnce(absl::Now());
       if (!deleted.ok()) {
-        Log(LogLevel::kWarning, "retention pass failed", {{"error", std::string(deleted.status().message())}});
+        Log(LogLevel::kWarning, "retention pass failed",
+            {{"error", std::string(deleted.status().message())}});
       } else if (*deleted > 0) {
         Log(LogLevel::kInfo, "retention deleted resolved cases", {{"cases", *deleted}});
       }

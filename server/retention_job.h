@@ -18,7 +18,8 @@ namespace cases::server {
 
 class RetentionJob {
  public:
-  RetentionJob(sql::TenantStore* tenants, sql::ConnectionPool* pool, absl::Duration interval, int batch = 100)
+  RetentionJob(sql::TenantStore* tenants, sql::ConnectionPool* pool, absl::Duration interval,
+               int batch = 100)
       : tenants_(tenants), pool_(pool), interval_(interval), batch_(batch) {}
   ~RetentionJob() { Stop(); }
 

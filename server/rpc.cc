@@ -1,11 +1,11 @@
 #include "server/rpc.h"
 
-#include "common/digest.h"
-#include "common/errors.h"
-#include "common/log.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/digest.h"
+#include "common/errors.h"
+#include "common/log.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -26,7 +26,8 @@ const std::string& MethodOf(const google::protobuf::Message& request) {
     auto* m = new absl::flat_hash_map<std::string, std::string>();
     for (const char* name : {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
                              "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService"}) {
-      const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+      const auto* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
       for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
         (*m)[service->method(i)->input_type()->full_name()] =
             absl::StrCat("/", service->full_name(), "/", service->method(i)->name());
@@ -42,7 +43,8 @@ const std::string& MethodOf(const google::protobuf::Message& request) {
 namespace {
 
 // The request_id field of a create, else the x-request-id header.
-std::string RequestIdOf(const grpc::ServerContext& context, const google::protobuf::Message& request) {
+std::string RequestIdOf(const grpc::ServerContext& context,
+                        const google::protobuf::Message& request) {
   const auto* field = request.GetDescriptor()->FindFieldByName("request_id");
   if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
     std::string id = request.GetReflection()->GetString(request, field);
@@ -51,12 +53,15 @@ std::string RequestIdOf(const grpc::ServerContext& context, const google::protob
     }
   }
   auto it = context.client_metadata().find("x-request-id");
-  return it == context.client_metadata().end() ? "" : std::string(it->second.data(), std::min<size_t>(it->second.size(), 64));
+  return it == context.client_metadata().end()
+             ? ""
+             : std::string(it->second.data(), std::min<size_t>(it->second.size(), 64));
 }
 
 }  // namespace
 
-grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google::protobuf::Message& request,
+grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
+                   const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
   const absl::Time start = absl::Now();
   if (edge.metrics != nullptr) {
@@ -66,7 +71,8 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   absl::Status status = call.status();
   if (call.ok()) {
     // Limits are per tenant the call acts in (the caller's home tenant for tenants/-).
-    const std::string& tenant = call->all_tenants ? call->principal.home_tenant_id : call->tenant_id;
+    const std::string& tenant =
+        call->all_tenants ? call->principal.home_tenant_id : call->tenant_id;
     const bool limited = edge.limiter != nullptr && edge.limiter->enabled();
     status = limited ? edge.limiter->Admit(tenant, start) : absl::OkStatus();
     if (status.ok()) {
@@ -82,8 +88,9 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   if (edge.metrics != nullptr) {
     edge.metrics->CallFinished(method, code, latency);
   }
-  const LogLevel level =
-      status.ok() || status.code() == absl::StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning;
+  const LogLevel level = status.ok() || status.code() == absl::StatusCode::kCancelled
+                             ? LogLevel::kInfo
+                             : LogLevel::kWarning;
   if (!LogEnabled(level)) {
     return ToGrpcStatus(status);
   }
@@ -103,7 +110,8 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google:
   return ToGrpcStatus(status);
 }
 
-std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,
+std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id,
+                                                     absl::string_view method,
                                                      const google::protobuf::Message& request,
                                                      const std::string& request_id) {
   if (request_id.empty()) {
@@ -111,7 +119,8 @@ std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_i
   }
   std::unique_ptr<google::protobuf::Message> canonical(request.New());
   canonical->CopyFrom(request);
-  canonical->GetReflection()->ClearField(canonical.get(), canonical->GetDescriptor()->FindFieldByName("request_id"));
+  canonical->GetReflection()->ClearField(canonical.get(),
+                                         canonical->GetDescriptor()->FindFieldByName("request_id"));
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);

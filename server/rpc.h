@@ -29,8 +29,8 @@ namespace cases::server {
 // What every handler shares at the edge: the guard, and the metrics the edge records.
 struct Edge {
   const tenancy::Guard* guard = nullptr;
-  Metrics* metrics = nullptr;         // may be null (no metrics)
-  TenantLimiter* limiter = nullptr;   // may be null (no per-tenant limits)
+  Metrics* metrics = nullptr;        // may be null (no metrics)
+  TenantLimiter* limiter = nullptr;  // may be null (no per-tenant limits)
 };
 
 // The `authorization` metadata value of a call (empty when absent).
@@ -42,13 +42,15 @@ const std::string& MethodOf(const google::protobuf::Message& request);
 // Runs the guard for `request`, then `body` with the call context; converts the
 // result once, records metrics and writes one JSON access-log line (method,
 // tenant, principal, code, latency, peer, request id — never tokens or bodies).
-grpc::Status Serve(const Edge& edge, grpc::ServerContext* context, const google::protobuf::Message& request,
+grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
+                   const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
 
 // The request_id claim of a create (AIP-155): empty request_id → none. The
 // fingerprint is SHA-256 of the request's deterministic serialization without
 // request_id, so a retry matches and a different body under the same id does not.
-std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id, absl::string_view method,
+std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id,
+                                                     absl::string_view method,
                                                      const google::protobuf::Message& request,
                                                      const std::string& request_id);
 

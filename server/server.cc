@@ -71,8 +71,9 @@ absl::Status CasesServer::Start() {
   builder.AddListeningPort(config_.listen, creds, &port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                             static_cast<int>(absl::ToInt64Milliseconds(config_.max_connection_age)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(config_.max_connection_age)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
   for (grpc::Service* service : services_) {
     builder.RegisterService(service);
@@ -95,7 +96,9 @@ absl::Status CasesServer::Start() {
   SetServing(server_.get(), true);
   SetServing(health_server_.get(), true);
   Log(LogLevel::kInfo, "serving",
-      {{"listen", config_.listen}, {"port", port_}, {"tls", config_.tls_cert.empty() ? "off" : "on"}});
+      {{"listen", config_.listen},
+       {"port", port_},
+       {"tls", config_.tls_cert.empty() ? "off" : "on"}});
   return absl::OkStatus();
 }
 

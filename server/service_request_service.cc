@@ -33,11 +33,14 @@ void MessageToProto(const sql::MessageRow& row, v1::Message* out) {
   SetTimestamp(row.create_time, out->mutable_create_time());
 }
 
-absl::StatusOr<sql::ServiceRequestRow> ServiceRequestOf(const v1::CreateServiceRequestRequest& request) {
+absl::StatusOr<sql::ServiceRequestRow> ServiceRequestOf(
+    const v1::CreateServiceRequestRequest& request) {
   Violations v;
   const v1::ServiceRequest& sr = request.service_request();
-  if (sr.type() == v1::SERVICE_REQUEST_TYPE_UNSPECIFIED || !v1::ServiceRequestType_IsValid(sr.type())) {
-    v.Add("service_request.type", "required: SERVICE_REQUEST_TYPE_MDR or SERVICE_REQUEST_TYPE_MANAGED_RISK");
+  if (sr.type() == v1::SERVICE_REQUEST_TYPE_UNSPECIFIED ||
+      !v1::ServiceRequestType_IsValid(sr.type())) {
+    v.Add("service_request.type",
+          "required: SERVICE_REQUEST_TYPE_MDR or SERVICE_REQUEST_TYPE_MANAGED_RISK");
   }
   CheckDisplayName(v, "service_request.display_name", sr.display_name());
   CheckText(v, "service_request.description", sr.description(), kMaxDescriptionBytes);
@@ -54,10 +57,12 @@ absl::StatusOr<int> StatusOf(const v1::UpdateServiceRequestRequest& request) {
   Violations v;
   const auto& paths = request.update_mask().paths();
   if (paths.size() != 1 || paths[0] != "status") {
-    v.Add("update_mask", "must be exactly [status]: nothing else on a service request can be edited");
+    v.Add("update_mask",
+          "must be exactly [status]: nothing else on a service request can be edited");
   }
   const int status = request.service_request().status();
-  if (status == v1::SERVICE_REQUEST_STATUS_UNSPECIFIED || !v1::ServiceRequestStatus_IsValid(status)) {
+  if (status == v1::SERVICE_REQUEST_STATUS_UNSPECIFIED ||
+      !v1::ServiceRequestStatus_IsValid(status)) {
     v.Add("service_request.status", "required: OPEN, IN_PROGRESS, WAITING_ON_CUSTOMER or RESOLVED");
   }
   RETURN_IF_ERROR(v.ToStatus());
@@ -77,8 +82,9 @@ absl::StatusOr<std::string> StartAfterOf(const v1::StreamMessagesRequest& reques
     return std::string();
   }
   const std::string prefix = request.parent() + "/messages/";
-  auto id = request.start_after().rfind(prefix, 0) == 0 ? IdFromText(request.start_after().substr(prefix.size()))
-                                                         : std::nullopt;
+  auto id = request.start_after().rfind(prefix, 0) == 0
+                ? IdFromText(request.start_after().substr(prefix.size()))
+                : std::nullopt;
   if (!id.has_value()) {
     return InvalidField("start_after", "must be the name of a message of this service request");
   }
@@ -87,23 +93,23 @@ absl::StatusOr<std::string> StartAfterOf(const v1::StreamMessagesRequest& reques
 
 }  // namespace
 
-grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(grpc::ServerContext* context,
-                                                             const v1::CreateServiceRequestRequest* request,
-                                                             v1::ServiceRequest* response) {
+grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(
+    grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
+    v1::ServiceRequest* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow fields, ServiceRequestOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->Create(call, std::move(fields),
-                                       IdempotencyKeyFor(call.tenant_id, "CreateServiceRequest", *request,
-                                                         request->request_id())));
+                                       IdempotencyKeyFor(call.tenant_id, "CreateServiceRequest",
+                                                         *request, request->request_id())));
     RequestToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::GetServiceRequest(grpc::ServerContext* context,
-                                                          const v1::GetServiceRequestRequest* request,
-                                                          v1::ServiceRequest* response) {
+grpc::Status ServiceRequestServiceImpl::GetServiceRequest(
+    grpc::ServerContext* context, const v1::GetServiceRequestRequest* request,
+    v1::ServiceRequest* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row, requests_->Get(call, call.target.id()));
     RequestToProto(row, response);
@@ -111,12 +117,13 @@ grpc::Status ServiceRequestServiceImpl::GetServiceRequest(grpc::ServerContext* c
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::ListServiceRequests(grpc::ServerContext* context,
-                                                            const v1::ListServiceRequestsRequest* request,
-                                                            v1::ListServiceRequestsResponse* response) {
+grpc::Status ServiceRequestServiceImpl::ListServiceRequests(
+    grpc::ServerContext* context, const v1::ListServiceRequestsRequest* request,
+    v1::ListServiceRequestsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
-    ASSIGN_OR_RETURN(domain::Page<sql::ServiceRequestRow> page, requests_->List(call, std::move(params)));
+    ASSIGN_OR_RETURN(domain::Page<sql::ServiceRequestRow> page,
+                     requests_->List(call, std::move(params)));
     for (const auto& row : page.rows) {
       RequestToProto(row, response->add_service_requests());
     }
@@ -125,25 +132,27 @@ grpc::Status ServiceRequestServiceImpl::ListServiceRequests(grpc::ServerContext*
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(grpc::ServerContext* context,
-                                                             const v1::UpdateServiceRequestRequest* request,
-                                                             v1::ServiceRequest* response) {
+grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(
+    grpc::ServerContext* context, const v1::UpdateServiceRequestRequest* request,
+    v1::ServiceRequest* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(int status, StatusOf(*request));
-    ASSIGN_OR_RETURN(sql::ServiceRequestRow row, requests_->UpdateStatus(call, call.target.id(), status));
+    ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
+                     requests_->UpdateStatus(call, call.target.id(), status));
     RequestToProto(row, response);
     return absl::OkStatus();
   });
 }
 
 grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* context,
-                                                      const v1::CreateMessageRequest* request, v1::Message* response) {
+                                                      const v1::CreateMessageRequest* request,
+                                                      v1::Message* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     RETURN_IF_ERROR(CheckMessage(*request));
     ASSIGN_OR_RETURN(sql::MessageRow row,
                      requests_->CreateMessage(call, call.target.id(), request->message().body(),
-                                              IdempotencyKeyFor(call.tenant_id, "CreateMessage", *request,
-                                                                request->request_id())));
+                                              IdempotencyKeyFor(call.tenant_id, "CreateMessage",
+                                                                *request, request->request_id())));
     MessageToProto(row, response);
     return absl::OkStatus();
   });

@@ -4,8 +4,8 @@
 #define CASES_SERVER_SERVICE_REQUEST_SERVICE_H_
 
 #include "domain/service_requests.h"
-#include "soc/cases/v1/service_request_service.grpc.pb.h"
 #include "server/rpc.h"
+#include "soc/cases/v1/service_request_service.grpc.pb.h"
 #include "tenancy/guard.h"
 
 namespace cases::server {
@@ -17,19 +17,24 @@ class ServiceRequestServiceImpl final : public v1::ServiceRequestService::Servic
   ServiceRequestServiceImpl(const Edge* edge, const domain::ServiceRequests* requests)
       : edge_(edge), requests_(requests) {}
 
-  grpc::Status CreateServiceRequest(grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
+  grpc::Status CreateServiceRequest(grpc::ServerContext* context,
+                                    const v1::CreateServiceRequestRequest* request,
                                     v1::ServiceRequest* response) override;
-  grpc::Status GetServiceRequest(grpc::ServerContext* context, const v1::GetServiceRequestRequest* request,
+  grpc::Status GetServiceRequest(grpc::ServerContext* context,
+                                 const v1::GetServiceRequestRequest* request,
                                  v1::ServiceRequest* response) override;
-  grpc::Status ListServiceRequests(grpc::ServerContext* context, const v1::ListServiceRequestsRequest* request,
+  grpc::Status ListServiceRequests(grpc::ServerContext* context,
+                                   const v1::ListServiceRequestsRequest* request,
                                    v1::ListServiceRequestsResponse* response) override;
-  grpc::Status UpdateServiceRequest(grpc::ServerContext* context, const v1::UpdateServiceRequestRequest* request,
+  grpc::Status UpdateServiceRequest(grpc::ServerContext* context,
+                                    const v1::UpdateServiceRequestRequest* request,
                                     v1::ServiceRequest* response) override;
   grpc::Status CreateMessage(grpc::ServerContext* context, const v1::CreateMessageRequest* request,
                              v1::Message* response) override;
   grpc::Status ListMessages(grpc::ServerContext* context, const v1::ListMessagesRequest* request,
                             v1::ListMessagesResponse* response) override;
-  grpc::Status StreamMessages(grpc::ServerContext* context, const v1::StreamMessagesRequest* request,
+  grpc::Status StreamMessages(grpc::ServerContext* context,
+                              const v1::StreamMessagesRequest* request,
                               grpc::ServerWriter<v1::Message>* writer) override;
 
  private:

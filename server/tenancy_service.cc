@@ -38,7 +38,8 @@ absl::StatusOr<sql::TenantRow> TenantOf(const v1::CreateTenantRequest& request) 
   CheckDisplayName(v, "tenant.display_name", tenant.display_name());
   if (tenant.kind() == v1::TENANT_KIND_UNSPECIFIED || tenant.kind() == v1::TENANT_KIND_PROVIDER ||
       !v1::TenantKind_IsValid(tenant.kind())) {
-    v.Add("tenant.kind", "must be TENANT_KIND_TENANT, TENANT_KIND_PARTNER or TENANT_KIND_ORGANIZATION");
+    v.Add("tenant.kind",
+          "must be TENANT_KIND_TENANT, TENANT_KIND_PARTNER or TENANT_KIND_ORGANIZATION");
   }
   CheckRequestId(v, "request_id", request.request_id());
   RETURN_IF_ERROR(v.ToStatus());
@@ -50,7 +51,8 @@ absl::StatusOr<sql::TenantRow> TenantOf(const v1::CreateTenantRequest& request) 
 
 absl::StatusOr<domain::PageRequest> TenantPageOf(const v1::ListTenantsRequest& request) {
   Violations v;
-  domain::PageRequest page{"", CheckPageSize(v, "page_size", request.page_size()), request.page_token()};
+  domain::PageRequest page{"", CheckPageSize(v, "page_size", request.page_size()),
+                           request.page_token()};
   if (!request.filter().empty()) {
     v.Add("filter", "ListTenants takes no filter");
   }
@@ -77,20 +79,22 @@ grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
   });
 }
 
-grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context, const v1::CreateTenantRequest* request,
+grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
+                                              const v1::CreateTenantRequest* request,
                                               v1::Tenant* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::TenantRow fields, TenantOf(*request));
     ASSIGN_OR_RETURN(sql::TenantRow row,
                      admin_->CreateTenant(call, std::move(fields),
-                                          IdempotencyKeyFor(call.tenant_id, "CreateTenant", *request,
-                                                            request->request_id())));
+                                          IdempotencyKeyFor(call.tenant_id, "CreateTenant",
+                                                            *request, request->request_id())));
     ToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context, const v1::GetTenantRequest* request,
+grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context,
+                                           const v1::GetTenantRequest* request,
                                            v1::Tenant* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::TenantRow row, admin_->GetTenant(call));
@@ -99,7 +103,8 @@ grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context, const v
   });
 }
 
-grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context, const v1::ListTenantsRequest* request,
+grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context,
+                                             const v1::ListTenantsRequest* request,
                                              v1::ListTenantsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, TenantPageOf(*request));
@@ -113,7 +118,8 @@ grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context, const
 }
 
 grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
-                                                const v1::InstallLicenseRequest* request, v1::License* response) {
+                                                const v1::InstallLicenseRequest* request,
+                                                v1::License* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::LicenseRow row, admin_->InstallLicense(call, request->license_key()));
     ToProto(row, response);
@@ -121,7 +127,8 @@ grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
   });
 }
 
-grpc::Status TenancyServiceImpl::ListLicenses(grpc::ServerContext* context, const v1::ListLicensesRequest* request,
+grpc::Status TenancyServiceImpl::ListLicenses(grpc::ServerContext* context,
+                                              const v1::ListLicensesRequest* request,
                                               v1::ListLicensesResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));

@@ -16,7 +16,9 @@
 namespace cases::sql {
 
 void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
-  auto alone = [&](PendingCreate* p) { p->result = CreateAlone(*p->row, {}, *p->check, *p->key, *p->actor); };
+  auto alone = [&](PendingCreate* p) {
+    p->result = CreateAlone(*p->row, {}, *p->check, *p->key, *p->actor);
+  };
   if (group.size() == 1) {
     alone(group.front());
     return;
@@ -75,7 +77,8 @@ void CaseStore::GetGroup(const std::vector<PendingGet*>& group) {
   std::map<std::string, CaseRow> found;
   absl::Status status = RunQuery(*pool_, [&](Lease& db) -> absl::Status {
     // Cached in every size: GroupRunner's groups come in powers of two up to 32.
-    auto& stmt = db.Prepare(absl::StrCat("SELECT ", CaseTable().List(), " FROM cases WHERE tenant_id = ? AND case_id IN (",
+    auto& stmt = db.Prepare(absl::StrCat("SELECT ", CaseTable().List(),
+                                         " FROM cases WHERE tenant_id = ? AND case_id IN (",
                                          Placeholders(group.size()), ")"));
     int k = 1;
     stmt.setString(k++, tenant_id);

@@ -21,15 +21,16 @@ namespace {
 
 const std::set<std::string>& MutableCaseColumns() {
   static const auto* columns = new std::set<std::string>{
-      "display_name", "description",     "severity",    "priority",     "status",     "close_reason", "close_note",
-      "queue_id",     "assignee",        "detection_count", "update_time", "resolve_time", "purge_time", "revision"};
+      "display_name", "description",  "severity",   "priority", "status",
+      "close_reason", "close_note",   "queue_id",   "assignee", "detection_count",
+      "update_time",  "resolve_time", "purge_time", "revision"};
   return *columns;
 }
 
 }  // namespace
 
-std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const std::string& case_id,
-                                  bool for_update) {
+std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id,
+                                  const std::string& case_id, bool for_update) {
   auto& stmt = db.Prepare(absl::StrCat("SELECT ", CaseTable().List(),
                                        " FROM cases WHERE tenant_id = ? AND case_id = ?",
                                        for_update ? " FOR UPDATE" : ""));
@@ -51,7 +52,8 @@ std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const
 void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   const int64_t n = static_cast<int64_t>(rows->size());
   auto& bump = db.Prepare(
-      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', LAST_INSERT_ID(?)) "
+      "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'cases', "
+      "LAST_INSERT_ID(?)) "
       "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)");
   bump.setString(1, rows->front().tenant_id);
   bump.setInt64(2, n);
@@ -61,7 +63,8 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   // Each row's number is counted back from the bump's LAST_INSERT_ID().
   auto& stmt = db.Prepare(absl::StrCat(
       "INSERT INTO cases (", CaseTable().List(), ") VALUES ",
-      Placeholders(rows->size(), CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}})), " RETURNING number"));
+      Placeholders(rows->size(), CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}})),
+      " RETURNING number"));
   int k = 1;
   int64_t later = n;  // how many of this insert's numbers come after this row's
   for (const CaseRow& c : *rows) {
@@ -84,8 +87,9 @@ void InsertNewCase(Lease& db, CaseRow* row) {
 }
 
 void UpdateCaseRow(Lease& db, const CaseRow& c) {
-  auto& stmt = db.Prepare(absl::StrCat("UPDATE cases SET ", CaseTable().Assignments(MutableCaseColumns()),
-                                       " WHERE tenant_id = ? AND case_id = ?"));
+  auto& stmt =
+      db.Prepare(absl::StrCat("UPDATE cases SET ", CaseTable().Assignments(MutableCaseColumns()),
+                              " WHERE tenant_id = ? AND case_id = ?"));
   int k = CaseTable().Bind(stmt, 1, c, &MutableCaseColumns());
   stmt.setString(k++, c.tenant_id);
   stmt.setString(k++, c.case_id);
@@ -100,10 +104,11 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
     return out;
   }
   std::set<std::string> unique(ids.begin(), ids.end());
-  auto& stmt = db.PrepareRepeated(absl::StrCat("SELECT ", DetectionTable().List(),
-                                               " FROM detections WHERE tenant_id = ? AND detection_id IN (",
-                                               Placeholders(unique.size()), ")"),
-                                  unique.size());
+  auto& stmt =
+      db.PrepareRepeated(absl::StrCat("SELECT ", DetectionTable().List(),
+                                      " FROM detections WHERE tenant_id = ? AND detection_id IN (",
+                                      Placeholders(unique.size()), ")"),
+                         unique.size());
   int k = 1;
   stmt.setString(k++, tenant_id);
   for (const std::string& id : unique) {
@@ -133,7 +138,8 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
   if (detections.empty()) {
     return 0;
   }
-  std::string sql = "INSERT IGNORE INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ";
+  std::string sql =
+      "INSERT IGNORE INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ";
   sql += Placeholders(detections.size(), "(?, ?, ?, ?)");
   auto& stmt = db.PrepareRepeated(sql, detections.size());
   int k = 1;
@@ -147,14 +153,15 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
   return stmt.executeUpdate();
 }
 
-EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type, std::vector<FieldChangeRow> changes,
-                   std::string summary, absl::Time now) {
-  return EventRow{c.case_id, NewIdBytes(now), actor, type, std::move(changes), std::move(summary), now};
+EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type,
+                   std::vector<FieldChangeRow> changes, std::string summary, absl::Time now) {
+  return EventRow{c.case_id,          NewIdBytes(now),    actor, type,
+                  std::move(changes), std::move(summary), now};
 }
 
 EventRow CreatedEvent(const CaseRow& c, const std::string& actor) {
-  return CaseEvent(c, actor, v1::EVENT_TYPE_CREATED, {}, absl::StrCat("CASE-", c.number, " created"),
-                   c.create_time);
+  return CaseEvent(c, actor, v1::EVENT_TYPE_CREATED, {},
+                   absl::StrCat("CASE-", c.number, " created"), c.create_time);
 }
 
 void FillNew(CaseRow* row, absl::Time now) {

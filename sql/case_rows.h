@@ -15,8 +15,8 @@
 
 namespace cases::sql {
 
-std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id, const std::string& case_id,
-                                  bool for_update);
+std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id,
+                                  const std::string& case_id, bool for_update);
 
 // Inserts new cases of one tenant with its next CASE-n numbers, in order, which it
 // sets in each row's number (two round trips for any number of cases).
@@ -35,8 +35,8 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
                    const std::vector<DetectionRow>& detections, absl::Time now);
 
 // History entries of a case.
-EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type, std::vector<FieldChangeRow> changes,
-                   std::string summary, absl::Time now);
+EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type,
+                   std::vector<FieldChangeRow> changes, std::string summary, absl::Time now);
 EventRow CreatedEvent(const CaseRow& c, const std::string& actor);
 
 // A new case's id, times and revision.

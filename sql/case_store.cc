@@ -21,18 +21,22 @@ namespace {
 namespace v1 = ::soc::cases::v1;
 
 absl::Status CaseNotFound(const std::string& tenant_id, const std::string& case_id) {
-  return absl::NotFoundError(absl::StrCat("case not found: ", ChildName(tenant_id, "cases", case_id)));
+  return absl::NotFoundError(
+      absl::StrCat("case not found: ", ChildName(tenant_id, "cases", case_id)));
 }
 
 // The alert, locked; NOT_FOUND, or ALERT_ALREADY_CONVERTED naming its case.
-absl::StatusOr<AlertRow> LockUnconvertedAlert(Lease& db, const std::string& tenant_id, const std::string& alert_id) {
-  auto& lock = db.Prepare(
-      absl::StrCat("SELECT ", AlertTable().List(), " FROM alerts WHERE tenant_id = ? AND alert_id = ? FOR UPDATE"));
+absl::StatusOr<AlertRow> LockUnconvertedAlert(Lease& db, const std::string& tenant_id,
+                                              const std::string& alert_id) {
+  auto& lock =
+      db.Prepare(absl::StrCat("SELECT ", AlertTable().List(),
+                              " FROM alerts WHERE tenant_id = ? AND alert_id = ? FOR UPDATE"));
   lock.setString(1, tenant_id);
   lock.setString(2, alert_id);
   std::unique_ptr<::sql::ResultSet> rs(lock.executeQuery());
   if (!rs->next()) {
-    return absl::NotFoundError(absl::StrCat("alert not found: ", ChildName(tenant_id, "alerts", alert_id)));
+    return absl::NotFoundError(
+        absl::StrCat("alert not found: ", ChildName(tenant_id, "alerts", alert_id)));
   }
   AlertRow alert = ReadAlert(*rs);
   if (!alert.case_id.empty()) {
@@ -43,9 +47,11 @@ absl::StatusOr<AlertRow> LockUnconvertedAlert(Lease& db, const std::string& tena
   return alert;
 }
 
-std::vector<DetectionRow> DetectionsOfAlert(Lease& db, const std::string& tenant_id, const std::string& alert_id) {
-  auto& select = db.Prepare(absl::StrCat("SELECT ", DetectionTable().List(),
-                                         " FROM detections WHERE tenant_id = ? AND alert_id = ? ORDER BY detection_id"));
+std::vector<DetectionRow> DetectionsOfAlert(Lease& db, const std::string& tenant_id,
+                                            const std::string& alert_id) {
+  auto& select = db.Prepare(
+      absl::StrCat("SELECT ", DetectionTable().List(),
+                   " FROM detections WHERE tenant_id = ? AND alert_id = ? ORDER BY detection_id"));
   select.setString(1, tenant_id);
   select.setString(2, alert_id);
   std::vector<DetectionRow> detections;
@@ -58,10 +64,11 @@ std::vector<DetectionRow> DetectionsOfAlert(Lease& db, const std::string& tenant
 
 // The alert and its detections point at the case (a detection keeps the first
 // case it was converted into), and both histories record the conversion.
-void MarkConverted(Lease& db, const CaseRow& c, const std::string& alert_id, const std::string& actor,
-                   absl::Time now) {
+void MarkConverted(Lease& db, const CaseRow& c, const std::string& alert_id,
+                   const std::string& actor, absl::Time now) {
   const std::string& tenant_id = c.tenant_id;
-  auto& mark_alert = db.Prepare("UPDATE alerts SET case_id = ?, update_time = ? WHERE tenant_id = ? AND alert_id = ?");
+  auto& mark_alert = db.Prepare(
+      "UPDATE alerts SET case_id = ?, update_time = ? WHERE tenant_id = ? AND alert_id = ?");
   mark_alert.setString(1, c.case_id);
   mark_alert.setString(2, FormatDbTime(now));
   mark_alert.setString(3, tenant_id);
@@ -79,8 +86,13 @@ void MarkConverted(Lease& db, const CaseRow& c, const std::string& alert_id, con
                {CaseEvent(c, actor, v1::EVENT_TYPE_CONVERTED, {{"sourceAlert", "", alert_name}},
                           absl::StrCat("CASE-", c.number, " converted from ", alert_name), now)});
   InsertEvents(db, kAlertHistory, tenant_id,
-               {EventRow{alert_id, NewIdBytes(now), actor, v1::EVENT_TYPE_CONVERTED, {{"case", "", case_name}},
-                         absl::StrCat("converted to CASE-", c.number, " (", case_name, ")"), now}});
+               {EventRow{alert_id,
+                         NewIdBytes(now),
+                         actor,
+                         v1::EVENT_TYPE_CONVERTED,
+                         {{"case", "", case_name}},
+                         absl::StrCat("converted to CASE-", c.number, " (", case_name, ")"),
+                         now}});
 }
 
 }  // namespace
@@ -102,7 +114,9 @@ const ListSchema& CaseStore::CaseSchema() {
       {{"create_time", {{"create_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"update_time", {{"update_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"severity",
-        {{"severity", FieldType::kEnum}, {"create_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
+        {{"severity", FieldType::kEnum},
+         {"create_time", FieldType::kTime},
+         {"case_id", FieldType::kResource}}},
        {"number", {{"number", FieldType::kInt}, {"case_id", FieldType::kResource}}}},
       "create_time desc"};
   return *schema;
@@ -116,7 +130,8 @@ constexpr size_t kMaxGetGroup = 32;
 CaseStore::CaseStore(ConnectionPool* pool)
     : pool_(pool),
       creates_(std::make_unique<GroupRunner<PendingCreate>>(
-          kMaxCreateGroup, [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })),
+          kMaxCreateGroup,
+          [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })),
       gets_(std::make_unique<GroupRunner<PendingGet>>(
           kMaxGetGroup, [this](const std::vector<PendingGet*>& group) { GetGroup(group); })) {}
 
@@ -126,8 +141,10 @@ GroupRunner<PendingCreate>::Stats CaseStore::CreateGroupStats() const { return c
 
 GroupRunner<PendingGet>::Stats CaseStore::GetGroupStats() const { return gets_->stats(); }
 
-absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::string>& detection_ids,
-                                          const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row,
+                                          const std::vector<std::string>& detection_ids,
+                                          const DetectionCheck& check,
+                                          const std::optional<IdempotencyKey>& key,
                                           const std::string& actor) {
   if (!detection_ids.empty()) {
     return CreateAlone(std::move(row), detection_ids, check, key, actor);
@@ -137,23 +154,28 @@ absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row, const std::vector<std::st
   return std::move(pending.result);
 }
 
-absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
-                                               const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
+                                               const std::vector<std::string>& detection_ids,
+                                               const DetectionCheck& check,
+                                               const std::optional<IdempotencyKey>& key,
                                                const std::string& actor) {
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
     const absl::Time now = DbNow();
     CaseRow c = row;
     FillNew(&c, now);
     CaseRow earlier;
-    ASSIGN_OR_RETURN(bool replayed,
-                     ReplayOrClaim(
-                         db, key, ChildName(c.tenant_id, "cases", c.case_id),
-                         [&](const std::string& id) { return SelectCase(db, c.tenant_id, id, false); }, &earlier));
+    ASSIGN_OR_RETURN(bool replayed, ReplayOrClaim(
+                                        db, key, ChildName(c.tenant_id, "cases", c.case_id),
+                                        [&](const std::string& id) {
+                                          return SelectCase(db, c.tenant_id, id, false);
+                                        },
+                                        &earlier));
     if (replayed) {
       return earlier;
     }
     RETURN_IF_ERROR(CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"));
-    ASSIGN_OR_RETURN(std::vector<DetectionRow> detections, LoadDetections(db, row.tenant_id, detection_ids));
+    ASSIGN_OR_RETURN(std::vector<DetectionRow> detections,
+                     LoadDetections(db, row.tenant_id, detection_ids));
     RETURN_IF_ERROR(check(detections));
     c.detection_count = static_cast<int>(detections.size());
     InsertNewCase(db, &c);
@@ -163,17 +185,21 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row, const std::vector<st
   });
 }
 
-absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert_id, const ConversionPlan& plan,
-                                           const std::optional<IdempotencyKey>& key, const std::string& actor) {
+absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert_id,
+                                           const ConversionPlan& plan,
+                                           const std::optional<IdempotencyKey>& key,
+                                           const std::string& actor) {
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
     const absl::Time now = DbNow();
     CaseRow c = row;
     FillNew(&c, now);
     CaseRow earlier;
-    ASSIGN_OR_RETURN(bool replayed,
-                     ReplayOrClaim(
-                         db, key, ChildName(c.tenant_id, "cases", c.case_id),
-                         [&](const std::string& id) { return SelectCase(db, c.tenant_id, id, false); }, &earlier));
+    ASSIGN_OR_RETURN(bool replayed, ReplayOrClaim(
+                                        db, key, ChildName(c.tenant_id, "cases", c.case_id),
+                                        [&](const std::string& id) {
+                                          return SelectCase(db, c.tenant_id, id, false);
+                                        },
+                                        &earlier));
     if (replayed) {
       return earlier;
     }
@@ -190,7 +216,8 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
   });
 }
 
-absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_id, const std::string& case_id) {
+absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_id,
+                                                      const std::string& case_id) {
   PendingGet pending{&tenant_id, &case_id};
   gets_->Run(tenant_id, &pending);
   return std::move(pending.result);
@@ -216,14 +243,17 @@ absl::StatusOr<CaseRow> CaseStore::Update(const std::string& tenant_id, const st
     next.update_time = now;
     next.revision = current->revision + 1;
     UpdateCaseRow(db, next);
-    InsertEvents(db, kCaseHistory, tenant_id, {CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now)});
+    InsertEvents(db, kCaseHistory, tenant_id,
+                 {CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now)});
     return next;
   });
 }
 
-absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id, const std::string& case_id,
+absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id,
+                                                 const std::string& case_id,
                                                  const std::vector<std::string>& detection_ids,
-                                                 const CaseCheck& may_edit, const DetectionCheck& check,
+                                                 const CaseCheck& may_edit,
+                                                 const DetectionCheck& check,
                                                  const std::string& actor) {
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
     std::optional<CaseRow> current = SelectCase(db, tenant_id, case_id, true);
@@ -231,7 +261,8 @@ absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id, c
       return CaseNotFound(tenant_id, case_id);
     }
     RETURN_IF_ERROR(may_edit(*current));
-    ASSIGN_OR_RETURN(std::vector<DetectionRow> detections, LoadDetections(db, tenant_id, detection_ids));
+    ASSIGN_OR_RETURN(std::vector<DetectionRow> detections,
+                     LoadDetections(db, tenant_id, detection_ids));
     RETURN_IF_ERROR(check(detections));
     const absl::Time now = DbNow();
     const int added = LinkDetections(db, tenant_id, case_id, detections, now);
@@ -243,16 +274,18 @@ absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id, c
     result.update_time = now;
     result.revision += 1;
     UpdateCaseRow(db, result);
-    InsertEvents(db, kCaseHistory, tenant_id,
-                 {CaseEvent(result, actor, v1::EVENT_TYPE_DETECTIONS_ADDED,
-                            {{"detectionCount", std::to_string(current->detection_count),
-                              std::to_string(result.detection_count)}},
-                            absl::StrCat(added, added == 1 ? " detection" : " detections", " added"), now)});
+    InsertEvents(
+        db, kCaseHistory, tenant_id,
+        {CaseEvent(result, actor, v1::EVENT_TYPE_DETECTIONS_ADDED,
+                   {{"detectionCount", std::to_string(current->detection_count),
+                     std::to_string(result.detection_count)}},
+                   absl::StrCat(added, added == 1 ? " detection" : " detections", " added"), now)});
     return result;
   });
 }
 
-absl::Status CaseStore::Delete(const std::string& tenant_id, const std::vector<std::string>& case_ids,
+absl::Status CaseStore::Delete(const std::string& tenant_id,
+                               const std::vector<std::string>& case_ids,
                                const CaseCheck& may_remove) {
   return RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     for (const std::string& case_id : case_ids) {
@@ -273,12 +306,15 @@ absl::StatusOr<std::string> CaseStore::List(const ListParams& params, std::vecto
   return RunListPage(*pool_, CaseSchema(), params, &ReadCase, out);
 }
 
-absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id, const std::string& case_id,
+absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id,
+                                                  const std::string& case_id,
                                                   const std::string& case_name, int page_size,
-                                                  const std::string& page_token, std::vector<EventRow>* out) {
+                                                  const std::string& page_token,
+                                                  std::vector<EventRow>* out) {
   return QueryValue<std::string>(*pool_, [&](Lease& db) {
     out->clear();
-    return sql::ListEvents(db, kCaseHistory, tenant_id, case_id, case_name, page_size, page_token, out);
+    return sql::ListEvents(db, kCaseHistory, tenant_id, case_id, case_name, page_size, page_token,
+                           out);
   });
 }
 

@@ -52,8 +52,8 @@ using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow*
 using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
 // Completes the case a conversion makes, once the locked alert and its
 // detections are read (the domain's conversion policy); an error aborts.
-using ConversionPlan =
-    std::function<absl::Status(const AlertRow& alert, const std::vector<DetectionRow>& detections, CaseRow* row)>;
+using ConversionPlan = std::function<absl::Status(
+    const AlertRow& alert, const std::vector<DetectionRow>& detections, CaseRow* row)>;
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_rows.h)
 struct PendingGet;     // a read of one case, likewise
@@ -71,19 +71,23 @@ class CaseStore {
   // group commits only if every create in it would; otherwise each runs alone, so
   // every caller gets exactly the answer it would get alone.
   absl::StatusOr<CaseRow> Create(CaseRow row, const std::vector<std::string>& detection_ids,
-                                 const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                 const DetectionCheck& check,
+                                 const std::optional<IdempotencyKey>& key,
                                  const std::string& actor);
 
   // Creates a case from an alert: `plan` completes the row from the locked alert
   // and its detections, which are then linked; sets the alert's and detections'
   // case and writes history on both. FAILED_PRECONDITION ALERT_ALREADY_CONVERTED
   // when the alert has a case.
-  absl::StatusOr<CaseRow> Convert(CaseRow row, const std::string& alert_id, const ConversionPlan& plan,
-                                  const std::optional<IdempotencyKey>& key, const std::string& actor);
+  absl::StatusOr<CaseRow> Convert(CaseRow row, const std::string& alert_id,
+                                  const ConversionPlan& plan,
+                                  const std::optional<IdempotencyKey>& key,
+                                  const std::string& actor);
 
   // Reads of one tenant that arrive while one is in flight are answered together,
   // by one query for all their ids.
-  absl::StatusOr<std::optional<CaseRow>> Get(const std::string& tenant_id, const std::string& case_id);
+  absl::StatusOr<std::optional<CaseRow>> Get(const std::string& tenant_id,
+                                             const std::string& case_id);
 
   // Locks the case, runs `mutate`, writes the new row and an UPDATED event with
   // the changes (no event and no write when nothing changed).
@@ -92,8 +96,9 @@ class CaseStore {
 
   // Attaches detections (already attached ones are skipped) and records it.
   absl::StatusOr<CaseRow> AddDetections(const std::string& tenant_id, const std::string& case_id,
-                                        const std::vector<std::string>& detection_ids, const CaseCheck& may_edit,
-                                        const DetectionCheck& check, const std::string& actor);
+                                        const std::vector<std::string>& detection_ids,
+                                        const CaseCheck& may_edit, const DetectionCheck& check,
+                                        const std::string& actor);
 
   // Removes cases (with their links and history) all or none; `may_remove` is
   // asked for each locked case. NOT_FOUND names the first missing case.
@@ -113,7 +118,8 @@ class CaseStore {
 
  private:
   absl::StatusOr<CaseRow> CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
-                                      const DetectionCheck& check, const std::optional<IdempotencyKey>& key,
+                                      const DetectionCheck& check,
+                                      const std::optional<IdempotencyKey>& key,
                                       const std::string& actor);
   void CreateGroup(const std::vector<PendingCreate*>& group);
   void GetGroup(const std::vector<PendingGet*>& group);

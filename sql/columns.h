@@ -40,8 +40,9 @@ class Columns {
 
   // Text, or raw 16-byte ids that are never NULL.
   Columns&& Text(std::string name, std::string Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setString(i, r.*field); },
-               [field](auto& rs, int i, Row* r) { r->*field = rs.getString(i); });
+    return Add(
+        std::move(name), [field](auto& s, int i, const Row& r) { s.setString(i, r.*field); },
+        [field](auto& rs, int i, Row* r) { r->*field = rs.getString(i); });
   }
   // A 16-byte id that is NULL when the field is empty (an optional link).
   Columns&& NullableId(std::string name, std::string Row::*field) && {
@@ -54,19 +55,27 @@ class Columns {
             s.setString(i, r.*field);
           }
         },
-        [field](auto& rs, int i, Row* r) { r->*field = rs.isNull(i) ? "" : std::string(rs.getString(i)); });
+        [field](auto& rs, int i, Row* r) {
+          r->*field = rs.isNull(i) ? "" : std::string(rs.getString(i));
+        });
   }
   Columns&& Int(std::string name, int Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setInt(i, r.*field); },
-               [field](auto& rs, int i, Row* r) { r->*field = rs.getInt(i); });
+    return Add(
+        std::move(name), [field](auto& s, int i, const Row& r) { s.setInt(i, r.*field); },
+        [field](auto& rs, int i, Row* r) { r->*field = rs.getInt(i); });
   }
   Columns&& Int64(std::string name, int64_t Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setInt64(i, r.*field); },
-               [field](auto& rs, int i, Row* r) { r->*field = rs.getInt64(i); });
+    return Add(
+        std::move(name), [field](auto& s, int i, const Row& r) { s.setInt64(i, r.*field); },
+        [field](auto& rs, int i, Row* r) { r->*field = rs.getInt64(i); });
   }
   Columns&& Time(std::string name, absl::Time Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setString(i, FormatDbTime(r.*field)); },
-               [field](auto& rs, int i, Row* r) { r->*field = ParseDbTime(std::string(rs.getString(i))); });
+    return Add(
+        std::move(name),
+        [field](auto& s, int i, const Row& r) { s.setString(i, FormatDbTime(r.*field)); },
+        [field](auto& rs, int i, Row* r) {
+          r->*field = ParseDbTime(std::string(rs.getString(i)));
+        });
   }
   Columns&& NullableTime(std::string name, std::optional<absl::Time> Row::*field) && {
     return Add(
@@ -79,18 +88,28 @@ class Columns {
           }
         },
         [field](auto& rs, int i, Row* r) {
-          r->*field = rs.isNull(i) ? std::nullopt : std::optional<absl::Time>(ParseDbTime(std::string(rs.getString(i))));
+          r->*field = rs.isNull(i)
+                          ? std::nullopt
+                          : std::optional<absl::Time>(ParseDbTime(std::string(rs.getString(i))));
         });
   }
   // A string map stored as a JSON object.
   Columns&& Map(std::string name, std::map<std::string, std::string> Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setString(i, JsonFromMap(r.*field)); },
-               [field](auto& rs, int i, Row* r) { r->*field = MapFromJson(std::string(rs.getString(i))); });
+    return Add(
+        std::move(name),
+        [field](auto& s, int i, const Row& r) { s.setString(i, JsonFromMap(r.*field)); },
+        [field](auto& rs, int i, Row* r) {
+          r->*field = MapFromJson(std::string(rs.getString(i)));
+        });
   }
   // A string list stored as a JSON array.
   Columns&& List(std::string name, std::vector<std::string> Row::*field) && {
-    return Add(std::move(name), [field](auto& s, int i, const Row& r) { s.setString(i, JsonFromList(r.*field)); },
-               [field](auto& rs, int i, Row* r) { r->*field = ListFromJson(std::string(rs.getString(i))); });
+    return Add(
+        std::move(name),
+        [field](auto& s, int i, const Row& r) { s.setString(i, JsonFromList(r.*field)); },
+        [field](auto& rs, int i, Row* r) {
+          r->*field = ListFromJson(std::string(rs.getString(i)));
+        });
   }
 
   // "a, b, c": the SELECT list and INSERT column list.
@@ -141,9 +160,10 @@ class Columns {
   template <typename BindFn, typename ReadFn>
   Columns&& Add(std::string name, BindFn bind, ReadFn read) {
     list_ += (list_.empty() ? "" : ", ") + name;
-    columns_.push_back(Column{std::move(name),
-                              [bind](::sql::PreparedStatement& s, int i, const Row& r) { bind(s, i, r); },
-                              [read](::sql::ResultSet& rs, int i, Row* r) { read(rs, i, r); }});
+    columns_.push_back(
+        Column{std::move(name),
+               [bind](::sql::PreparedStatement& s, int i, const Row& r) { bind(s, i, r); },
+               [read](::sql::ResultSet& rs, int i, Row* r) { read(rs, i, r); }});
     return std::move(*this);
   }
 

@@ -17,8 +17,6 @@ absl::Time ParseDbTime(absl::string_view text) {
   return t;
 }
 
-absl::Time DbNow() {
-  return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
-}
+absl::Time DbNow() { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
 
 }  // namespace cases::sql

@@ -37,9 +37,10 @@ absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::strin
 // Runs `select` (two columns, "... tenant_id = ? AND <column> IN (" without the
 // placeholders) for `keys` and adds each row's first column → second to `out`.
 template <typename Keys>
-void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
-                 absl::flat_hash_map<std::string, std::string>* out) {
-  auto& stmt = db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")"), keys.size());
+void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id,
+                 const Keys& keys, absl::flat_hash_map<std::string, std::string>* out) {
+  auto& stmt =
+      db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")"), keys.size());
   int k = 1;
   stmt.setString(k++, tenant_id);
   for (const std::string& key : keys) {
@@ -70,7 +71,7 @@ struct IngestTransaction {
   std::map<std::string, const DetectionRow*> first_by_key;
   absl::flat_hash_map<std::string, std::string> alert_of_key;
   absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
-  std::vector<std::string> proposed;                            // detection ids we would create
+  std::vector<std::string> proposed;                             // detection ids we would create
   absl::flat_hash_map<std::string, std::string> id_of_external;
   std::map<std::string, Growth> growth;  // alert key → growth
 
@@ -83,144 +84,151 @@ struct IngestTransaction {
   }
 
   void FindOrCreateAlerts() {
-  // 1. The alert of every key. A plain read finds the existing ones without locking
-  //    them, so one tenant's concurrent batches do not queue on its alert rows while
-  //    they insert detections; only missing keys are inserted (and so locked) here.
-  //    The counts are raised at the end, in key order: existing alert rows stay locked
-  //    only from that update to the commit.
-  for (const DetectionRow& d : items) {
-    first_by_key.emplace(d.alert_key, &d);
-  }
-  auto select_alerts = [&](const std::vector<std::string>& keys) {
-    SelectPairs(db, "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (", tenant_id,
-                keys, &alert_of_key);
-  };
-  std::vector<std::string> keys;
-  for (const auto& [key, first] : first_by_key) {
-    keys.push_back(key);
-  }
-  select_alerts(keys);
-  std::vector<std::string> missing;
-  for (const std::string& key : keys) {
-    if (!alert_of_key.contains(key)) {
-      missing.push_back(key);
+    // 1. The alert of every key. A plain read finds the existing ones without locking
+    //    them, so one tenant's concurrent batches do not queue on its alert rows while
+    //    they insert detections; only missing keys are inserted (and so locked) here.
+    //    The counts are raised at the end, in key order: existing alert rows stay locked
+    //    only from that update to the commit.
+    for (const DetectionRow& d : items) {
+      first_by_key.emplace(d.alert_key, &d);
     }
-  }
-  if (!missing.empty()) {
-    std::string sql =
-        "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
-        "create_time, update_time) VALUES ";
-    sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
-    sql += " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
-    auto& stmt = db.PrepareRepeated(sql, missing.size());
-    int k = 1;
-    for (const std::string& key : missing) {
-      const DetectionRow* first = first_by_key[key];
-      const std::string id = NewIdBytes(now);
-      proposed_alert[key] = id;
-      stmt.setString(k++, tenant_id);
-      stmt.setString(k++, id);
-      stmt.setString(k++, key);
-      stmt.setString(k++, first->title);
-      stmt.setInt(k++, first->severity);
-      stmt.setString(k++, now_text);
-      stmt.setString(k++, now_text);
+    auto select_alerts = [&](const std::vector<std::string>& keys) {
+      SelectPairs(db,
+                  "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
+                  tenant_id, keys, &alert_of_key);
+    };
+    std::vector<std::string> keys;
+    for (const auto& [key, first] : first_by_key) {
+      keys.push_back(key);
     }
-    stmt.execute();
-    select_alerts(missing);
-  }
-
+    select_alerts(keys);
+    std::vector<std::string> missing;
+    for (const std::string& key : keys) {
+      if (!alert_of_key.contains(key)) {
+        missing.push_back(key);
+      }
+    }
+    if (!missing.empty()) {
+      std::string sql =
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, "
+          "attributes, "
+          "create_time, update_time) VALUES ";
+      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
+      sql +=
+          " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
+      auto& stmt = db.PrepareRepeated(sql, missing.size());
+      int k = 1;
+      for (const std::string& key : missing) {
+        const DetectionRow* first = first_by_key[key];
+        const std::string id = NewIdBytes(now);
+        proposed_alert[key] = id;
+        stmt.setString(k++, tenant_id);
+        stmt.setString(k++, id);
+        stmt.setString(k++, key);
+        stmt.setString(k++, first->title);
+        stmt.setInt(k++, first->severity);
+        stmt.setString(k++, now_text);
+        stmt.setString(k++, now_text);
+      }
+      stmt.execute();
+      select_alerts(missing);
+    }
   }
 
   void InsertDetections() {
-  // 2. Insert the detections; an existing external id is ignored (and reported below).
-  proposed.resize(items.size());
-  {
-    auto& stmt = db.PrepareRepeated(absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(),
-                                                 ") VALUES ",
-                                                 Placeholders(items.size(), DetectionTable().ValueGroup())),
-                                    items.size());
-    int k = 1;
-    for (size_t i = 0; i < items.size(); ++i) {
-      DetectionRow d = items[i];
-      proposed[i] = NewIdBytes(now);
-      d.tenant_id = tenant_id;
-      d.detection_id = proposed[i];
-      d.alert_id = alert_of_key[d.alert_key];
-      d.case_id.clear();
-      d.create_time = now;
-      k = DetectionTable().Bind(stmt, k, d);
+    // 2. Insert the detections; an existing external id is ignored (and reported below).
+    proposed.resize(items.size());
+    {
+      auto& stmt = db.PrepareRepeated(
+          absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES ",
+                       Placeholders(items.size(), DetectionTable().ValueGroup())),
+          items.size());
+      int k = 1;
+      for (size_t i = 0; i < items.size(); ++i) {
+        DetectionRow d = items[i];
+        proposed[i] = NewIdBytes(now);
+        d.tenant_id = tenant_id;
+        d.detection_id = proposed[i];
+        d.alert_id = alert_of_key[d.alert_key];
+        d.case_id.clear();
+        d.create_time = now;
+        k = DetectionTable().Bind(stmt, k, d);
+      }
+      stmt.execute();
     }
-    stmt.execute();
-  }
-  {
-    std::set<std::string> externals;
-    for (const DetectionRow& d : items) {
-      externals.insert(d.external_id);
+    {
+      std::set<std::string> externals;
+      for (const DetectionRow& d : items) {
+        externals.insert(d.external_id);
+      }
+      SelectPairs(db,
+                  "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND "
+                  "external_id IN (",
+                  tenant_id, externals, &id_of_external);
     }
-    SelectPairs(db, "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND external_id IN (",
-                tenant_id, externals, &id_of_external);
-  }
-
   }
 
   // 3. Count what this batch really created, per alert.
   void CountCreated() {
-  for (size_t i = 0; i < items.size(); ++i) {
-    const DetectionRow& d = items[i];
-    outcomes[i].detection_id = id_of_external[d.external_id];
-    outcomes[i].created = outcomes[i].detection_id == proposed[i];
-    if (outcomes[i].created) {
-      Growth& g = growth[d.alert_key];
-      ++g.count;
-      g.severity = std::max(g.severity, d.severity);
-      for (const auto& [k, v] : d.attributes) {
-        g.attributes.emplace(k, v);
+    for (size_t i = 0; i < items.size(); ++i) {
+      const DetectionRow& d = items[i];
+      outcomes[i].detection_id = id_of_external[d.external_id];
+      outcomes[i].created = outcomes[i].detection_id == proposed[i];
+      if (outcomes[i].created) {
+        Growth& g = growth[d.alert_key];
+        ++g.count;
+        g.severity = std::max(g.severity, d.severity);
+        for (const auto& [k, v] : d.attributes) {
+          g.attributes.emplace(k, v);
+        }
       }
     }
   }
-  }
 
   void RaiseAlertCounts() {
-  if (!growth.empty()) {
-    std::string sql =
-        "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, attributes, "
-        "create_time, update_time) VALUES ";
-    sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
-    sql +=
-        " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
-        "severity = GREATEST(severity, VALUES(severity)), "
-        "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = VALUES(update_time)";
-    auto& stmt = db.PrepareRepeated(sql, growth.size());
-    int k = 1;
-    for (const auto& [key, g] : growth) {
-      stmt.setString(k++, tenant_id);
-      stmt.setString(k++, alert_of_key[key]);
-      stmt.setString(k++, key);
-      stmt.setInt(k++, g.severity);
-      stmt.setInt(k++, g.count);
-      stmt.setString(k++, JsonFromMap(g.attributes));
-      stmt.setString(k++, now_text);
-      stmt.setString(k++, now_text);
+    if (!growth.empty()) {
+      std::string sql =
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, "
+          "attributes, "
+          "create_time, update_time) VALUES ";
+      sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
+      sql +=
+          " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
+          "severity = GREATEST(severity, VALUES(severity)), "
+          "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = "
+          "VALUES(update_time)";
+      auto& stmt = db.PrepareRepeated(sql, growth.size());
+      int k = 1;
+      for (const auto& [key, g] : growth) {
+        stmt.setString(k++, tenant_id);
+        stmt.setString(k++, alert_of_key[key]);
+        stmt.setString(k++, key);
+        stmt.setInt(k++, g.severity);
+        stmt.setInt(k++, g.count);
+        stmt.setString(k++, JsonFromMap(g.attributes));
+        stmt.setString(k++, now_text);
+        stmt.setString(k++, now_text);
+      }
+      stmt.execute();
     }
-    stmt.execute();
-  }
-
   }
 
   void RecordHistory() {
-  // 4. History: a new alert is created; an existing one gains detections.
-  std::vector<EventRow> events;
-  for (const auto& [key, g] : growth) {
-    const std::string& alert_id = alert_of_key[key];
-    const bool created = alert_id == proposed_alert[key];
-    events.push_back({alert_id, NewIdBytes(now), actor,
-                      created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
-                      {{"detectionCount", "", absl::StrCat("+", g.count)}},
-                      absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
-                      now});
-  }
-  InsertEvents(db, kAlertHistory, tenant_id, events);
+    // 4. History: a new alert is created; an existing one gains detections.
+    std::vector<EventRow> events;
+    for (const auto& [key, g] : growth) {
+      const std::string& alert_id = alert_of_key[key];
+      const bool created = alert_id == proposed_alert[key];
+      events.push_back(
+          {alert_id,
+           NewIdBytes(now),
+           actor,
+           created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
+           {{"detectionCount", "", absl::StrCat("+", g.count)}},
+           absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
+           now});
+    }
+    InsertEvents(db, kAlertHistory, tenant_id, events);
   }
 };
 
@@ -240,7 +248,9 @@ const ListSchema& DetectionStore::DetectionSchema() {
       {{"create_time", {{"create_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}},
        {"detect_time", {{"detect_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}},
        {"severity",
-        {{"severity", FieldType::kEnum}, {"create_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}}},
+        {{"severity", FieldType::kEnum},
+         {"create_time", FieldType::kTime},
+         {"detection_id", FieldType::kResource}}}},
       "create_time desc"};
   return *schema;
 }
@@ -257,14 +267,16 @@ const ListSchema& DetectionStore::AlertSchema() {
       {{"create_time", {{"create_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}},
        {"update_time", {{"update_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}},
        {"severity",
-        {{"severity", FieldType::kEnum}, {"create_time", FieldType::kTime}, {"alert_id", FieldType::kResource}}}},
+        {{"severity", FieldType::kEnum},
+         {"create_time", FieldType::kTime},
+         {"alert_id", FieldType::kResource}}}},
       "create_time desc"};
   return *schema;
 }
 
-absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::string& tenant_id,
-                                                                  const std::vector<DetectionRow>& items,
-                                                                  const std::string& actor) {
+absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(
+    const std::string& tenant_id, const std::vector<DetectionRow>& items,
+    const std::string& actor) {
   std::vector<IngestOutcome> outcomes(items.size());
   if (items.empty()) {
     return outcomes;
@@ -276,34 +288,40 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(const std::str
   return outcomes;
 }
 
-absl::StatusOr<std::optional<DetectionRow>> DetectionStore::GetDetection(const std::string& tenant_id,
-                                                                         const std::string& detection_id) {
+absl::StatusOr<std::optional<DetectionRow>> DetectionStore::GetDetection(
+    const std::string& tenant_id, const std::string& detection_id) {
   return GetOne<DetectionRow>(
-      pool_, absl::StrCat("SELECT ", DetectionTable().List(), " FROM detections WHERE tenant_id = ? AND detection_id = ?"),
+      pool_,
+      absl::StrCat("SELECT ", DetectionTable().List(),
+                   " FROM detections WHERE tenant_id = ? AND detection_id = ?"),
       tenant_id, detection_id, &ReadDetection);
 }
 
 absl::StatusOr<std::optional<AlertRow>> DetectionStore::GetAlert(const std::string& tenant_id,
                                                                  const std::string& alert_id) {
   return GetOne<AlertRow>(pool_,
-                          absl::StrCat("SELECT ", AlertTable().List(), " FROM alerts WHERE tenant_id = ? AND alert_id = ?"),
+                          absl::StrCat("SELECT ", AlertTable().List(),
+                                       " FROM alerts WHERE tenant_id = ? AND alert_id = ?"),
                           tenant_id, alert_id, &ReadAlert);
 }
 
-absl::StatusOr<std::string> DetectionStore::ListDetections(const ListParams& params, std::vector<DetectionRow>* out) {
+absl::StatusOr<std::string> DetectionStore::ListDetections(const ListParams& params,
+                                                           std::vector<DetectionRow>* out) {
   return RunListPage(*pool_, DetectionSchema(), params, &ReadDetection, out);
 }
 
-absl::StatusOr<std::string> DetectionStore::ListAlerts(const ListParams& params, std::vector<AlertRow>* out) {
+absl::StatusOr<std::string> DetectionStore::ListAlerts(const ListParams& params,
+                                                       std::vector<AlertRow>* out) {
   return RunListPage(*pool_, AlertSchema(), params, &ReadAlert, out);
 }
 
-absl::StatusOr<std::string> DetectionStore::ListAlertEvents(const std::string& tenant_id, const std::string& alert_id,
-                                                            const std::string& alert_name, int page_size,
-                                                            const std::string& page_token, std::vector<EventRow>* out) {
+absl::StatusOr<std::string> DetectionStore::ListAlertEvents(
+    const std::string& tenant_id, const std::string& alert_id, const std::string& alert_name,
+    int page_size, const std::string& page_token, std::vector<EventRow>* out) {
   return QueryValue<std::string>(*pool_, [&](Lease& db) {
     out->clear();
-    return ListEvents(db, kAlertHistory, tenant_id, alert_id, alert_name, page_size, page_token, out);
+    return ListEvents(db, kAlertHistory, tenant_id, alert_id, alert_name, page_size, page_token,
+                      out);
   });
 }
 

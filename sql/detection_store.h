@@ -62,13 +62,17 @@ class DetectionStore {
 
   absl::StatusOr<std::optional<DetectionRow>> GetDetection(const std::string& tenant_id,
                                                            const std::string& detection_id);
-  absl::StatusOr<std::optional<AlertRow>> GetAlert(const std::string& tenant_id, const std::string& alert_id);
+  absl::StatusOr<std::optional<AlertRow>> GetAlert(const std::string& tenant_id,
+                                                   const std::string& alert_id);
 
-  absl::StatusOr<std::string> ListDetections(const ListParams& params, std::vector<DetectionRow>* out);
+  absl::StatusOr<std::string> ListDetections(const ListParams& params,
+                                             std::vector<DetectionRow>* out);
   absl::StatusOr<std::string> ListAlerts(const ListParams& params, std::vector<AlertRow>* out);
-  absl::StatusOr<std::string> ListAlertEvents(const std::string& tenant_id, const std::string& alert_id,
+  absl::StatusOr<std::string> ListAlertEvents(const std::string& tenant_id,
+                                              const std::string& alert_id,
                                               const std::string& alert_name, int page_size,
-                                              const std::string& page_token, std::vector<EventRow>* out);
+                                              const std::string& page_token,
+                                              std::vector<EventRow>* out);
 
   static const ListSchema& DetectionSchema();
   static const ListSchema& AlertSchema();

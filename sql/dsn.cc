@@ -78,7 +78,8 @@ absl::StatusOr<DbConfig> ParseDsn(absl::string_view dsn) {
   config.host = std::string(hostport);
   if (!query.empty()) {
     for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+      std::pair<absl::string_view, absl::string_view> kv =
+          absl::StrSplit(pair, absl::MaxSplits('=', 1));
       if (kv.first == "socket") {
         auto socket = PercentDecode(kv.second);
         if (!socket.ok()) {

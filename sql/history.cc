@@ -15,8 +15,9 @@ namespace {
 std::string ChangesJson(const std::vector<FieldChangeRow>& changes) {
   std::string out = "[";
   for (const FieldChangeRow& c : changes) {
-    absl::StrAppend(&out, out.size() > 1 ? "," : "", "{\"field\":\"", JsonEscape(c.field), "\",\"old\":\"",
-                    JsonEscape(c.old_value), "\",\"new\":\"", JsonEscape(c.new_value), "\"}");
+    absl::StrAppend(&out, out.size() > 1 ? "," : "", "{\"field\":\"", JsonEscape(c.field),
+                    "\",\"old\":\"", JsonEscape(c.old_value), "\",\"new\":\"",
+                    JsonEscape(c.new_value), "\"}");
   }
   return out + "]";
 }
@@ -63,14 +64,15 @@ void InsertEvents(Lease& db, const HistoryTable& table, const std::string& tenan
   stmt.execute();
 }
 
-absl::StatusOr<std::string> ListEvents(Lease& db, const HistoryTable& table, const std::string& tenant_id,
-                                       const std::string& parent_id, const std::string& parent_name,
-                                       int page_size, const std::string& page_token,
-                                       std::vector<EventRow>* out) {
+absl::StatusOr<std::string> ListEvents(Lease& db, const HistoryTable& table,
+                                       const std::string& tenant_id, const std::string& parent_id,
+                                       const std::string& parent_name, int page_size,
+                                       const std::string& page_token, std::vector<EventRow>* out) {
   ListSchema schema;
   schema.method = table.table;
   schema.table = table.table;
-  schema.columns = absl::StrCat(table.parent_id, ", event_id, actor, type, changes, summary, create_time");
+  schema.columns =
+      absl::StrCat(table.parent_id, ", event_id, actor, type, changes, summary, create_time");
   // Event ids are UUIDv7: their order is the order of creation.
   schema.orders = {{"create_time", {{"event_id", FieldType::kResource}}}};
   schema.default_order = "create_time";

@@ -41,10 +41,10 @@ void InsertEvents(Lease& db, const HistoryTable& table, const std::string& tenan
                   const std::vector<EventRow>& events);
 
 // One page of a parent's events, oldest first.
-absl::StatusOr<std::string> ListEvents(Lease& db, const HistoryTable& table, const std::string& tenant_id,
-                                       const std::string& parent_id, const std::string& parent_name,
-                                       int page_size, const std::string& page_token,
-                                       std::vector<EventRow>* out);
+absl::StatusOr<std::string> ListEvents(Lease& db, const HistoryTable& table,
+                                       const std::string& tenant_id, const std::string& parent_id,
+                                       const std::string& parent_name, int page_size,
+                                       const std::string& page_token, std::vector<EventRow>* out);
 
 }  // namespace cases::sql
 

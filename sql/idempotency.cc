@@ -16,10 +16,10 @@ bool ClaimNewRequestIds(Lease& db, const std::vector<RequestClaim>& claims) {
     return true;
   }
   // Cached in every size: one claim, or one per create of a group (up to 32 of them).
-  auto& insert = db.Prepare(
-      absl::StrCat("INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
-                   "resource_name, create_time) VALUES ",
-                   Placeholders(claims.size(), "(?, ?, ?, ?, ?, ?)")));
+  auto& insert = db.Prepare(absl::StrCat(
+      "INSERT IGNORE INTO idempotency_keys (tenant_id, method, request_id, request_hash, "
+      "resource_name, create_time) VALUES ",
+      Placeholders(claims.size(), "(?, ?, ?, ?, ?, ?)")));
   const std::string now = FormatDbTime(DbNow());
   int k = 1;
   for (const RequestClaim& claim : claims) {

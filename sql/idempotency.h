@@ -57,7 +57,8 @@ absl::StatusOr<bool> ReplayOrClaim(Lease& db, const std::optional<IdempotencyKey
   const std::optional<std::string> id = LastIdOf(*claim);
   std::optional<Row> row = id.has_value() ? load(*id) : std::nullopt;
   if (!row.has_value()) {
-    return absl::FailedPreconditionError("the resource created under this request_id no longer exists");
+    return absl::FailedPreconditionError(
+        "the resource created under this request_id no longer exists");
   }
   *earlier = std::move(*row);
   return true;

@@ -28,11 +28,13 @@ const FilterField* FindField(const std::vector<FilterField>& fields, absl::strin
 }
 
 std::string FieldNames(const std::vector<FilterField>& fields) {
-  return absl::StrJoin(fields, ", ", [](std::string* out, const FilterField& f) { out->append(f.name); });
+  return absl::StrJoin(fields, ", ",
+                       [](std::string* out, const FilterField& f) { out->append(f.name); });
 }
 
 absl::Status BadValue(const FilterExpr& e, absl::string_view why) {
-  return FilterError(absl::StrCat("bad value '", e.value, "' for ", e.field, " at position ", e.position, ": ", why));
+  return FilterError(absl::StrCat("bad value '", e.value, "' for ", e.field, " at position ",
+                                  e.position, ": ", why));
 }
 
 std::string SqlOp(const std::string& op) { return op == ":" ? "=" : op == "!=" ? "<>" : op; }
@@ -64,13 +66,15 @@ absl::StatusOr<std::string> ResourceId(const FilterField& f, const FilterExpr& e
     id = IdFromText(parts[3]);
   }
   if (!id.has_value()) {
-    return BadValue(e, absl::StrCat("a name like tenants/{tenant}/", f.collection, "/{id}, or \"\""));
+    return BadValue(e,
+                    absl::StrCat("a name like tenants/{tenant}/", f.collection, "/{id}, or \"\""));
   }
   return *id;
 }
 
 // `column op ?`, or its NULL-aware inequality for nullable columns.
-void AppendComparison(const FilterField& f, const std::string& op, SqlParam param, SqlCondition* out) {
+void AppendComparison(const FilterField& f, const std::string& op, SqlParam param,
+                      SqlCondition* out) {
   if (op == "!=" && f.nullable) {
     absl::StrAppend(&out->sql, "(", f.column, " IS NULL OR ", f.column, " <> ?)");
   } else {
@@ -102,7 +106,8 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
       absl::Time t;
       std::string err;
       if (e.op == ":" || !absl::ParseTime(absl::RFC3339_full, e.value, &t, &err)) {
-        return BadValue(e, "an RFC 3339 time such as \"2026-01-31T00:00:00Z\", compared with = != < <= > >=");
+        return BadValue(
+            e, "an RFC 3339 time such as \"2026-01-31T00:00:00Z\", compared with = != < <= > >=");
       }
       AppendComparison(f, e.op, FormatDbTime(t), out);
       return absl::OkStatus();
@@ -132,7 +137,8 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
   return absl::InternalError("unknown field type");
 }
 
-absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e, SqlCondition* out) {
+absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e,
+                     SqlCondition* out) {
   switch (e.kind) {
     case FilterExpr::Kind::kAnd:
     case FilterExpr::Kind::kOr: {
@@ -165,7 +171,7 @@ absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e
 
 // "create_time desc" → ("create_time", true); errors name order_by.
 absl::StatusOr<std::pair<const OrderOption*, bool>> ParseOrder(const ListSchema& schema,
-                                                              absl::string_view order_by) {
+                                                               absl::string_view order_by) {
   std::vector<absl::string_view> words =
       absl::StrSplit(order_by.empty() ? absl::string_view(schema.default_order) : order_by, ' ',
                      absl::SkipWhitespace());
@@ -175,7 +181,8 @@ absl::StatusOr<std::pair<const OrderOption*, bool>> ParseOrder(const ListSchema&
   }
   const std::string hint = absl::StrCat("order_by is one of ", absl::StrJoin(allowed, ", "),
                                         ", optionally followed by asc or desc");
-  if (words.empty() || words.size() > 2 || (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
+  if (words.empty() || words.size() > 2 ||
+      (words.size() == 2 && words[1] != "desc" && words[1] != "asc")) {
     return InvalidField("order_by", hint);
   }
   for (const OrderOption& o : schema.orders) {
@@ -227,7 +234,8 @@ int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& para
   return index;
 }
 
-absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields, absl::string_view filter) {
+absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields,
+                                           absl::string_view filter) {
   ASSIGN_OR_RETURN(auto parsed, ParseFilter(filter));
   SqlCondition out;
   if (parsed.has_value()) {
@@ -245,8 +253,8 @@ void AppendValueScope(const ValueScope& scope, std::string* sql, std::vector<Sql
   }
   std::vector<std::string> arms;
   for (const ValueScope::Arm& arm : scope.arms) {
-    arms.push_back(absl::StrCat("(tenant_id IN (", Placeholders(arm.tenant_ids.size()), ") AND ", scope.column,
-                                " IN (", Placeholders(arm.values.size()), "))"));
+    arms.push_back(absl::StrCat("(tenant_id IN (", Placeholders(arm.tenant_ids.size()), ") AND ",
+                                scope.column, " IN (", Placeholders(arm.values.size()), "))"));
     binds->insert(binds->end(), arm.tenant_ids.begin(), arm.tenant_ids.end());
     binds->insert(binds->end(), arm.values.begin(), arm.values.end());
   }
@@ -255,8 +263,9 @@ void AppendValueScope(const ValueScope& scope, std::string* sql, std::vector<Sql
 
 // Keyset: (a, b, c) after the last row, written out so the index range is used:
 // a < ? OR (a = ? AND (b < ? OR (b = ? AND c < ?))).
-absl::Status AppendKeyset(const OrderOption& option, bool desc, const std::vector<std::string>& last,
-                          std::string* sql, std::vector<SqlParam>* binds) {
+absl::Status AppendKeyset(const OrderOption& option, bool desc,
+                          const std::vector<std::string>& last, std::string* sql,
+                          std::vector<SqlParam>* binds) {
   if (last.empty()) {
     return absl::OkStatus();
   }
@@ -296,7 +305,8 @@ std::string ReadPage(Lease& db, const std::string& sql, const std::vector<SqlPar
     read_row(*rs);
     last_key.clear();
     for (size_t i = 0; i < option.columns.size(); ++i) {
-      last_key.push_back(SortValueText(*rs, first_sort + static_cast<int>(i), option.columns[i].type));
+      last_key.push_back(
+          SortValueText(*rs, first_sort + static_cast<int>(i), option.columns[i].type));
     }
     ++rows;
   }
@@ -327,8 +337,9 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
     absl::StrAppend(&sql, ", ", c.column);
   }
   absl::StrAppend(&sql, " FROM ", schema.table, " WHERE tenant_id ",
-                  params.tenant_ids.size() == 1 ? "= ?"
-                                                : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
+                  params.tenant_ids.size() == 1
+                      ? "= ?"
+                      : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
   binds.insert(binds.end(), params.tenant_ids.begin(), params.tenant_ids.end());
   if (!params.scope.sql.empty()) {
     absl::StrAppend(&sql, " AND ", params.scope.sql);

@@ -91,7 +91,8 @@ struct ListParams {
 };
 
 // Compiles `filter` against `fields`; an empty filter is an empty condition.
-absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields, absl::string_view filter);
+absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields,
+                                           absl::string_view filter);
 
 // Runs one page: `read_row` gets each row (the schema's columns first); returns
 // the next page token ("" on the last page). Runs inside RunQuery/RunInTransaction.
@@ -101,8 +102,9 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
 // One page in its own autocommit query: rows read by `read` into *out (cleared
 // first); returns the next page token.
 template <typename Row>
-absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema, const ListParams& params,
-                                        Row (*read)(::sql::ResultSet&), std::vector<Row>* out);
+absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema,
+                                        const ListParams& params, Row (*read)(::sql::ResultSet&),
+                                        std::vector<Row>* out);
 
 // Binds params to a prepared statement starting at index `first` (1-based); returns the next index.
 int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first = 1);
@@ -117,8 +119,9 @@ std::string Placeholders(size_t n, absl::string_view group = "?");
 namespace cases::sql {
 
 template <typename Row>
-absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema, const ListParams& params,
-                                        Row (*read)(::sql::ResultSet&), std::vector<Row>* out) {
+absl::StatusOr<std::string> RunListPage(ConnectionPool& pool, const ListSchema& schema,
+                                        const ListParams& params, Row (*read)(::sql::ResultSet&),
+                                        std::vector<Row>* out) {
   return QueryValue<std::string>(pool, [&](Lease& db) {
     out->clear();
     return ListPage(db, schema, params, [&](::sql::ResultSet& rs) { out->push_back(read(rs)); });

@@ -35,7 +35,8 @@ class AdvisoryLock {
       return;
     }
     try {
-      std::unique_ptr<::sql::PreparedStatement> release(conn_->prepareStatement("SELECT RELEASE_LOCK(?)"));
+      std::unique_ptr<::sql::PreparedStatement> release(
+          conn_->prepareStatement("SELECT RELEASE_LOCK(?)"));
       release->setString(1, name_);
       std::unique_ptr<::sql::ResultSet> rs(release->executeQuery());
     } catch (const ::sql::SQLException&) {
@@ -117,7 +118,8 @@ absl::StatusOr<std::vector<int>> Migrate(const DbConfig& config) {
     stmt->execute(kCreateMigrationsTable);
     std::set<int> applied;
     {
-      std::unique_ptr<::sql::ResultSet> rs(stmt->executeQuery("SELECT version FROM schema_migrations"));
+      std::unique_ptr<::sql::ResultSet> rs(
+          stmt->executeQuery("SELECT version FROM schema_migrations"));
       while (rs->next()) {
         applied.insert(rs->getInt(1));
       }
@@ -130,8 +132,9 @@ absl::StatusOr<std::vector<int>> Migrate(const DbConfig& config) {
       for (const std::string& statement : SplitStatements(m.sql)) {
         stmt->execute(statement);
       }
-      std::unique_ptr<::sql::PreparedStatement> record((conn)->prepareStatement(
-          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))"));
+      std::unique_ptr<::sql::PreparedStatement> record(
+          (conn)->prepareStatement("INSERT INTO schema_migrations (version, name, applied_at) "
+                                   "VALUES (?, ?, UTC_TIMESTAMP(6))"));
       record->setInt(1, m.version);
       record->setString(2, m.name);
       record->execute();

@@ -39,7 +39,9 @@ bool IsConnectionError(int code) {
 }
 
 Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)), one_shot_(std::move(other.one_shot_)),
+    : pool_(other.pool_),
+      conn_(std::move(other.conn_)),
+      one_shot_(std::move(other.one_shot_)),
       broken_(other.broken_) {
   other.pool_ = nullptr;
 }

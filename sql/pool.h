@@ -38,10 +38,10 @@ struct PoolStats {
   int size = 0;    // connections open (idle + in use)
   int in_use = 0;  // connections lent out
   int max_size = 0;
-  long long acquires = 0;  // connections lent out, ever
-  long long waits = 0;     // acquires that had to wait
-  long long timeouts = 0;  // acquires that gave up
-  absl::Duration wait_time;  // total time spent waiting
+  long long acquires = 0;             // connections lent out, ever
+  long long waits = 0;                // acquires that had to wait
+  long long timeouts = 0;             // acquires that gave up
+  absl::Duration wait_time;           // total time spent waiting
   long long statements_cached = 0;    // prepared statements kept on open connections
   long long statements_prepared = 0;  // prepares sent to the server, cached or not
 };
@@ -104,7 +104,7 @@ class ConnectionPool {
 
   // Opens a connection outside any pool (migrations, tests).
   static absl::StatusOr<std::unique_ptr<::sql::Connection>> Connect(const DbConfig& config,
-                                                                      const PoolOptions& options);
+                                                                    const PoolOptions& options);
 
  private:
   friend class Lease;

@@ -11,11 +11,12 @@
 namespace cases::sql {
 
 void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case_id) {
-  for (const char* sql : {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
-                          "DELETE FROM case_events WHERE tenant_id = ? AND case_id = ?",
-                          "UPDATE alerts SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
-                          "UPDATE detections SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
-                          "DELETE FROM cases WHERE tenant_id = ? AND case_id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
+        "DELETE FROM case_events WHERE tenant_id = ? AND case_id = ?",
+        "UPDATE alerts SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
+        "UPDATE detections SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
+        "DELETE FROM cases WHERE tenant_id = ? AND case_id = ?"}) {
     auto& stmt = db.Prepare(sql);
     stmt.setString(1, tenant_id);
     stmt.setString(2, case_id);
@@ -23,12 +24,13 @@ void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case
   }
 }
 
-absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id, absl::Time now,
-                                       int batch) {
+absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id,
+                                       absl::Time now, int batch) {
   return TransactionValue<int>(pool, [&](Lease& db) -> absl::StatusOr<int> {
     // SKIP LOCKED: replicas purging at the same time take disjoint rows.
     auto& select = db.Prepare(
-        "SELECT case_id FROM cases WHERE tenant_id = ? AND purge_time <= ? ORDER BY purge_time LIMIT ? "
+        "SELECT case_id FROM cases WHERE tenant_id = ? AND purge_time <= ? ORDER BY purge_time "
+        "LIMIT ? "
         "FOR UPDATE SKIP LOCKED");
     select.setString(1, tenant_id);
     select.setString(2, FormatDbTime(now));

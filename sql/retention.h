@@ -14,8 +14,8 @@ namespace cases::sql {
 
 // Deletes up to `batch` cases of `tenant_id` whose purge time is at or before
 // `now`, skipping rows another replica is deleting. Returns how many went.
-absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id, absl::Time now,
-                                       int batch);
+absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id,
+                                       absl::Time now, int batch);
 
 // Within a transaction: a case with its links and history; alerts and detections forget it.
 void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case_id);

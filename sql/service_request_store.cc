@@ -16,11 +16,12 @@ namespace {
 
 namespace v1 = ::soc::cases::v1;
 
-std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& tenant_id, const std::string& id,
-                                               bool for_update) {
-  auto& stmt = db.Prepare(absl::StrCat("SELECT ", ServiceRequestTable().List(),
-                                       " FROM service_requests WHERE tenant_id = ? AND service_request_id = ?",
-                                       for_update ? " FOR UPDATE" : ""));
+std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& tenant_id,
+                                               const std::string& id, bool for_update) {
+  auto& stmt = db.Prepare(
+      absl::StrCat("SELECT ", ServiceRequestTable().List(),
+                   " FROM service_requests WHERE tenant_id = ? AND service_request_id = ?",
+                   for_update ? " FOR UPDATE" : ""));
   stmt.setString(1, tenant_id);
   stmt.setString(2, id);
   std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
@@ -30,7 +31,8 @@ std::optional<ServiceRequestRow> SelectRequest(Lease& db, const std::string& ten
   return ReadServiceRequest(*rs);
 }
 
-std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id, const std::string& request_id,
+std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id,
+                                        const std::string& request_id,
                                         const std::string& message_id) {
   auto& stmt = db.Prepare(absl::StrCat(
       "SELECT ", MessageTable().List(),
@@ -46,17 +48,21 @@ std::optional<MessageRow> SelectMessage(Lease& db, const std::string& tenant_id,
 }
 
 const ListSchema& MessageSchema() {
-  static const ListSchema* schema = new ListSchema{
-      "ListMessages", "messages", MessageTable().List(), {},
-      {{"create_time", {{"message_id", FieldType::kResource}}}}, "create_time"};
+  static const ListSchema* schema =
+      new ListSchema{"ListMessages",
+                     "messages",
+                     MessageTable().List(),
+                     {},
+                     {{"create_time", {{"message_id", FieldType::kResource}}}},
+                     "create_time"};
   return *schema;
 }
 
 }  // namespace
 
 std::string MessageName(const MessageRow& row) {
-  return absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id), "/messages/",
-                      IdToText(row.message_id));
+  return absl::StrCat(ChildName(row.tenant_id, "serviceRequests", row.service_request_id),
+                      "/messages/", IdToText(row.message_id));
 }
 
 const ListSchema& ServiceRequestStore::ServiceRequestSchema() {
@@ -68,14 +74,16 @@ const ListSchema& ServiceRequestStore::ServiceRequestSchema() {
        {"status", "status", FieldType::kEnum, v1::ServiceRequestStatus_descriptor()},
        {"create_time", "create_time", FieldType::kTime},
        {"update_time", "update_time", FieldType::kTime}},
-      {{"create_time", {{"create_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}},
-       {"update_time", {{"update_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}}},
+      {{"create_time",
+        {{"create_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}},
+       {"update_time",
+        {{"update_time", FieldType::kTime}, {"service_request_id", FieldType::kResource}}}},
       "create_time desc"};
   return *schema;
 }
 
-absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow row,
-                                                              const std::optional<IdempotencyKey>& key) {
+absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(
+    ServiceRequestRow row, const std::optional<IdempotencyKey>& key) {
   ServiceRequestRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     const absl::Time now = DbNow();
@@ -83,12 +91,14 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
     row.create_time = row.update_time = now;
     auto replayed = ReplayOrClaim(
         db, key, ChildName(row.tenant_id, "serviceRequests", row.service_request_id),
-        [&](const std::string& id) { return SelectRequest(db, row.tenant_id, id, false); }, &result);
+        [&](const std::string& id) { return SelectRequest(db, row.tenant_id, id, false); },
+        &result);
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
-    auto& insert = db.Prepare(absl::StrCat("INSERT INTO service_requests (", ServiceRequestTable().List(),
-                                           ") VALUES ", ServiceRequestTable().ValueGroup()));
+    auto& insert =
+        db.Prepare(absl::StrCat("INSERT INTO service_requests (", ServiceRequestTable().List(),
+                                ") VALUES ", ServiceRequestTable().ValueGroup()));
     ServiceRequestTable().Bind(insert, 1, row);
     insert.execute();
     result = row;
@@ -100,13 +110,14 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(ServiceRequestRow 
   return result;
 }
 
-absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(const std::string& tenant_id,
-                                                                          const std::string& id) {
+absl::StatusOr<std::optional<ServiceRequestRow>> ServiceRequestStore::Get(
+    const std::string& tenant_id, const std::string& id) {
   return QueryValue<std::optional<ServiceRequestRow>>(
       *pool_, [&](Lease& db) { return SelectRequest(db, tenant_id, id, false); });
 }
 
-absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params, std::vector<ServiceRequestRow>* out) {
+absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params,
+                                                      std::vector<ServiceRequestRow>* out) {
   return RunListPage(*pool_, ServiceRequestSchema(), params, &ReadServiceRequest, out);
 }
 
@@ -127,7 +138,8 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
     result.status = status;
     result.update_time = DbNow();
     auto& update = db.Prepare(
-        "UPDATE service_requests SET status = ?, update_time = ? WHERE tenant_id = ? AND service_request_id = ?");
+        "UPDATE service_requests SET status = ?, update_time = ? WHERE tenant_id = ? AND "
+        "service_request_id = ?");
     update.setInt(1, status);
     update.setString(2, FormatDbTime(result.update_time));
     update.setString(3, tenant_id);
@@ -141,7 +153,8 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
   return result;
 }
 
-absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, const std::optional<IdempotencyKey>& key) {
+absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(
+    MessageRow row, const std::optional<IdempotencyKey>& key) {
   MessageRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     const absl::Time now = DbNow();
@@ -149,16 +162,21 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(MessageRow row, co
     row.create_time = now;
     auto replayed = ReplayOrClaim(
         db, key, MessageName(row),
-        [&](const std::string& id) { return SelectMessage(db, row.tenant_id, row.service_request_id, id); }, &result);
+        [&](const std::string& id) {
+          return SelectMessage(db, row.tenant_id, row.service_request_id, id);
+        },
+        &result);
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
-    auto& insert = db.Prepare(
-        absl::StrCat("INSERT INTO messages (", MessageTable().List(), ") VALUES ", MessageTable().ValueGroup()));
+    auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", MessageTable().List(),
+                                           ") VALUES ", MessageTable().ValueGroup()));
     MessageTable().Bind(insert, 1, row);
     insert.execute();
     // A message makes its request recently updated.
-    auto& touch = db.Prepare("UPDATE service_requests SET update_time = ? WHERE tenant_id = ? AND service_request_id = ?");
+    auto& touch = db.Prepare(
+        "UPDATE service_requests SET update_time = ? WHERE tenant_id = ? AND service_request_id = "
+        "?");
     touch.setString(1, FormatDbTime(now));
     touch.setString(2, row.tenant_id);
     touch.setString(3, row.service_request_id);
@@ -180,14 +198,15 @@ absl::StatusOr<std::string> ServiceRequestStore::ListMessages(const ListParams& 
   return RunListPage(*pool_, MessageSchema(), scoped, &ReadMessage, out);
 }
 
-absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(const std::string& tenant_id,
-                                                                           const std::string& service_request_id,
-                                                                           const std::string& after_id, int limit) {
+absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(
+    const std::string& tenant_id, const std::string& service_request_id,
+    const std::string& after_id, int limit) {
   std::vector<MessageRow> out;
   absl::Status s = RunQuery(*pool_, [&](Lease& db) {
-    auto& stmt = db.Prepare(absl::StrCat(
-        "SELECT ", MessageTable().List(),
-        " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND message_id > ? ORDER BY message_id LIMIT ?"));
+    auto& stmt =
+        db.Prepare(absl::StrCat("SELECT ", MessageTable().List(),
+                                " FROM messages WHERE tenant_id = ? AND service_request_id = ? AND "
+                                "message_id > ? ORDER BY message_id LIMIT ?"));
     stmt.setString(1, tenant_id);
     stmt.setString(2, service_request_id);
     stmt.setString(3, after_id);

@@ -37,17 +37,22 @@ class ServiceRequestStore {
  public:
   explicit ServiceRequestStore(ConnectionPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<ServiceRequestRow> Create(ServiceRequestRow row, const std::optional<IdempotencyKey>& key);
-  absl::StatusOr<std::optional<ServiceRequestRow>> Get(const std::string& tenant_id, const std::string& id);
+  absl::StatusOr<ServiceRequestRow> Create(ServiceRequestRow row,
+                                           const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<std::optional<ServiceRequestRow>> Get(const std::string& tenant_id,
+                                                       const std::string& id);
   absl::StatusOr<std::string> List(const ListParams& params, std::vector<ServiceRequestRow>* out);
   // Locks the request, asks `may_change`, sets the status.
-  absl::StatusOr<ServiceRequestRow> UpdateStatus(const std::string& tenant_id, const std::string& id, int status,
-                                                 const std::function<absl::Status(const ServiceRequestRow&)>& may_change);
+  absl::StatusOr<ServiceRequestRow> UpdateStatus(
+      const std::string& tenant_id, const std::string& id, int status,
+      const std::function<absl::Status(const ServiceRequestRow&)>& may_change);
 
   // Appends a message; the request must exist. A replayed request_id returns the first message.
-  absl::StatusOr<MessageRow> CreateMessage(MessageRow row, const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<MessageRow> CreateMessage(MessageRow row,
+                                           const std::optional<IdempotencyKey>& key);
   // Oldest first.
-  absl::StatusOr<std::string> ListMessages(const ListParams& params, const std::string& service_request_id,
+  absl::StatusOr<std::string> ListMessages(const ListParams& params,
+                                           const std::string& service_request_id,
                                            std::vector<MessageRow>* out);
   // Up to `limit` messages with id > `after_id` ("" = from the start), oldest first.
   absl::StatusOr<std::vector<MessageRow>> MessagesAfter(const std::string& tenant_id,

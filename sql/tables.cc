@@ -110,7 +110,9 @@ CaseRow ReadCase(::sql::ResultSet& rs) { return CaseTable().Read(rs); }
 QueueRow ReadQueue(::sql::ResultSet& rs) { return QueueTable().Read(rs); }
 DetectionRow ReadDetection(::sql::ResultSet& rs) { return DetectionTable().Read(rs); }
 AlertRow ReadAlert(::sql::ResultSet& rs) { return AlertTable().Read(rs); }
-ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) { return ServiceRequestTable().Read(rs); }
+ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) {
+  return ServiceRequestTable().Read(rs);
+}
 MessageRow ReadMessage(::sql::ResultSet& rs) { return MessageTable().Read(rs); }
 
 }  // namespace cases::sql

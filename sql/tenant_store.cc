@@ -40,8 +40,8 @@ void InsertTenant(Lease& db, const TenantRow& row) {
 }
 
 std::optional<TenantRow> SelectTenant(Lease& db, const std::string& id) {
-  auto& select = db.Prepare(std::string("SELECT ") + kTenantColumns +
-                            " FROM tenants WHERE tenant_id = ?");
+  auto& select =
+      db.Prepare(std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE tenant_id = ?");
   select.setString(1, id);
   std::unique_ptr<::sql::ResultSet> rs(select.executeQuery());
   if (!rs->next()) {
@@ -57,8 +57,8 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
   TenantRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     auto replayed = ReplayOrClaim(
-        db, key, "tenants/" + IdToText(row.id), [&](const std::string& id) { return SelectTenant(db, id); },
-        &result);
+        db, key, "tenants/" + IdToText(row.id),
+        [&](const std::string& id) { return SelectTenant(db, id); }, &result);
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
@@ -73,7 +73,8 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
 }
 
 absl::StatusOr<std::optional<TenantRow>> TenantStore::Get(const std::string& id) {
-  return QueryValue<std::optional<TenantRow>>(*pool_, [&](Lease& db) { return SelectTenant(db, id); });
+  return QueryValue<std::optional<TenantRow>>(*pool_,
+                                              [&](Lease& db) { return SelectTenant(db, id); });
 }
 
 absl::StatusOr<std::vector<TenantRow>> TenantStore::ListAll() {
@@ -101,11 +102,13 @@ absl::StatusOr<TenantRow> TenantStore::EnsureProvider(const std::string& display
     // UUIDv7 never produces), released by the commit.
     const std::string lock_tenant(16, '\0');
     auto& claim = db.Prepare(
-        "INSERT IGNORE INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'bootstrap', 0)");
+        "INSERT IGNORE INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'bootstrap', "
+        "0)");
     claim.setString(1, lock_tenant);
     claim.execute();
     auto& lock = db.Prepare(
-        "SELECT value FROM tenant_counters WHERE tenant_id = ? AND counter = 'bootstrap' FOR UPDATE");
+        "SELECT value FROM tenant_counters WHERE tenant_id = ? AND counter = 'bootstrap' FOR "
+        "UPDATE");
     lock.setString(1, lock_tenant);
     std::unique_ptr<::sql::ResultSet> locked(lock.executeQuery());
     auto& select = db.Prepare(std::string("SELECT ") + kTenantColumns +
@@ -133,7 +136,8 @@ absl::Status TenantStore::InstallLicense(const LicenseRow& row) {
   return RunQuery(*pool_, [&](Lease& db) {
     auto& upsert = db.Prepare(
         "INSERT INTO licenses (tenant_id, license_id, product, start_time, expire_time, "
-        "install_time) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE product = VALUES(product), "
+        "install_time) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE product = "
+        "VALUES(product), "
         "start_time = VALUES(start_time), expire_time = VALUES(expire_time), "
         "install_time = VALUES(install_time)");
     upsert.setString(1, row.tenant_id);

@@ -32,8 +32,8 @@ void RollBack(Lease& lease) {
   }
 }
 
-absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactional, int* error_code,
-                     Phase* phase) {
+absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactional,
+                     int* error_code, Phase* phase) {
   *error_code = 0;
   *phase = Phase::kBody;
   ASSIGN_OR_RETURN(auto lease, pool.Acquire());

@@ -5,9 +5,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/digest.h"
 #include "common/errors.h"
 #include "common/ids.h"
-#include "common/digest.h"
 #include "common/status_macros.h"
 
 namespace cases::tenancy {
@@ -142,9 +142,9 @@ absl::StatusOr<Claims> Authenticator::Verify(absl::string_view token, absl::Time
     return Unauthenticated("TOKEN_CLAIMS_INVALID", "sub must be a string of 1-255 characters");
   }
   claims.subject = sub->string_value();
-  std::optional<std::string> tenant =
-      tid != nullptr && tid->kind_case() == Value::kStringValue ? IdFromText(tid->string_value())
-                                                                : std::nullopt;
+  std::optional<std::string> tenant = tid != nullptr && tid->kind_case() == Value::kStringValue
+                                          ? IdFromText(tid->string_value())
+                                          : std::nullopt;
   if (!tenant.has_value()) {
     return Unauthenticated("TOKEN_CLAIMS_INVALID", "tid must be a tenant id");
   }

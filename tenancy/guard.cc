@@ -79,7 +79,8 @@ ActionRule Narrow(const ActionRule& rule, Product product) {
 ActionRule NarrowByRequest(const Permission& method, const Message& request) {
   const ActionRule& rule = RuleOf(method.action);
   auto [holder, field] = FieldAt(request, method.product_field);
-  if (method.product_field.empty() || field == nullptr || field->type() != FieldDescriptor::TYPE_ENUM) {
+  if (method.product_field.empty() || field == nullptr ||
+      field->type() != FieldDescriptor::TYPE_ENUM) {
     return rule;
   }
   const int value = holder->GetReflection()->GetEnumValue(*holder, field);
@@ -93,7 +94,8 @@ ActionRule NarrowByRequest(const Permission& method, const Message& request) {
 
 // A grant without roles is open to every authenticated caller.
 bool HasRole(const Principal& p, const Grant& g) {
-  return g.roles.empty() || std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
+  return g.roles.empty() ||
+         std::any_of(g.roles.begin(), g.roles.end(), [&](Role r) { return p.Has(r); });
 }
 
 // "closing a case needs TENANT_SUPER_ADMIN or TENANT_ADMIN", with the method and
@@ -110,13 +112,15 @@ absl::Status RoleRequired(const CallContext& call, const ActionRule& rule) {
   }
   std::string allowed = roles.empty() ? "a role this tenant's licences cover" : roles.back();
   if (roles.size() > 1) {
-    allowed = absl::StrCat(absl::StrJoin(roles.begin(), roles.end() - 1, ", "), " or ", roles.back());
+    allowed =
+        absl::StrCat(absl::StrJoin(roles.begin(), roles.end() - 1, ", "), " or ", roles.back());
   }
   const std::string& full = call.permission->method;
   const std::string method = full.substr(full.rfind('.') + 1);
-  return ErrorWithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-                         absl::StrCat(rule.words, " needs ", allowed),
-                         {{"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}});
+  return ErrorWithReason(
+      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
+      absl::StrCat(rule.words, " needs ", allowed),
+      {{"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}});
 }
 
 }  // namespace
@@ -140,7 +144,8 @@ absl::Status Guard::CheckTableCoversApi() {
     }
     for (int i = 0; i < service->method_count(); ++i) {
       if (FindPermission(service->method(i)->full_name()) == nullptr) {
-        return absl::InternalError(absl::StrCat("no permission rule for ", service->method(i)->full_name()));
+        return absl::InternalError(
+            absl::StrCat("no permission rule for ", service->method(i)->full_name()));
       }
     }
   }
@@ -241,7 +246,8 @@ absl::Status Guard::Allow(const CallContext& call, Action action, Product produc
   return CheckRoleAndLicense(call, Narrow(RuleOf(action), product), call.tenant_id);
 }
 
-std::vector<Product> Guard::PermittedProducts(const CallContext& call, const std::string& tenant_id) const {
+std::vector<Product> Guard::PermittedProducts(const CallContext& call,
+                                              const std::string& tenant_id) const {
   const ActionRule& rule = RuleOf(call.permission->action);
   std::vector<Product> out;
   for (const Grant& g : rule.grants) {

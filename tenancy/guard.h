@@ -53,7 +53,8 @@ class Guard {
 
   // Products the call's action allows the caller in `tenant_id` (role and a valid
   // licence), for lists that mix products.
-  std::vector<Product> PermittedProducts(const CallContext& call, const std::string& tenant_id) const;
+  std::vector<Product> PermittedProducts(const CallContext& call,
+                                         const std::string& tenant_id) const;
 
   // The rule for a full method name; every method of the four services has one.
   static absl::Status CheckTableCoversApi();

@@ -45,7 +45,9 @@ struct EcdsaSigDeleter {
   void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 
-std::shared_ptr<EVP_PKEY> Share(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
+std::shared_ptr<EVP_PKEY> Share(EVP_PKEY* key) {
+  return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
+}
 
 bool Base64UrlDecode(absl::string_view in, std::string* out) {
   // RFC 7515: base64url without padding.
@@ -103,8 +105,10 @@ absl::StatusOr<EvpKey> RsaFromJwk(const google::protobuf::Struct& jwk) {
       n.empty() || e.empty()) {
     return absl::InvalidArgumentError("RSA key needs n and e");
   }
-  Bn bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
-  Bn bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+  Bn bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()),
+                    nullptr));
+  Bn bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()),
+                    nullptr));
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
   OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
@@ -121,7 +125,8 @@ absl::StatusOr<EvpKey> RsaFromJwk(const google::protobuf::Struct& jwk) {
 absl::StatusOr<EvpKey> EcFromJwk(const google::protobuf::Struct& jwk) {
   std::string x, y;
   if (StringField(jwk, "crv") != "P-256" || !Base64UrlDecode(StringField(jwk, "x"), &x) ||
-      !Base64UrlDecode(StringField(jwk, "y"), &y) || x.size() != kEs256Half || y.size() != kEs256Half) {
+      !Base64UrlDecode(StringField(jwk, "y"), &y) || x.size() != kEs256Half ||
+      y.size() != kEs256Half) {
     return absl::InvalidArgumentError("EC key must be P-256 with 32-byte x and y");
   }
   std::string point = absl::StrCat("\x04", x, y);
@@ -144,8 +149,8 @@ absl::StatusOr<EvpKey> OkpFromJwk(const google::protobuf::Struct& jwk) {
       x.size() != 32) {
     return absl::InvalidArgumentError("OKP key must be Ed25519 with a 32-byte x");
   }
-  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                              reinterpret_cast<const unsigned char*>(x.data()), x.size());
+  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x.data()), x.size());
   if (key == nullptr) {
     return absl::InvalidArgumentError("bad Ed25519 key");
   }
@@ -156,7 +161,8 @@ absl::StatusOr<EvpKey> OkpFromJwk(const google::protobuf::Struct& jwk) {
 std::string RawToDer(absl::string_view raw) {
   std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), kEs256Half, nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + kEs256Half, kEs256Half, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + kEs256Half, kEs256Half,
+                        nullptr);
   ECDSA_SIG_set0(sig.get(), r, s);
   unsigned char* der = nullptr;
   const int len = i2d_ECDSA_SIG(sig.get(), &der);
@@ -167,14 +173,16 @@ std::string RawToDer(absl::string_view raw) {
 
 std::string DerToRaw(const std::string& der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) {
     return "";
   }
   std::string out(2 * kEs256Half, '\0');
-  BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), reinterpret_cast<unsigned char*>(out.data()), kEs256Half);
-  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), reinterpret_cast<unsigned char*>(out.data()) + kEs256Half,
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), reinterpret_cast<unsigned char*>(out.data()),
                kEs256Half);
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()),
+               reinterpret_cast<unsigned char*>(out.data()) + kEs256Half, kEs256Half);
   return out;
 }
 
@@ -246,8 +254,8 @@ absl::StatusOr<ParsedJws> ParseJws(absl::string_view compact) {
   }
   const std::string alg = StringField(jws.header, "alg");
   if (!ParseAlgorithm(alg, &jws.algorithm)) {
-    return absl::InvalidArgumentError(absl::StrCat("algorithm '", alg.substr(0, 16),
-                                                   "' is not allowed (RS256, ES256, EdDSA)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("algorithm '", alg.substr(0, 16), "' is not allowed (RS256, ES256, EdDSA)"));
   }
   if (jws.header.fields().count("crit") != 0) {
     return absl::InvalidArgumentError("critical header extensions are not supported");
@@ -269,7 +277,9 @@ absl::Status VerifyJws(const ParsedJws& jws, const VerificationKey& key) {
     signature = RawToDer(signature);
   }
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(key.algorithm), nullptr, key.key.get()) != 1 ||
+  if (!ctx ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, DigestFor(key.algorithm), nullptr, key.key.get()) !=
+          1 ||
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                        signature.size(),
                        reinterpret_cast<const unsigned char*>(jws.signing_input.data()),
@@ -281,7 +291,8 @@ absl::Status VerifyJws(const ParsedJws& jws, const VerificationKey& key) {
 
 absl::StatusOr<std::string> SignJws(const SigningKey& key, absl::string_view kid,
                                     absl::string_view payload_json) {
-  std::string header = absl::StrCat("{\"alg\":\"", AlgorithmName(key.algorithm), "\",\"typ\":\"JWT\"");
+  std::string header =
+      absl::StrCat("{\"alg\":\"", AlgorithmName(key.algorithm), "\",\"typ\":\"JWT\"");
   if (!kid.empty()) {
     absl::StrAppend(&header, ",\"kid\":\"", kid, "\"");
   }
@@ -289,7 +300,9 @@ absl::StatusOr<std::string> SignJws(const SigningKey& key, absl::string_view kid
   const std::string input = absl::StrCat(Base64Url(header), ".", Base64Url(payload_json));
   MdCtx ctx(EVP_MD_CTX_new());
   size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key.algorithm), nullptr, key.key.get()) != 1 ||
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key.algorithm), nullptr, key.key.get()) !=
+          1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
                      input.size()) != 1) {
     return absl::InternalError("sign failed");
@@ -333,7 +346,8 @@ absl::StatusOr<std::map<std::string, VerificationKey>> ParseJwks(absl::string_vi
                                      : absl::StatusOr<EvpKey>(absl::InvalidArgumentError(
                                            absl::StrCat("key type '", kty, "' is not allowed")));
     if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("JWKS key ", kid, ": ", key.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("JWKS key ", kid, ": ", key.status().message()));
     }
     VerificationKey vk;
     if (!AlgorithmForKey(key->get(), &vk.algorithm)) {
@@ -341,7 +355,8 @@ absl::StatusOr<std::map<std::string, VerificationKey>> ParseJwks(absl::string_vi
     }
     const std::string alg = StringField(jwk, "alg");
     if (!alg.empty() && alg != AlgorithmName(vk.algorithm)) {
-      return absl::InvalidArgumentError(absl::StrCat("JWKS key ", kid, ": alg does not match its type"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("JWKS key ", kid, ": alg does not match its type"));
     }
     vk.key = Share(key->release());
     out[kid] = std::move(vk);
@@ -410,8 +425,8 @@ std::string PublicKeyPem(const SigningKey& key) {
 
 std::string PublicJwk(const SigningKey& key, absl::string_view kid) {
   EVP_PKEY* pkey = key.key.get();
-  const std::string head =
-      absl::StrCat("{\"kid\":\"", kid, "\",\"alg\":\"", AlgorithmName(key.algorithm), "\",\"use\":\"sig\",");
+  const std::string head = absl::StrCat("{\"kid\":\"", kid, "\",\"alg\":\"",
+                                        AlgorithmName(key.algorithm), "\",\"use\":\"sig\",");
   switch (key.algorithm) {
     case JwsAlgorithm::kRs256:
       return absl::StrCat(head, "\"kty\":\"RSA\",\"n\":\"", BnField(pkey, OSSL_PKEY_PARAM_RSA_N),
@@ -419,7 +434,8 @@ std::string PublicJwk(const SigningKey& key, absl::string_view kid) {
     case JwsAlgorithm::kEs256: {
       unsigned char point[65];
       size_t len = 0;
-      EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point), &len);
+      EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                      sizeof(point), &len);
       const absl::string_view raw(reinterpret_cast<const char*>(point), len);
       return absl::StrCat(head, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"",
                           Base64Url(raw.substr(1, kEs256Half)), "\",\"y\":\"",
@@ -430,7 +446,8 @@ std::string PublicJwk(const SigningKey& key, absl::string_view kid) {
       size_t len = sizeof(raw);
       EVP_PKEY_get_raw_public_key(pkey, raw, &len);
       return absl::StrCat(head, "\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"",
-                          Base64Url(absl::string_view(reinterpret_cast<const char*>(raw), len)), "\"}");
+                          Base64Url(absl::string_view(reinterpret_cast<const char*>(raw), len)),
+                          "\"}");
     }
   }
   return "";

@@ -48,7 +48,8 @@ bool IsLicenseId(absl::string_view id) {
 
 }  // namespace
 
-absl::StatusOr<sql::LicenseRow> VerifyLicenseKey(absl::string_view key, const VerificationKey& authority,
+absl::StatusOr<sql::LicenseRow> VerifyLicenseKey(absl::string_view key,
+                                                 const VerificationKey& authority,
                                                  const std::string& tenant_id, absl::Time now) {
   if (key.empty()) {
     return Bad("required");

@@ -14,7 +14,8 @@
 namespace cases::tenancy {
 
 // Verifies `key` for `tenant_id` (16 bytes) at `now`; the row's install_time is `now`.
-absl::StatusOr<sql::LicenseRow> VerifyLicenseKey(absl::string_view key, const VerificationKey& authority,
+absl::StatusOr<sql::LicenseRow> VerifyLicenseKey(absl::string_view key,
+                                                 const VerificationKey& authority,
                                                  const std::string& tenant_id, absl::Time now);
 
 }  // namespace cases::tenancy

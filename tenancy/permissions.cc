@@ -25,10 +25,10 @@ const Roles kCustomerAdmins = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_
 // The seed: "Partner Super Admins and Enterprise Super Admins can't close or remove cases."
 const Roles kCloseOrRemove = {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN};
 // Every role that reaches a tenant reads it; provider analysts only their product's items.
-const Roles kReaders = Join({kCustomerAdmins,
-                             {v1::ROLE_TENANT_READ_ONLY, v1::ROLE_PARTNER_READ_ONLY,
-                              v1::ROLE_ENTERPRISE_READ_ONLY, v1::ROLE_PLATFORM_ADMIN,
-                              v1::ROLE_DETECTION_INGESTER}});
+const Roles kReaders =
+    Join({kCustomerAdmins,
+          {v1::ROLE_TENANT_READ_ONLY, v1::ROLE_PARTNER_READ_ONLY, v1::ROLE_ENTERPRISE_READ_ONLY,
+           v1::ROLE_PLATFORM_ADMIN, v1::ROLE_DETECTION_INGESTER}});
 const Roles kMdrReaders = Join({kReaders, {v1::ROLE_MDR_ANALYST}});
 const Roles kManagedRiskReaders = Join({kReaders, {v1::ROLE_MANAGED_RISK_ANALYST}});
 const Roles kEveryone = Join({kReaders, {v1::ROLE_MDR_ANALYST, v1::ROLE_MANAGED_RISK_ANALYST}});
@@ -43,8 +43,12 @@ std::vector<ActionRule> BuildActions() {
   return {
       // Self-managed cases need XDR, MDR-managed ones MDR.
       {Action::kReadCases, "reading cases", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
-      {Action::kEditCases, "creating or changing cases", {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
-      {Action::kCloseCase, "closing a case", {{kXdr, kCloseOrRemove}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kEditCases,
+       "creating or changing cases",
+       {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kCloseCase,
+       "closing a case",
+       {{kXdr, kCloseOrRemove}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kRemoveCase, "removing a case", {{kXdr, kCloseOrRemove}}},
       {Action::kConvertAlert, "converting an alert to a case", {{kXdr, kCustomerAdmins}}},
       {Action::kAddCaseDetections, "adding detections to a case", {{kXdr, kCustomerAdmins}}},
@@ -52,8 +56,12 @@ std::vector<ActionRule> BuildActions() {
       {Action::kReadQueues, "reading queues", {{kXdr, kReaders}}},
       {Action::kIngestDetections, "ingesting detections", {{kXdr, kIngesters}, {kMdr, kIngesters}}},
       {Action::kReadDetections, "reading detections and alerts", {{kXdr, kReaders}}},
-      {Action::kCreateServiceRequest, "creating service requests", {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},
-      {Action::kReadServiceRequests, "reading service requests", {{kMdr, kMdrReaders}, {kManagedRisk, kManagedRiskReaders}}},
+      {Action::kCreateServiceRequest,
+       "creating service requests",
+       {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},
+      {Action::kReadServiceRequests,
+       "reading service requests",
+       {{kMdr, kMdrReaders}, {kManagedRisk, kManagedRiskReaders}}},
       {Action::kChangeServiceRequestStatus,
        "changing a service request's status",
        {{kMdr, {v1::ROLE_MDR_ANALYST}}, {kManagedRisk, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
@@ -64,7 +72,9 @@ std::vector<ActionRule> BuildActions() {
       // Tenancy: no licence. Open to any valid token, even one whose roles grant
       // nothing: support's first call.
       {Action::kReadCallerIdentity, "reading the caller's identity", {{kNoProduct, {}}}},
-      {Action::kCreateTenant, "creating tenants", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
+      {Action::kCreateTenant,
+       "creating tenants",
+       {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
       {Action::kReadTenants, "reading tenants", {{kNoProduct, kEveryone}}},
       {Action::kInstallLicense, "installing licences", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, "reading licences", {{kNoProduct, kEveryone}}},
@@ -85,8 +95,15 @@ std::vector<Permission> BuildMethods() {
   const std::string ts = "soc.cases.v1.TenancyService.";
   return {
       // CaseService
-      {cs + "CreateCase", "parent", kTenant, false, Action::kEditCases, "case.type",
-       {{v1::CASE_TYPE_UNSPECIFIED, kXdr}, {v1::CASE_TYPE_SELF_MANAGED, kXdr}, {v1::CASE_TYPE_MDR_MANAGED, kMdr}}},
+      {cs + "CreateCase",
+       "parent",
+       kTenant,
+       false,
+       Action::kEditCases,
+       "case.type",
+       {{v1::CASE_TYPE_UNSPECIFIED, kXdr},
+        {v1::CASE_TYPE_SELF_MANAGED, kXdr},
+        {v1::CASE_TYPE_MDR_MANAGED, kMdr}}},
       {cs + "ConvertAlertToCase", "alert", kAlert, false, Action::kConvertAlert},
       {cs + "GetCase", "name", kCase, false, Action::kReadCases},
       {cs + "ListCases", "parent", kTenant, true, Action::kReadCases},
@@ -105,11 +122,18 @@ std::vector<Permission> BuildMethods() {
       {ds + "ListAlerts", "parent", kTenant, true, Action::kReadDetections},
       {ds + "ListAlertEvents", "parent", kAlert, false, Action::kReadDetections},
       // ServiceRequestService
-      {ss + "CreateServiceRequest", "parent", kTenant, false, Action::kCreateServiceRequest, "service_request.type",
-       {{v1::SERVICE_REQUEST_TYPE_MDR, kMdr}, {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, kManagedRisk}}},
+      {ss + "CreateServiceRequest",
+       "parent",
+       kTenant,
+       false,
+       Action::kCreateServiceRequest,
+       "service_request.type",
+       {{v1::SERVICE_REQUEST_TYPE_MDR, kMdr},
+        {v1::SERVICE_REQUEST_TYPE_MANAGED_RISK, kManagedRisk}}},
       {ss + "GetServiceRequest", "name", kRequest, false, Action::kReadServiceRequests},
       {ss + "ListServiceRequests", "parent", kTenant, true, Action::kReadServiceRequests},
-      {ss + "UpdateServiceRequest", "service_request.name", kRequest, false, Action::kChangeServiceRequestStatus},
+      {ss + "UpdateServiceRequest", "service_request.name", kRequest, false,
+       Action::kChangeServiceRequestStatus},
       {ss + "CreateMessage", "parent", kRequest, false, Action::kPostMessage},
       {ss + "ListMessages", "parent", kRequest, false, Action::kReadServiceRequests},
       {ss + "StreamMessages", "parent", kRequest, false, Action::kReadServiceRequests},

@@ -63,7 +63,8 @@ bool Reaches(const Principal& principal, const TenantSnapshot& snapshot,
   const sql::TenantRow* target = snapshot.Find(tenant_id);
   if (target == nullptr) {
     // Unknown tenants are unreachable, except for the platform admin (who then gets NOT_FOUND).
-    return principal.home_kind == v1::TENANT_KIND_PROVIDER && principal.Has(v1::ROLE_PLATFORM_ADMIN);
+    return principal.home_kind == v1::TENANT_KIND_PROVIDER &&
+           principal.Has(v1::ROLE_PLATFORM_ADMIN);
   }
   switch (principal.home_kind) {
     case v1::TENANT_KIND_PARTNER:
@@ -75,13 +76,15 @@ bool Reaches(const Principal& principal, const TenantSnapshot& snapshot,
              (principal.Has(v1::ROLE_MANAGED_RISK_ANALYST) &&
               snapshot.Holds(tenant_id, v1::PRODUCT_MANAGED_RISK)) ||
              (principal.Has(v1::ROLE_DETECTION_INGESTER) &&
-              (snapshot.Holds(tenant_id, v1::PRODUCT_XDR) || snapshot.Holds(tenant_id, v1::PRODUCT_MDR)));
+              (snapshot.Holds(tenant_id, v1::PRODUCT_XDR) ||
+               snapshot.Holds(tenant_id, v1::PRODUCT_MDR)));
     default:
       return false;
   }
 }
 
-std::vector<std::string> ReachableTenants(const Principal& principal, const TenantSnapshot& snapshot) {
+std::vector<std::string> ReachableTenants(const Principal& principal,
+                                          const TenantSnapshot& snapshot) {
   std::vector<std::string> out;
   switch (principal.home_kind) {
     case v1::TENANT_KIND_PARTNER:

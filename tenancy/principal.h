@@ -36,10 +36,12 @@ bool RoleFitsKind(Role role, TenantKind kind);
 // home tenant does not exist.
 absl::StatusOr<Principal> ResolvePrincipal(const Claims& claims, const TenantSnapshot& snapshot);
 
-bool Reaches(const Principal& principal, const TenantSnapshot& snapshot, const std::string& tenant_id);
+bool Reaches(const Principal& principal, const TenantSnapshot& snapshot,
+             const std::string& tenant_id);
 
 // Every tenant `principal` reaches, sorted by id.
-std::vector<std::string> ReachableTenants(const Principal& principal, const TenantSnapshot& snapshot);
+std::vector<std::string> ReachableTenants(const Principal& principal,
+                                          const TenantSnapshot& snapshot);
 
 }  // namespace cases::tenancy
 

@@ -94,7 +94,8 @@ std::map<std::string, std::string> ReadConfigFile() {
       continue;
     }
     std::pair<std::string, std::string> kv = absl::StrSplit(l, absl::MaxSplits('=', 1));
-    out[std::string(absl::StripAsciiWhitespace(kv.first))] = std::string(absl::StripAsciiWhitespace(kv.second));
+    out[std::string(absl::StripAsciiWhitespace(kv.first))] =
+        std::string(absl::StripAsciiWhitespace(kv.second));
   }
   return out;
 }
@@ -110,7 +111,8 @@ std::string ReadFileOrDie(const std::string& path) {
   return out.str();
 }
 
-int ParseEnumValue(const google::protobuf::EnumDescriptor* d, const std::string& text, const std::string& flag) {
+int ParseEnumValue(const google::protobuf::EnumDescriptor* d, const std::string& text,
+                   const std::string& flag) {
   const std::string upper = absl::AsciiStrToUpper(text);
   std::vector<std::string> names;
   for (int i = 1; i < d->value_count(); ++i) {
@@ -120,7 +122,8 @@ int ParseEnumValue(const google::protobuf::EnumDescriptor* d, const std::string&
     }
     names.push_back(name);
   }
-  throw UsageError(absl::StrCat("--", flag, ": '", text, "' is not one of ", absl::StrJoin(names, ", ")));
+  throw UsageError(
+      absl::StrCat("--", flag, ": '", text, "' is not one of ", absl::StrJoin(names, ", ")));
 }
 
 }  // namespace cases::client::cli

@@ -46,10 +46,12 @@ std::map<std::string, std::string> ReadConfigFile();
 std::string ReadFileOrDie(const std::string& path);
 
 // An enum value of `d` from its full name or a short one ("high" → SEVERITY_HIGH).
-int ParseEnumValue(const google::protobuf::EnumDescriptor* d, const std::string& text, const std::string& flag);
+int ParseEnumValue(const google::protobuf::EnumDescriptor* d, const std::string& text,
+                   const std::string& flag);
 
 template <typename E>
-E ParseEnum(const google::protobuf::EnumDescriptor* d, const std::string& text, const std::string& flag) {
+E ParseEnum(const google::protobuf::EnumDescriptor* d, const std::string& text,
+            const std::string& flag) {
   return static_cast<E>(ParseEnumValue(d, text, flag));
 }
 

@@ -33,7 +33,8 @@ struct Context {
 
   // A unary call, printed as JSON or by `show`; the exit code.
   template <typename Stub, typename Request, typename Response, typename Show>
-  int Unary(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  int Unary(Stub& stub,
+            grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
             const Request& request, Show show) {
     Response response;
     grpc::Status status = client->Call(stub, method, request, &response);
@@ -50,8 +51,10 @@ struct Context {
 
   // Every page of a List call, as a table or as JSON lines; the exit code.
   template <typename Stub, typename Request, typename Response, typename Item, typename Row>
-  int List(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-           Request request, const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const,
+  int List(Stub& stub,
+           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+           Request request,
+           const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const,
            const std::vector<std::string>& headers, Row row) {
     request.set_page_size(args.PageSize());
     auto pager = client->ListAll(stub, method, request, items);

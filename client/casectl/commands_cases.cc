@@ -10,9 +10,13 @@ namespace cases::client::cli {
 namespace {
 
 std::vector<std::string> CaseRow(const v1::Case& c) {
-  return {absl::StrCat("CASE-", c.number()), Short(v1::CaseStatus_descriptor(), c.status()),
-          Short(v1::Severity_descriptor(), c.severity()), Short(v1::Priority_descriptor(), c.priority()),
-          c.assignee().empty() ? "-" : c.assignee(), c.display_name(), c.name()};
+  return {absl::StrCat("CASE-", c.number()),
+          Short(v1::CaseStatus_descriptor(), c.status()),
+          Short(v1::Severity_descriptor(), c.severity()),
+          Short(v1::Priority_descriptor(), c.priority()),
+          c.assignee().empty() ? "-" : c.assignee(),
+          c.display_name(),
+          c.name()};
 }
 
 void ShowCase(const v1::Case& c) {
@@ -39,7 +43,8 @@ void ShowCase(const v1::Case& c) {
   field("resolved", Time(c.resolve_time()));
   field("purge", Time(c.purge_time()));
   field("etag", c.etag());
-  for (const auto& [k, v] : std::map<std::string, std::string>(c.attributes().begin(), c.attributes().end())) {
+  for (const auto& [k, v] :
+       std::map<std::string, std::string>(c.attributes().begin(), c.attributes().end())) {
     std::printf("  %-14s %s = %s\n", "attribute", k.c_str(), v.c_str());
   }
   if (!c.description().empty()) {
@@ -50,8 +55,8 @@ void ShowCase(const v1::Case& c) {
 std::vector<std::string> EventRow(const v1::CaseEvent& e) {
   std::vector<std::string> changes;
   for (const auto& c : e.changes()) {
-    changes.push_back(absl::StrCat(c.field(), ": ", c.old_value().empty() ? "-" : c.old_value(), " -> ",
-                                   c.new_value().empty() ? "-" : c.new_value()));
+    changes.push_back(absl::StrCat(c.field(), ": ", c.old_value().empty() ? "-" : c.old_value(),
+                                   " -> ", c.new_value().empty() ? "-" : c.new_value()));
   }
   return {Time(e.create_time()), e.actor(), Short(v1::EventType_descriptor(), e.type()),
           changes.empty() ? e.summary() : absl::StrJoin(changes, "; ")};
@@ -74,9 +79,12 @@ std::vector<std::string> CaseFlags(const Args& args, v1::Case* c) {
   };
   text("name", "display_name", &v1::Case::set_display_name);
   text("description", "description", &v1::Case::set_description);
-  choice("severity", v1::Severity_descriptor(), [&](int v) { c->set_severity(static_cast<v1::Severity>(v)); });
-  choice("priority", v1::Priority_descriptor(), [&](int v) { c->set_priority(static_cast<v1::Priority>(v)); });
-  choice("status", v1::CaseStatus_descriptor(), [&](int v) { c->set_status(static_cast<v1::CaseStatus>(v)); });
+  choice("severity", v1::Severity_descriptor(),
+         [&](int v) { c->set_severity(static_cast<v1::Severity>(v)); });
+  choice("priority", v1::Priority_descriptor(),
+         [&](int v) { c->set_priority(static_cast<v1::Priority>(v)); });
+  choice("status", v1::CaseStatus_descriptor(),
+         [&](int v) { c->set_status(static_cast<v1::CaseStatus>(v)); });
   text("assignee", "assignee", &v1::Case::set_assignee);
   text("queue", "queue", &v1::Case::set_queue);
   if (args.Has("type")) {
@@ -91,8 +99,9 @@ int ListCases(Context& c) {
   request.set_parent(c.Parent());
   request.set_filter(c.args.Get("filter"));
   request.set_order_by(c.args.Get("order-by"));
-  return c.List(c.client->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases,
-                {"NUMBER", "STATUS", "SEVERITY", "PRIORITY", "ASSIGNEE", "DISPLAY NAME", "NAME"}, &CaseRow);
+  return c.List(
+      c.client->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases,
+      {"NUMBER", "STATUS", "SEVERITY", "PRIORITY", "ASSIGNEE", "DISPLAY NAME", "NAME"}, &CaseRow);
 }
 
 int GetCase(Context& c) {
@@ -121,8 +130,8 @@ int UpdateCase(Context& c, bool close) {
   std::vector<std::string> paths = CaseFlags(c.args, request.mutable_case_());
   if (close) {
     request.mutable_case_()->set_status(v1::CASE_STATUS_RESOLVED);
-    request.mutable_case_()->set_close_reason(
-        ParseEnum<v1::CloseReason>(v1::CloseReason_descriptor(), c.args.Required("reason"), "reason"));
+    request.mutable_case_()->set_close_reason(ParseEnum<v1::CloseReason>(
+        v1::CloseReason_descriptor(), c.args.Required("reason"), "reason"));
     request.mutable_case_()->set_close_note(c.args.Get("note"));
     paths.insert(paths.end(), {"status", "close_reason", "close_note"});
   }
@@ -137,12 +146,15 @@ int UpdateCase(Context& c, bool close) {
 
 int RemoveCases(Context& c) {
   const std::vector<std::string> names(
-      c.args.words.size() > 2 ? std::vector<std::string>(c.args.words.begin() + 2, c.args.words.end())
-                              : std::vector<std::string>());
+      c.args.words.size() > 2
+          ? std::vector<std::string>(c.args.words.begin() + 2, c.args.words.end())
+          : std::vector<std::string>());
   if (names.empty()) {
     throw UsageError("missing case name");
   }
-  auto removed = [&](const google::protobuf::Empty&) { std::printf("removed %zu case(s)\n", names.size()); };
+  auto removed = [&](const google::protobuf::Empty&) {
+    std::printf("removed %zu case(s)\n", names.size());
+  };
   if (names.size() == 1) {
     v1::DeleteCaseRequest request;
     request.set_name(names[0]);
@@ -169,7 +181,8 @@ int CaseHistory(Context& c) {
   v1::ListCaseEventsRequest request;
   request.set_parent(c.args.Word(2, "case name"));
   return c.List(c.client->cases(), &v1::CaseService::Stub::ListCaseEvents, request,
-                &v1::ListCaseEventsResponse::events, {"TIME", "ACTOR", "EVENT", "CHANGES"}, &EventRow);
+                &v1::ListCaseEventsResponse::events, {"TIME", "ACTOR", "EVENT", "CHANGES"},
+                &EventRow);
 }
 
 int ConvertAlert(Context& c) {
@@ -186,8 +199,8 @@ std::vector<std::string> QueueRow(const v1::Queue& q) { return {q.display_name()
 int ListQueues(Context& c) {
   v1::ListQueuesRequest request;
   request.set_parent(c.args.Required("parent"));
-  return c.List(c.client->cases(), &v1::CaseService::Stub::ListQueues, request, &v1::ListQueuesResponse::queues,
-                {"DISPLAY NAME", "NAME"}, &QueueRow);
+  return c.List(c.client->cases(), &v1::CaseService::Stub::ListQueues, request,
+                &v1::ListQueuesResponse::queues, {"DISPLAY NAME", "NAME"}, &QueueRow);
 }
 
 int CreateQueue(Context& c) {
@@ -195,19 +208,24 @@ int CreateQueue(Context& c) {
   request.set_parent(c.args.Required("parent"));
   request.mutable_queue()->set_display_name(c.args.Required("name"));
   return c.Unary(c.client->cases(), &v1::CaseService::Stub::CreateQueue, request,
-                 [](const v1::Queue& q) { PrintTable({"DISPLAY NAME", "NAME"}, {QueueRow(q)}); });
+                 [](const v1::Queue& q) {
+                   PrintTable({"DISPLAY NAME", "NAME"}, {QueueRow(q)});
+                 });
 }
 
 }  // namespace
 
 std::vector<Command> CaseCommands() {
   return {
-      {"cases", "list", "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--page-size N]",
+      {"cases", "list",
+       "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--page-size N]",
        &ListCases},
       {"cases", "get", "cases get NAME", &GetCase},
       {"cases", "create",
-       "cases create --parent P --name N --severity S [--description D] [--priority P] [--assignee A]\n"
-       "               [--queue Q] [--type SELF_MANAGED|MDR_MANAGED] [--detection NAME]... [--request-id ID]",
+       "cases create --parent P --name N --severity S [--description D] [--priority P] [--assignee "
+       "A]\n"
+       "               [--queue Q] [--type SELF_MANAGED|MDR_MANAGED] [--detection NAME]... "
+       "[--request-id ID]",
        &CreateCase},
       {"cases", "update",
        "cases update NAME [--name N] [--description D] [--severity S] [--priority P] [--status S]\n"
@@ -216,9 +234,11 @@ std::vector<Command> CaseCommands() {
       {"cases", "close", "cases close NAME --reason REASON [--note TEXT] [--etag E]",
        [](Context& c) { return UpdateCase(c, true); }},
       {"cases", "remove", "cases remove NAME [NAME...]", &RemoveCases},
-      {"cases", "add-detections", "cases add-detections NAME --detection NAME [--detection NAME]...", &AddDetections},
+      {"cases", "add-detections",
+       "cases add-detections NAME --detection NAME [--detection NAME]...", &AddDetections},
       {"cases", "history", "cases history NAME", &CaseHistory},
-      {"alerts", "convert", "alerts convert ALERT --priority P [--name N] [--severity S] [--assignee A] [--queue Q]",
+      {"alerts", "convert",
+       "alerts convert ALERT --priority P [--name N] [--severity S] [--assignee A] [--queue Q]",
        &ConvertAlert},
       {"queues", "list", "queues list --parent P", &ListQueues},
       {"queues", "create", "queues create --parent P --name N", &CreateQueue},

@@ -13,8 +13,8 @@ namespace {
 constexpr int kIngestBatch = 500;
 
 std::vector<std::string> AlertRow(const v1::Alert& a) {
-  return {Short(v1::Severity_descriptor(), a.severity()), std::to_string(a.detection_count()), a.title(),
-          a.case_().empty() ? "-" : a.case_(), a.name()};
+  return {Short(v1::Severity_descriptor(), a.severity()), std::to_string(a.detection_count()),
+          a.title(), a.case_().empty() ? "-" : a.case_(), a.name()};
 }
 
 std::vector<std::string> DetectionRow(const v1::Detection& d) {
@@ -28,7 +28,8 @@ int ListAlerts(Context& c) {
   request.set_filter(c.args.Get("filter"));
   request.set_order_by(c.args.Get("order-by"));
   return c.List(c.client->detections(), &v1::DetectionService::Stub::ListAlerts, request,
-                &v1::ListAlertsResponse::alerts, {"SEVERITY", "DETECTIONS", "TITLE", "CASE", "NAME"}, &AlertRow);
+                &v1::ListAlertsResponse::alerts,
+                {"SEVERITY", "DETECTIONS", "TITLE", "CASE", "NAME"}, &AlertRow);
 }
 
 int ListDetections(Context& c) {
@@ -37,8 +38,8 @@ int ListDetections(Context& c) {
   request.set_filter(c.args.Get("filter"));
   request.set_order_by(c.args.Get("order-by"));
   return c.List(c.client->detections(), &v1::DetectionService::Stub::ListDetections, request,
-                &v1::ListDetectionsResponse::detections, {"DETECTED", "PRODUCT", "SEVERITY", "TITLE", "NAME"},
-                &DetectionRow);
+                &v1::ListDetectionsResponse::detections,
+                {"DETECTED", "PRODUCT", "SEVERITY", "TITLE", "NAME"}, &DetectionRow);
 }
 
 // Sends one batch; tallies the results by state (rejected items on stderr).
@@ -47,8 +48,8 @@ int SendBatch(Context& c, v1::IngestDetectionsRequest* request, std::map<int, in
     return kExitOk;
   }
   v1::IngestDetectionsResponse response;
-  grpc::Status status =
-      c.client->Call(c.client->detections(), &v1::DetectionService::Stub::IngestDetections, *request, &response);
+  grpc::Status status = c.client->Call(
+      c.client->detections(), &v1::DetectionService::Stub::IngestDetections, *request, &response);
   if (!status.ok()) {
     return PrintError(status);
   }
@@ -111,8 +112,10 @@ int IngestDetections(Context& c) {
 std::vector<Command> DetectionCommands() {
   return {
       {"alerts", "list", "alerts list [--parent P] [--filter F] [--order-by O]", &ListAlerts},
-      {"detections", "list", "detections list [--parent P] [--filter F] [--order-by O]", &ListDetections},
-      {"detections", "ingest", "detections ingest --parent P FILE.jsonl       (one Detection JSON object a line)",
+      {"detections", "list", "detections list [--parent P] [--filter F] [--order-by O]",
+       &ListDetections},
+      {"detections", "ingest",
+       "detections ingest --parent P FILE.jsonl       (one Detection JSON object a line)",
        &IngestDetections},
   };
 }

@@ -25,26 +25,29 @@ int CreateRequest(Context& c) {
   v1::CreateServiceRequestRequest request;
   request.set_parent(c.args.Required("parent"));
   auto* sr = request.mutable_service_request();
-  sr->set_type(
-      ParseEnum<v1::ServiceRequestType>(v1::ServiceRequestType_descriptor(), c.args.Required("type"), "type"));
+  sr->set_type(ParseEnum<v1::ServiceRequestType>(v1::ServiceRequestType_descriptor(),
+                                                 c.args.Required("type"), "type"));
   sr->set_display_name(c.args.Required("name"));
   sr->set_description(c.args.Get("description"));
   request.set_request_id(c.args.Get("request-id"));
-  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, request, &ShowRequest);
+  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest,
+                 request, &ShowRequest);
 }
 
 int ListRequests(Context& c) {
   v1::ListServiceRequestsRequest request;
   request.set_parent(c.Parent());
   request.set_filter(c.args.Get("filter"));
-  return c.List(c.client->requests(), &v1::ServiceRequestService::Stub::ListServiceRequests, request,
-                &v1::ListServiceRequestsResponse::service_requests, kRequestHeaders, &RequestRow);
+  return c.List(c.client->requests(), &v1::ServiceRequestService::Stub::ListServiceRequests,
+                request, &v1::ListServiceRequestsResponse::service_requests, kRequestHeaders,
+                &RequestRow);
 }
 
 int GetRequest(Context& c) {
   v1::GetServiceRequestRequest request;
   request.set_name(c.args.Word(2, "service request name"));
-  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::GetServiceRequest, request, &ShowRequest);
+  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::GetServiceRequest, request,
+                 &ShowRequest);
 }
 
 int SetRequestStatus(Context& c) {
@@ -53,14 +56,16 @@ int SetRequestStatus(Context& c) {
   request.mutable_service_request()->set_status(ParseEnum<v1::ServiceRequestStatus>(
       v1::ServiceRequestStatus_descriptor(), c.args.Required("status"), "status"));
   request.mutable_update_mask()->add_paths("status");
-  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::UpdateServiceRequest, request, &ShowRequest);
+  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::UpdateServiceRequest,
+                 request, &ShowRequest);
 }
 
 int ListMessages(Context& c) {
   v1::ListMessagesRequest request;
   request.set_parent(c.args.Word(2, "service request name"));
-  auto pager = c.client->ListAll(c.client->requests(), &v1::ServiceRequestService::Stub::ListMessages, request,
-                                 &v1::ListMessagesResponse::messages);
+  auto pager =
+      c.client->ListAll(c.client->requests(), &v1::ServiceRequestService::Stub::ListMessages,
+                        request, &v1::ListMessagesResponse::messages);
   for (const v1::Message& m : pager) {
     c.Json() ? PrintJson(m) : ShowMessage(m);
   }
@@ -71,7 +76,8 @@ int PostMessage(Context& c) {
   v1::CreateMessageRequest request;
   request.set_parent(c.args.Word(2, "service request name"));
   request.mutable_message()->set_body(c.args.Required("body"));
-  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::CreateMessage, request, &ShowMessage);
+  return c.Unary(c.client->requests(), &v1::ServiceRequestService::Stub::CreateMessage, request,
+                 &ShowMessage);
 }
 
 // Streams until interrupted; reconnects after the last message seen.
@@ -102,7 +108,8 @@ int WatchMessages(Context& c) {
 
 std::vector<Command> RequestCommands() {
   return {
-      {"requests", "create", "requests create --parent P --type MDR|MANAGED_RISK --name N [--description D]",
+      {"requests", "create",
+       "requests create --parent P --type MDR|MANAGED_RISK --name N [--description D]",
        &CreateRequest},
       {"requests", "list", "requests list [--parent P] [--filter F]", &ListRequests},
       {"requests", "get", "requests get NAME", &GetRequest},

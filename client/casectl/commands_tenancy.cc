@@ -18,7 +18,8 @@ std::vector<std::string> TenantRow(const v1::Tenant& t) {
 void ShowTenant(const v1::Tenant& t) { PrintTable(kTenantHeaders, {TenantRow(t)}); }
 
 std::vector<std::string> LicenseRow(const v1::License& l) {
-  return {l.name(), Short(v1::Product_descriptor(), l.product()), Time(l.start_time()), Time(l.expire_time())};
+  return {l.name(), Short(v1::Product_descriptor(), l.product()), Time(l.start_time()),
+          Time(l.expire_time())};
 }
 
 void ShowIdentity(const v1::CallerIdentity& id) {
@@ -26,19 +27,22 @@ void ShowIdentity(const v1::CallerIdentity& id) {
   for (int r : id.roles()) {
     roles.push_back(Short(v1::Role_descriptor(), r));
   }
-  std::printf("subject:   %s\nhome:      %s (%s)\nroles:     %s\nreaches:   %s\n", id.subject().c_str(),
-              id.home_tenant().c_str(), Short(v1::TenantKind_descriptor(), id.home_kind()).c_str(),
-              absl::StrJoin(roles, ", ").c_str(), absl::StrJoin(id.reachable_tenants(), "\n           ").c_str());
+  std::printf("subject:   %s\nhome:      %s (%s)\nroles:     %s\nreaches:   %s\n",
+              id.subject().c_str(), id.home_tenant().c_str(),
+              Short(v1::TenantKind_descriptor(), id.home_kind()).c_str(),
+              absl::StrJoin(roles, ", ").c_str(),
+              absl::StrJoin(id.reachable_tenants(), "\n           ").c_str());
 }
 
 int WhoAmI(Context& c) {
-  return c.Unary(c.client->tenancy(), &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(),
-                 &ShowIdentity);
+  return c.Unary(c.client->tenancy(), &v1::TenancyService::Stub::GetCallerIdentity,
+                 v1::GetCallerIdentityRequest(), &ShowIdentity);
 }
 
 int ListTenants(Context& c) {
-  return c.List(c.client->tenancy(), &v1::TenancyService::Stub::ListTenants, v1::ListTenantsRequest(),
-                &v1::ListTenantsResponse::tenants, kTenantHeaders, &TenantRow);
+  return c.List(c.client->tenancy(), &v1::TenancyService::Stub::ListTenants,
+                v1::ListTenantsRequest(), &v1::ListTenantsResponse::tenants, kTenantHeaders,
+                &TenantRow);
 }
 
 int GetTenant(Context& c) {
@@ -54,7 +58,8 @@ int CreateTenant(Context& c) {
       ParseEnum<v1::TenantKind>(v1::TenantKind_descriptor(), c.args.Required("kind"), "kind"));
   request.mutable_tenant()->set_display_name(c.args.Required("name"));
   request.set_request_id(c.args.Get("request-id"));
-  return c.Unary(c.client->tenancy(), &v1::TenancyService::Stub::CreateTenant, request, &ShowTenant);
+  return c.Unary(c.client->tenancy(), &v1::TenancyService::Stub::CreateTenant, request,
+                 &ShowTenant);
 }
 
 int ListLicenses(Context& c) {
@@ -79,7 +84,8 @@ std::vector<Command> TenancyCommands() {
       {"whoami", "", "whoami", &WhoAmI},
       {"tenants", "list", "tenants list", &ListTenants},
       {"tenants", "get", "tenants get NAME", &GetTenant},
-      {"tenants", "create", "tenants create --parent P --kind TENANT|PARTNER|ORGANIZATION --name N", &CreateTenant},
+      {"tenants", "create", "tenants create --parent P --kind TENANT|PARTNER|ORGANIZATION --name N",
+       &CreateTenant},
       {"licenses", "list", "licenses list --parent P", &ListLicenses},
       {"licenses", "install", "licenses install --parent P --key KEY", &InstallLicense},
   };

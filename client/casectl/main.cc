@@ -71,7 +71,8 @@ std::unique_ptr<Client> Connect(const Args& args) {
   }
   const std::string ca = setting("ca", "CASES_CA");
   if (args.Has("tls") || !ca.empty() || args.Has("cert")) {
-    channel.security = args.Has("cert") ? ChannelOptions::Security::kMutualTls : ChannelOptions::Security::kTls;
+    channel.security =
+        args.Has("cert") ? ChannelOptions::Security::kMutualTls : ChannelOptions::Security::kTls;
     channel.ca_pem = ca.empty() ? "" : ReadFileOrDie(ca);
     if (args.Has("cert")) {
       channel.cert_pem = ReadFileOrDie(args.Get("cert"));
@@ -110,13 +111,15 @@ int ForwardToDevTool(int argc, char** argv) {
   }
   forwarded.push_back(nullptr);
   execv(tool.c_str(), forwarded.data());
-  std::fprintf(stderr, "casectl: dev commands need %s (a development tool built beside casectl)\n", tool.c_str());
+  std::fprintf(stderr, "casectl: dev commands need %s (a development tool built beside casectl)\n",
+               tool.c_str());
   return kExitUsage;
 }
 
 const Command* Find(const Args& args) {
   for (const Command& c : AllCommands()) {
-    if (c.group == args.words[0] && (c.name.empty() || (args.words.size() > 1 && c.name == args.words[1]))) {
+    if (c.group == args.words[0] &&
+        (c.name.empty() || (args.words.size() > 1 && c.name == args.words[1]))) {
       return &c;
     }
   }
@@ -170,10 +173,13 @@ const std::vector<Command>& AllCommands() {
       }
     }
     // Help lists the groups in this order, each group's commands together.
-    const std::vector<std::string> order = {"whoami", "tenants", "licenses", "cases", "alerts",
-                                            "detections", "queues", "requests"};
-    auto rank = [&](const Command& c) { return std::find(order.begin(), order.end(), c.group) - order.begin(); };
-    std::stable_sort(all->begin(), all->end(), [&](const Command& a, const Command& b) { return rank(a) < rank(b); });
+    const std::vector<std::string> order = {"whoami", "tenants",    "licenses", "cases",
+                                            "alerts", "detections", "queues",   "requests"};
+    auto rank = [&](const Command& c) {
+      return std::find(order.begin(), order.end(), c.group) - order.begin();
+    };
+    std::stable_sort(all->begin(), all->end(),
+                     [&](const Command& a, const Command& b) { return rank(a) < rank(b); });
     return all;
   }();
   return *commands;

@@ -16,9 +16,10 @@ std::string Short(const google::protobuf::EnumDescriptor* d, int value) {
     return "-";
   }
   const std::string& name = v->name();
-  for (const std::string p : {"SERVICE_REQUEST_STATUS_", "SERVICE_REQUEST_TYPE_", "CASE_STATUS_", "CASE_TYPE_",
-                              "CLOSE_REASON_", "TENANT_KIND_", "MESSAGE_SIDE_", "INGEST_STATE_", "EVENT_TYPE_",
-                              "SEVERITY_", "PRIORITY_", "PRODUCT_", "ROLE_"}) {
+  for (const std::string p :
+       {"SERVICE_REQUEST_STATUS_", "SERVICE_REQUEST_TYPE_", "CASE_STATUS_", "CASE_TYPE_",
+        "CLOSE_REASON_", "TENANT_KIND_", "MESSAGE_SIDE_", "INGEST_STATE_", "EVENT_TYPE_",
+        "SEVERITY_", "PRIORITY_", "PRODUCT_", "ROLE_"}) {
     if (name.rfind(p, 0) == 0) {
       return name.substr(p.size());
     }
@@ -30,10 +31,12 @@ std::string Time(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) {
     return "-";
   }
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
 }
 
-void PrintTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows) {
+void PrintTable(const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) {
     width[i] = headers[i].size();
@@ -66,7 +69,8 @@ void PrintJson(const google::protobuf::Message& m) {
 
 int PrintError(const grpc::Status& status) {
   const ErrorDetails d = DetailsOf(status);
-  std::fprintf(stderr, "error: %s: %s\n", absl::StatusCodeToString(static_cast<absl::StatusCode>(d.code)).c_str(),
+  std::fprintf(stderr, "error: %s: %s\n",
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(d.code)).c_str(),
                d.message.c_str());
   if (!d.reason.empty()) {
     std::fprintf(stderr, "  reason: %s (%s)\n", d.reason.c_str(), d.domain.c_str());

@@ -28,7 +28,8 @@ std::string Short(const google::protobuf::EnumDescriptor* d, int value);
 std::string Time(const google::protobuf::Timestamp& t);
 
 // Aligned columns, headers first.
-void PrintTable(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows);
+void PrintTable(const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
 // One message as a line of proto JSON.
 void PrintJson(const google::protobuf::Message& m);
 // The error with its details on stderr; returns the exit code for it.

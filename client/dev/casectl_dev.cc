@@ -38,7 +38,8 @@ absl::StatusOr<std::string> Token(const Args& args) {
   request.roles = args.All("role");
   request.issuer = args.Get("issuer", request.issuer);
   request.audience = args.Get("audience", request.audience);
-  if (!absl::ParseDuration(args.Get("ttl", "1h"), &request.ttl) || request.ttl <= absl::ZeroDuration()) {
+  if (!absl::ParseDuration(args.Get("ttl", "1h"), &request.ttl) ||
+      request.ttl <= absl::ZeroDuration()) {
     throw UsageError("--ttl must be a positive duration like 1h or 30m");
   }
   return MintDevToken(request, absl::Now());
@@ -63,10 +64,11 @@ int Run(int argc, char** argv) {
     if (!args.error.empty()) {
       throw UsageError(args.error);
     }
-    absl::StatusOr<std::string> result = sub == "keys"      ? Keys(args)
-                                         : sub == "token"   ? Token(args)
-                                         : sub == "license" ? License(args)
-                                                            : throw UsageError("dev keys|token|license");
+    absl::StatusOr<std::string> result = sub == "keys"    ? Keys(args)
+                                         : sub == "token" ? Token(args)
+                                         : sub == "license"
+                                             ? License(args)
+                                             : throw UsageError("dev keys|token|license");
     if (!result.ok()) {
       std::fprintf(stderr, "casectl: %s\n", std::string(result.status().message()).c_str());
       return kExitServer;

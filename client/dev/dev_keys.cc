@@ -70,11 +70,11 @@ absl::Status WriteDevKeys(const std::string& dir) {
   }
   const std::string jwks =
       absl::StrCat("{\"keys\":[", tenancy::PublicJwk(*token_key, KidOf(*token_key)), "]}\n");
-  for (auto [name, data, mode] : {std::tuple<const char*, std::string, mode_t>{
-                                      "jwks.json", jwks, 0644},
-                                  {"token-key.pem", tenancy::PrivateKeyPem(*token_key), 0600},
-                                  {"license-authority.pem", tenancy::PrivateKeyPem(*authority), 0600},
-                                  {"license-authority.pub.pem", tenancy::PublicKeyPem(*authority), 0644}}) {
+  for (auto [name, data, mode] :
+       {std::tuple<const char*, std::string, mode_t>{"jwks.json", jwks, 0644},
+        {"token-key.pem", tenancy::PrivateKeyPem(*token_key), 0600},
+        {"license-authority.pem", tenancy::PrivateKeyPem(*authority), 0600},
+        {"license-authority.pub.pem", tenancy::PublicKeyPem(*authority), 0644}}) {
     RETURN_IF_ERROR(WriteFile(dir + "/" + name, data, mode));
   }
   return absl::OkStatus();
@@ -111,10 +111,10 @@ absl::StatusOr<std::string> MintDevLicense(const LicenseRequest& request, absl::
   }
   const std::string lic = request.license_id.empty() ? NewIdText() : request.license_id;
   const int64_t nbf = absl::ToUnixSeconds(now);
-  const std::string payload = absl::StrCat(
-      "{\"lic\":\"", JsonEscape(lic), "\",\"tid\":\"", *tid, "\",\"product\":\"",
-      JsonEscape(request.product), "\",\"nbf\":", nbf, ",\"exp\":", nbf + int64_t{86400} * request.days,
-      "}");
+  const std::string payload =
+      absl::StrCat("{\"lic\":\"", JsonEscape(lic), "\",\"tid\":\"", *tid, "\",\"product\":\"",
+                   JsonEscape(request.product), "\",\"nbf\":", nbf,
+                   ",\"exp\":", nbf + int64_t{86400} * request.days, "}");
   return tenancy::SignJws(key, "license-authority", payload);
 }
 

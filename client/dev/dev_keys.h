@@ -18,7 +18,7 @@ absl::Status WriteDevKeys(const std::string& dir);
 struct TokenRequest {
   std::string keys_dir;
   std::string subject;
-  std::string tenant;  // bare id or tenants/{id}
+  std::string tenant;              // bare id or tenants/{id}
   std::vector<std::string> roles;  // Role names without ROLE_ (a ROLE_ prefix is dropped)
   absl::Duration ttl = absl::Hours(1);
   std::string issuer = "cases-dev";

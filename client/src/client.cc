@@ -90,8 +90,8 @@ ErrorDetails DetailsOf(const grpc::Status& status) {
   return out;
 }
 
-std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status, bool retry_safe, int attempt,
-                                                    const CallOptions& options) {
+std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status, bool retry_safe,
+                                                    int attempt, const CallOptions& options) {
   const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                          (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
                           DetailsOf(status).retry_delay.has_value()) ||
@@ -100,8 +100,8 @@ std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status, 
     return std::nullopt;
   }
   // Exponential backoff with full jitter, never shorter than the server's RetryInfo.
-  const auto ceiling =
-      std::min<int64_t>(options.max_backoff.count(), options.initial_backoff.count() << std::min(attempt - 1, 20));
+  const auto ceiling = std::min<int64_t>(
+      options.max_backoff.count(), options.initial_backoff.count() << std::min(attempt - 1, 20));
   std::uniform_int_distribution<int64_t> jitter(ceiling / 2, std::max<int64_t>(ceiling, 1));
   auto delay = std::chrono::milliseconds(jitter(Random()));
   if (auto server = DetailsOf(status).retry_delay; server.has_value() && *server > delay) {
@@ -130,7 +130,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token, CallOp
       requests_(v1::ServiceRequestService::NewStub(channel_)),
       tenancy_(v1::TenancyService::NewStub(channel_)) {}
 
-std::unique_ptr<grpc::ClientContext> Client::NewContext(std::optional<std::chrono::milliseconds> deadline) const {
+std::unique_ptr<grpc::ClientContext> Client::NewContext(
+    std::optional<std::chrono::milliseconds> deadline) const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (!token_.empty()) {
     context->AddMetadata("authorization", "Bearer " + token_);

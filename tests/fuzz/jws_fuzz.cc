@@ -14,8 +14,10 @@ namespace {
 struct Keys {
   Keys() {
     auto signer = cases::tenancy::GenerateSigningKey(cases::tenancy::JwsAlgorithm::kEs256);
-    auto jwks = cases::tenancy::ParseJwks(absl::StrCat("{\"keys\":[", cases::tenancy::PublicJwk(*signer, "k1"), "]}"));
-    authenticator = std::make_unique<cases::tenancy::Authenticator>(*jwks, cases::tenancy::AuthenticatorOptions{});
+    auto jwks = cases::tenancy::ParseJwks(
+        absl::StrCat("{\"keys\":[", cases::tenancy::PublicJwk(*signer, "k1"), "]}"));
+    authenticator = std::make_unique<cases::tenancy::Authenticator>(
+        *jwks, cases::tenancy::AuthenticatorOptions{});
     authority = *cases::tenancy::ParsePublicKeyPem(cases::tenancy::PublicKeyPem(*signer));
   }
   std::unique_ptr<cases::tenancy::Authenticator> authenticator;
@@ -31,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (keys->authenticator->Authenticate("Bearer " + input, absl::Now()).ok()) {
     __builtin_trap();
   }
-  if (cases::tenancy::VerifyLicenseKey(input, keys->authority, std::string(16, '\1'), absl::Now()).ok()) {
+  if (cases::tenancy::VerifyLicenseKey(input, keys->authority, std::string(16, '\1'), absl::Now())
+          .ok()) {
     __builtin_trap();
   }
   auto parsed = cases::tenancy::ParseJws(input);

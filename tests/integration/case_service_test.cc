@@ -22,7 +22,8 @@ class CaseServiceTest : public ::testing::Test {
     admin_ = world_.Token("TENANT_ADMIN", tenant_, "alice");
   }
 
-  v1::Case NewCase(const std::string& name = "Suspicious login", v1::Severity severity = v1::SEVERITY_HIGH) {
+  v1::Case NewCase(const std::string& name = "Suspicious login",
+                   v1::Severity severity = v1::SEVERITY_HIGH) {
     v1::Case c;
     c.set_display_name(name);
     c.set_description("Seen from **two** countries");
@@ -31,7 +32,8 @@ class CaseServiceTest : public ::testing::Test {
   }
 
   grpc::Status Create(const v1::Case& c, v1::Case* out, const std::string& token = "",
-                      const std::vector<std::string>& detections = {}, const std::string& request_id = "") {
+                      const std::vector<std::string>& detections = {},
+                      const std::string& request_id = "") {
     v1::CreateCaseRequest request;
     request.set_parent(tenant_);
     *request.mutable_case_() = c;
@@ -39,7 +41,8 @@ class CaseServiceTest : public ::testing::Test {
       request.add_detections(d);
     }
     request.set_request_id(request_id);
-    return world_.stubs().cases->CreateCase(World::Context(token.empty() ? admin_ : token).get(), request, out);
+    return world_.stubs().cases->CreateCase(World::Context(token.empty() ? admin_ : token).get(),
+                                            request, out);
   }
 
   v1::Case MustCreate(const v1::Case& c) {
@@ -56,17 +59,20 @@ class CaseServiceTest : public ::testing::Test {
     for (const auto& p : paths) {
       request.mutable_update_mask()->add_paths(p);
     }
-    return world_.stubs().cases->UpdateCase(World::Context(token.empty() ? admin_ : token).get(), request, out);
+    return world_.stubs().cases->UpdateCase(World::Context(token.empty() ? admin_ : token).get(),
+                                            request, out);
   }
 
   grpc::Status Get(const std::string& name, v1::Case* out, const std::string& token = "") {
     v1::GetCaseRequest request;
     request.set_name(name);
-    return world_.stubs().cases->GetCase(World::Context(token.empty() ? admin_ : token).get(), request, out);
+    return world_.stubs().cases->GetCase(World::Context(token.empty() ? admin_ : token).get(),
+                                         request, out);
   }
 
   std::vector<std::string> Ingest(const std::vector<std::pair<std::string, v1::Product>>& items,
-                                  const std::string& alert_key = "ak", const std::string& tenant = "") {
+                                  const std::string& alert_key = "ak",
+                                  const std::string& tenant = "") {
     v1::IngestDetectionsRequest request;
     request.set_parent(tenant.empty() ? tenant_ : tenant);
     for (const auto& [external_id, product] : items) {
@@ -80,12 +86,14 @@ class CaseServiceTest : public ::testing::Test {
       d->mutable_detect_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
     }
     v1::IngestDetectionsResponse response;
-    EXPECT_TRUE(world_.stubs()
-                    .detections
-                    ->IngestDetections(
-                        World::Context(world_.Token("DETECTION_INGESTER", tenant.empty() ? tenant_ : tenant)).get(),
-                        request, &response)
-                    .ok());
+    EXPECT_TRUE(
+        world_.stubs()
+            .detections
+            ->IngestDetections(World::Context(world_.Token("DETECTION_INGESTER",
+                                                           tenant.empty() ? tenant_ : tenant))
+                                   .get(),
+                               request, &response)
+            .ok());
     std::vector<std::string> names;
     for (const auto& r : response.results()) {
       names.push_back(r.detection());
@@ -97,7 +105,9 @@ class CaseServiceTest : public ::testing::Test {
     v1::ListCaseEventsRequest request;
     request.set_parent(name);
     v1::ListCaseEventsResponse response;
-    EXPECT_TRUE(world_.stubs().cases->ListCaseEvents(World::Context(admin_).get(), request, &response).ok());
+    EXPECT_TRUE(world_.stubs()
+                    .cases->ListCaseEvents(World::Context(admin_).get(), request, &response)
+                    .ok());
     return {response.events().begin(), response.events().end()};
   }
 
@@ -150,10 +160,12 @@ TEST_F(CaseServiceTest, CaseNumbersArePerTenant) {
   v1::CreateCaseRequest request;
   request.set_parent(world_.org_customer[Licence::kPresent]);
   *request.mutable_case_() = NewCase();
-  ASSERT_TRUE(world_.stubs()
-                  .cases->CreateCase(World::Context(world_.Token("ENTERPRISE_ADMIN", world_.main_org)).get(),
-                                     request, &other)
-                  .ok());
+  ASSERT_TRUE(
+      world_.stubs()
+          .cases
+          ->CreateCase(World::Context(world_.Token("ENTERPRISE_ADMIN", world_.main_org)).get(),
+                       request, &other)
+          .ok());
   EXPECT_EQ(other.number(), 1);
 }
 
@@ -173,10 +185,12 @@ TEST_F(CaseServiceTest, InvalidCaseReportsEveryField) {
 TEST_F(CaseServiceTest, DisplayNameAllowsBasicPunctuationOnly) {
   v1::Case out;
   EXPECT_TRUE(Create(NewCase("Phishing (2nd wave): it's back, again!? - ok_1."), &out).ok());
-  for (const char* bad : {"a/b", "a;b", "a\"b", "<b>", "x=1", "tab\there", " lead", "emoji \xF0\x9F\x94\xA5"}) {
+  for (const char* bad :
+       {"a/b", "a;b", "a\"b", "<b>", "x=1", "tab\there", " lead", "emoji \xF0\x9F\x94\xA5"}) {
     EXPECT_EQ(Create(NewCase(bad), &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
   }
-  EXPECT_EQ(Create(NewCase(std::string(121, 'a')), &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create(NewCase(std::string(121, 'a')), &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(Create(NewCase("Überwachung Zürich"), &out).ok());
 }
 
@@ -255,7 +269,8 @@ TEST_F(CaseServiceTest, PartnerSuperAdminCannotCloseCase) {
   v1::Case closed = NewCase();
   closed.set_status(v1::CASE_STATUS_RESOLVED);
   closed.set_close_reason(v1::CLOSE_REASON_LOW_RISK);
-  EXPECT_THAT(Create(closed, &out, partner), StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  EXPECT_THAT(Create(closed, &out, partner),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
 }
 
 TEST_F(CaseServiceTest, EnterpriseSuperAdminCannotCloseOrRemoveCase) {
@@ -279,11 +294,13 @@ TEST_F(CaseServiceTest, EnterpriseSuperAdminCannotCloseOrRemoveCase) {
   v1::BatchDeleteCasesRequest batch;
   batch.set_parent(tenant);
   batch.add_names(c.name());
-  EXPECT_THAT(world_.stubs().cases->BatchDeleteCases(World::Context(enterprise).get(), batch, &empty),
-              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  EXPECT_THAT(
+      world_.stubs().cases->BatchDeleteCases(World::Context(enterprise).get(), batch, &empty),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
   // The tenant's own admin may.
   const std::string tenant_admin = world_.Token("TENANT_SUPER_ADMIN", tenant);
-  EXPECT_TRUE(world_.stubs().cases->DeleteCase(World::Context(tenant_admin).get(), remove, &empty).ok());
+  EXPECT_TRUE(
+      world_.stubs().cases->DeleteCase(World::Context(tenant_admin).get(), remove, &empty).ok());
 }
 
 TEST_F(CaseServiceTest, ConcurrentUpdatesWithOneEtagExactlyOneWins) {
@@ -388,19 +405,24 @@ TEST_F(CaseServiceTest, SelfManagedCasesTakeXdrDetectionsOnly) {
 }
 
 TEST_F(CaseServiceTest, ConvertAlertToCaseCopiesLinksAndRecords) {
-  const auto names = Ingest({{"a-1", v1::PRODUCT_XDR}, {"a-2", v1::PRODUCT_XDR}}, "lateral-movement");
+  const auto names =
+      Ingest({{"a-1", v1::PRODUCT_XDR}, {"a-2", v1::PRODUCT_XDR}}, "lateral-movement");
   v1::GetDetectionRequest get_detection;
   get_detection.set_name(names[0]);
   v1::Detection detection;
-  ASSERT_TRUE(world_.stubs().detections->GetDetection(World::Context(admin_).get(), get_detection, &detection).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .detections->GetDetection(World::Context(admin_).get(), get_detection, &detection)
+                  .ok());
   v1::ConvertAlertToCaseRequest convert;
   convert.set_alert(detection.alert());
   v1::Case out;
-  grpc::Status s = world_.stubs().cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &out);
+  grpc::Status s =
+      world_.stubs().cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // priority is required
   EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("case.priority"));
   convert.mutable_case_()->set_priority(v1::PRIORITY_HIGH);
-  ASSERT_TRUE(world_.stubs().cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &out).ok());
+  ASSERT_TRUE(
+      world_.stubs().cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &out).ok());
   EXPECT_EQ(out.source_alert(), detection.alert());
   EXPECT_EQ(out.display_name(), "Ransomware behaviour");
   EXPECT_EQ(out.severity(), v1::SEVERITY_CRITICAL);
@@ -411,9 +433,12 @@ TEST_F(CaseServiceTest, ConvertAlertToCaseCopiesLinksAndRecords) {
   v1::GetAlertRequest get_alert;
   get_alert.set_name(detection.alert());
   v1::Alert alert;
-  ASSERT_TRUE(world_.stubs().detections->GetAlert(World::Context(admin_).get(), get_alert, &alert).ok());
+  ASSERT_TRUE(
+      world_.stubs().detections->GetAlert(World::Context(admin_).get(), get_alert, &alert).ok());
   EXPECT_EQ(alert.case_(), out.name());
-  ASSERT_TRUE(world_.stubs().detections->GetDetection(World::Context(admin_).get(), get_detection, &detection).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .detections->GetDetection(World::Context(admin_).get(), get_detection, &detection)
+                  .ok());
   EXPECT_EQ(detection.case_(), out.name());
 
   // Both histories record it.
@@ -424,7 +449,9 @@ TEST_F(CaseServiceTest, ConvertAlertToCaseCopiesLinksAndRecords) {
   alert_history.set_parent(detection.alert());
   v1::ListAlertEventsResponse alert_events;
   ASSERT_TRUE(
-      world_.stubs().detections->ListAlertEvents(World::Context(admin_).get(), alert_history, &alert_events).ok());
+      world_.stubs()
+          .detections->ListAlertEvents(World::Context(admin_).get(), alert_history, &alert_events)
+          .ok());
   EXPECT_EQ(alert_events.events(alert_events.events_size() - 1).type(), v1::EVENT_TYPE_CONVERTED);
 
   // A second conversion is refused and names the case.
@@ -444,10 +471,12 @@ TEST_F(CaseServiceTest, ADetectionMayBelongToSeveralCases) {
   add.add_detections(names[0]);
   add.add_detections(names[1]);
   v1::Case out;
-  ASSERT_TRUE(world_.stubs().cases->AddCaseDetections(World::Context(admin_).get(), add, &out).ok());
+  ASSERT_TRUE(
+      world_.stubs().cases->AddCaseDetections(World::Context(admin_).get(), add, &out).ok());
   EXPECT_EQ(out.detection_count(), 2);
   // Adding them again changes nothing.
-  ASSERT_TRUE(world_.stubs().cases->AddCaseDetections(World::Context(admin_).get(), add, &out).ok());
+  ASSERT_TRUE(
+      world_.stubs().cases->AddCaseDetections(World::Context(admin_).get(), add, &out).ok());
   EXPECT_EQ(out.detection_count(), 2);
   const auto events = History(second.name());
   ASSERT_EQ(events.size(), 2u);
@@ -475,12 +504,15 @@ TEST_F(CaseServiceTest, RemoveCasesIsAllOrNothing) {
   batch.add_names(a.name());
   batch.add_names(tenant_ + "/cases/" + NewIdText());
   google::protobuf::Empty empty;
-  EXPECT_EQ(world_.stubs().cases->BatchDeleteCases(World::Context(admin_).get(), batch, &empty).error_code(),
+  EXPECT_EQ(world_.stubs()
+                .cases->BatchDeleteCases(World::Context(admin_).get(), batch, &empty)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   v1::Case out;
   EXPECT_TRUE(Get(a.name(), &out).ok());
   batch.set_names(1, b.name());
-  ASSERT_TRUE(world_.stubs().cases->BatchDeleteCases(World::Context(admin_).get(), batch, &empty).ok());
+  ASSERT_TRUE(
+      world_.stubs().cases->BatchDeleteCases(World::Context(admin_).get(), batch, &empty).ok());
   EXPECT_EQ(Get(a.name(), &out).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get(b.name(), &out).error_code(), grpc::StatusCode::NOT_FOUND);
 }
@@ -497,7 +529,8 @@ TEST_F(CaseServiceTest, MdrManagedCasesAreWorkedByTheMdrTeamAndReadByCustomers) 
   ASSERT_TRUE(Get(created.name(), &read).ok());
   read.set_assignee("me");
   v1::Case out;
-  EXPECT_THAT(Update(read, {"assignee"}, &out), StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  EXPECT_THAT(Update(read, {"assignee"}, &out),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
   // The MDR analyst works and closes it.
   read.set_status(v1::CASE_STATUS_RESOLVED);
   read.set_close_reason(v1::CLOSE_REASON_ALREADY_MITIGATED);
@@ -521,14 +554,16 @@ TEST_F(CaseServiceTest, MdrManagedCasesAreWorkedByTheMdrTeamAndReadByCustomers) 
   ASSERT_TRUE(world_.stubs().cases->ListCases(World::Context(admin_).get(), list, &cases).ok());
   for (const auto& listed : cases.cases()) {
     if (listed.type() == v1::CASE_TYPE_SELF_MANAGED) {
-      EXPECT_THAT(Get(listed.name(), &out, mdr), StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+      EXPECT_THAT(Get(listed.name(), &out, mdr),
+                  StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
     }
   }
 }
 
 TEST_F(CaseServiceTest, ListCasesFiltersOrdersAndPages) {
   for (int i = 0; i < 12; ++i) {
-    MustCreate(NewCase(absl::StrCat("Case ", i), i % 2 == 0 ? v1::SEVERITY_LOW : v1::SEVERITY_CRITICAL));
+    MustCreate(
+        NewCase(absl::StrCat("Case ", i), i % 2 == 0 ? v1::SEVERITY_LOW : v1::SEVERITY_CRITICAL));
   }
   v1::ListCasesRequest request;
   request.set_parent(tenant_);
@@ -593,7 +628,8 @@ TEST_F(CaseServiceTest, QueuesAreCreatedListedAndAssigned) {
 
 TEST_F(CaseServiceTest, EveryErrorCarriesAnErrorInfo) {
   v1::Case out;
-  EXPECT_THAT(Get(tenant_ + "/cases/" + NewIdText(), &out), StatusIs(grpc::StatusCode::NOT_FOUND, "NOT_FOUND"));
+  EXPECT_THAT(Get(tenant_ + "/cases/" + NewIdText(), &out),
+              StatusIs(grpc::StatusCode::NOT_FOUND, "NOT_FOUND"));
   v1::Case c = MustCreate(NewCase());
   c.set_assignee("x");
   c.set_etag("999");
@@ -616,10 +652,13 @@ TEST_F(RetentionTest, ResolvedCasesAreDeletedAfterTheirPurgeTime) {
   ASSERT_TRUE(Create(c, &recent).ok());
   // Pretend it was resolved 31 days ago.
   const std::string id(resolved.name().substr(resolved.name().rfind('/') + 1));
-  world_.db().Execute("UPDATE cases SET purge_time = UTC_TIMESTAMP(6) - INTERVAL 1 DAY WHERE case_id = UNHEX(REPLACE('" +
-                      id + "', '-', ''))");
+  world_.db().Execute(
+      "UPDATE cases SET purge_time = UTC_TIMESTAMP(6) - INTERVAL 1 DAY WHERE case_id = "
+      "UNHEX(REPLACE('" +
+      id + "', '-', ''))");
   v1::Case out;
-  EXPECT_TRUE(WaitFor([&] { return Get(resolved.name(), &out).error_code() == grpc::StatusCode::NOT_FOUND; }));
+  EXPECT_TRUE(WaitFor(
+      [&] { return Get(resolved.name(), &out).error_code() == grpc::StatusCode::NOT_FOUND; }));
   EXPECT_TRUE(Get(keep.name(), &out).ok());
   EXPECT_TRUE(Get(recent.name(), &out).ok());
 }

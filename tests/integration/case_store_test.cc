@@ -1,6 +1,8 @@
 // Group commit of case creates (CaseStore + GroupRunner) against the real MariaDB:
 // creates queued behind a busy tenant commit as one transaction, and a group never
 // changes what any of its callers would have got alone.
+#include "sql/case_store.h"
+
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
@@ -14,7 +16,6 @@
 #include "common/errors.h"
 #include "common/group_runner.h"
 #include "common/ids.h"
-#include "sql/case_store.h"
 #include "tests/integration/testing.h"
 
 namespace cases {
@@ -50,12 +51,15 @@ class CaseGroupTest : public ::testing::Test {
   }
 
   std::optional<sql::IdempotencyKey> Key(const std::string& request_id, const std::string& body) {
-    return sql::IdempotencyKey{tenant_id_, "CreateCase", request_id, std::string(32, body.empty() ? 'x' : body[0])};
+    return sql::IdempotencyKey{tenant_id_, "CreateCase", request_id,
+                               std::string(32, body.empty() ? 'x' : body[0])};
   }
 
-  absl::StatusOr<sql::CaseRow> Create(const sql::CaseRow& row, const std::optional<sql::IdempotencyKey>& key = {}) {
+  absl::StatusOr<sql::CaseRow> Create(const sql::CaseRow& row,
+                                      const std::optional<sql::IdempotencyKey>& key = {}) {
     return store_.Create(
-        row, {}, [](const std::vector<sql::DetectionRow>&) { return absl::OkStatus(); }, key, "alice");
+        row, {}, [](const std::vector<sql::DetectionRow>&) { return absl::OkStatus(); }, key,
+        "alice");
   }
 
   // Runs `creates` while another transaction holds the tenant's case counter: the
@@ -63,12 +67,14 @@ class CaseGroupTest : public ::testing::Test {
   // when the counter is released they run as the next group. Returns their results.
   std::vector<absl::StatusOr<sql::CaseRow>> RunQueued(
       const std::vector<std::pair<sql::CaseRow, std::optional<sql::IdempotencyKey>>>& creates) {
-    std::vector<absl::StatusOr<sql::CaseRow>> results(creates.size(), absl::UnknownError("not run"));
+    std::vector<absl::StatusOr<sql::CaseRow>> results(creates.size(),
+                                                      absl::UnknownError("not run"));
     auto holder = db_.pool().Acquire();
     EXPECT_TRUE(holder.ok());
     std::unique_ptr<::sql::Statement> hold(holder->connection().createStatement());
     hold->execute("START TRANSACTION");
-    hold->execute(absl::StrCat("INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (X'", Hex(tenant_id_),
+    hold->execute(absl::StrCat("INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (X'",
+                               Hex(tenant_id_),
                                "', 'cases', 0) ON DUPLICATE KEY UPDATE value = value"));
     std::thread first([&] { EXPECT_TRUE(Create(NewRow("First")).ok()); });
     EXPECT_TRUE(WaitFor([&] {
@@ -80,7 +86,9 @@ class CaseGroupTest : public ::testing::Test {
     for (size_t i = 0; i < creates.size(); ++i) {
       threads.emplace_back([&, i] { results[i] = Create(creates[i].first, creates[i].second); });
     }
-    EXPECT_TRUE(WaitFor([&] { return store_.CreateGroupStats().waiting == static_cast<long long>(creates.size()); }));
+    EXPECT_TRUE(WaitFor([&] {
+      return store_.CreateGroupStats().waiting == static_cast<long long>(creates.size());
+    }));
     hold->execute("COMMIT");
     first.join();
     for (auto& t : threads) {
@@ -90,8 +98,8 @@ class CaseGroupTest : public ::testing::Test {
   }
 
   long long Count(const std::string& table, const std::string& condition = "TRUE") {
-    return db_.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE tenant_id = X'", Hex(tenant_id_),
-                                     "' AND ", condition));
+    return db_.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE tenant_id = X'",
+                                     Hex(tenant_id_), "' AND ", condition));
   }
 
   TestDatabase db_;
@@ -102,7 +110,8 @@ class CaseGroupTest : public ::testing::Test {
 TEST_F(CaseGroupTest, CreatesQueuedBehindABusyTenantCommitAsOneGroup) {
   std::vector<std::pair<sql::CaseRow, std::optional<sql::IdempotencyKey>>> creates;
   for (int i = 0; i < 8; ++i) {
-    creates.push_back({NewRow(absl::StrCat("Queued ", i)), i % 2 ? Key(absl::StrCat("q-", i), "a") : std::nullopt});
+    creates.push_back({NewRow(absl::StrCat("Queued ", i)),
+                       i % 2 ? Key(absl::StrCat("q-", i), "a") : std::nullopt});
   }
   const auto results = RunQueued(creates);
   const auto stats = store_.CreateGroupStats();
@@ -116,8 +125,9 @@ TEST_F(CaseGroupTest, CreatesQueuedBehindABusyTenantCommitAsOneGroup) {
     EXPECT_EQ(results[i]->display_name, creates[i].first.display_name);
     numbers.insert(results[i]->number);
     // Each case's history says its own number.
-    EXPECT_EQ(Count("case_events", absl::StrCat("case_id = X'", Hex(results[i]->case_id), "' AND summary = 'CASE-",
-                                                results[i]->number, " created'")),
+    EXPECT_EQ(Count("case_events",
+                    absl::StrCat("case_id = X'", Hex(results[i]->case_id), "' AND summary = 'CASE-",
+                                 results[i]->number, " created'")),
               1);
   }
   EXPECT_EQ(numbers, (std::set<int64_t>{2, 3, 4, 5, 6, 7, 8, 9}));
@@ -145,7 +155,8 @@ TEST_F(CaseGroupTest, ReplayInAGroupGetsTheFirstCaseAndUsesNoNumber) {
 }
 
 TEST_F(CaseGroupTest, OneRequestIdTwiceInAGroupMakesOneCase) {
-  const auto results = RunQueued({{NewRow("Twice"), Key("same", "a")}, {NewRow("Twice"), Key("same", "a")}});
+  const auto results =
+      RunQueued({{NewRow("Twice"), Key("same", "a")}, {NewRow("Twice"), Key("same", "a")}});
   ASSERT_TRUE(results[0].ok());
   ASSERT_TRUE(results[1].ok());
   EXPECT_EQ(results[0]->case_id, results[1]->case_id);
@@ -175,7 +186,8 @@ TEST_F(CaseGroupTest, ReadsQueuedTogetherShareOneQueryAndGetTheirOwnCases) {
   sql::ConnectionPool pool(one, sql::PoolOptions{});
   sql::CaseStore store(&pool);
   const std::vector<std::string> ids = {a->case_id, b->case_id, NewIdBytes(), a->case_id};
-  std::vector<absl::StatusOr<std::optional<sql::CaseRow>>> results(ids.size(), absl::UnknownError("not run"));
+  std::vector<absl::StatusOr<std::optional<sql::CaseRow>>> results(ids.size(),
+                                                                   absl::UnknownError("not run"));
   std::vector<std::thread> threads;
   {
     auto busy = pool.Acquire();  // the one connection: the first read waits for it alone
@@ -185,7 +197,8 @@ TEST_F(CaseGroupTest, ReadsQueuedTogetherShareOneQueryAndGetTheirOwnCases) {
     for (size_t i = 0; i < ids.size(); ++i) {
       threads.emplace_back([&, i] { results[i] = store.Get(tenant_id_, ids[i]); });
     }
-    ASSERT_TRUE(WaitFor([&] { return store.GetGroupStats().waiting == static_cast<long long>(ids.size()); }));
+    ASSERT_TRUE(WaitFor(
+        [&] { return store.GetGroupStats().waiting == static_cast<long long>(ids.size()); }));
   }
   for (auto& t : threads) {
     t.join();

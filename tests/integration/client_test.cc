@@ -1,5 +1,7 @@
 // The SDK, casectl, the Python client and the installed SDK package, against a
 // real server.
+#include "cases/client.h"
+
 #include <signal.h>
 
 #include <fstream>
@@ -9,7 +11,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "cases/client.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/integration/world.h"
@@ -26,7 +27,8 @@ TEST(RetryPolicyTest, RetriesUnavailableOnlyWhenSafeAndWithinAttempts) {
   EXPECT_TRUE(client::RetryDelay(unavailable, true, 1, options).has_value());
   EXPECT_FALSE(client::RetryDelay(unavailable, false, 1, options).has_value());
   EXPECT_FALSE(client::RetryDelay(unavailable, true, options.max_attempts, options).has_value());
-  EXPECT_FALSE(client::RetryDelay(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad"), true, 1, options));
+  EXPECT_FALSE(client::RetryDelay(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad"), true, 1,
+                                  options));
   for (int attempt = 1; attempt < options.max_attempts; ++attempt) {
     auto delay = client::RetryDelay(unavailable, true, attempt, options);
     ASSERT_TRUE(delay.has_value());
@@ -96,7 +98,8 @@ TEST_F(ClientTest, ListAllFollowsPageTokens) {
   request.set_parent(tenant_);
   request.set_page_size(4);
   request.set_order_by("number");
-  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases);
+  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request,
+                          &v1::ListCasesResponse::cases);
   std::vector<int64_t> numbers;
   for (const v1::Case& x : pager) {
     numbers.push_back(x.number());
@@ -112,7 +115,8 @@ TEST_F(ClientTest, ListAllStopsAtTheFirstErrorAndReportsIt) {
   auto c = MakeClient();
   v1::ListCasesRequest request;
   request.set_parent(world_.foreign_customer[Licence::kPresent]);
-  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases);
+  auto pager = c->ListAll(c->cases(), &v1::CaseService::Stub::ListCases, request,
+                          &v1::ListCasesResponse::cases);
   int n = 0;
   for (const v1::Case& x : pager) {
     (void)x;
@@ -132,7 +136,8 @@ TEST_F(ClientTest, FieldViolationsAreTyped) {
   request.set_parent(tenant_);
   request.mutable_case_()->set_display_name("{bad}");
   v1::Case out;
-  const auto details = client::DetailsOf(c->Call(c->cases(), &v1::CaseService::Stub::CreateCase, request, &out));
+  const auto details =
+      client::DetailsOf(c->Call(c->cases(), &v1::CaseService::Stub::CreateCase, request, &out));
   EXPECT_EQ(details.code, grpc::StatusCode::INVALID_ARGUMENT);
   ASSERT_EQ(details.field_violations.size(), 2u);
   EXPECT_EQ(details.field_violations[0].first, "case.display_name");
@@ -175,9 +180,10 @@ TEST_F(ClientTest, PythonClientListsCases) {
   CreateCase(*c, "Seen from Python");
   setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
   std::string out;
-  const int rc = RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/list_cases.py", "--addr",
-                             world_.casesd().address(), "--token", token_, "--parent", tenant_},
-                            &out);
+  const int rc =
+      RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/list_cases.py",
+                  "--addr", world_.casesd().address(), "--token", token_, "--parent", tenant_},
+                 &out);
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(out, "CASE-1 Seen from Python\n");
 }
@@ -196,7 +202,8 @@ TEST_F(ClientTest, InstalledPackageBuildsAndRunsTheExample) {
             0);
   ASSERT_EQ(RunCommand({"cmake", "--build", build}), 0);
   std::string out;
-  EXPECT_EQ(RunCommand({build + "/list_cases", world_.casesd().address(), token_, tenant_}, &out), 0);
+  EXPECT_EQ(RunCommand({build + "/list_cases", world_.casesd().address(), token_, tenant_}, &out),
+            0);
   EXPECT_EQ(out, "CASE-1 Seen from the installed SDK\n");
 }
 
@@ -205,8 +212,10 @@ TEST_F(ClientTest, InstalledPackageBuildsAndRunsTheExample) {
 // UPDATE_GOLDEN=1 rewrites tests/integration/golden/casectl_session.txt.
 class CasectlGoldenTest : public ClientTest {
  protected:
-  std::string Run(const std::string& token, std::vector<std::string> args, std::string* out_for_names = nullptr) {
-    std::vector<std::string> argv = {CASECTL_PATH, "--addr", world_.casesd().address(), "--token", token};
+  std::string Run(const std::string& token, std::vector<std::string> args,
+                  std::string* out_for_names = nullptr) {
+    std::vector<std::string> argv = {CASECTL_PATH, "--addr", world_.casesd().address(), "--token",
+                                     token};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string out;
     // stderr joins stdout so the transcript shows errors where they happen.
@@ -234,9 +243,11 @@ class CasectlGoldenTest : public ClientTest {
     return std::regex_search(text, m, re) ? m.str() : "";
   }
   std::string Normalized() const {
-    std::string t = std::regex_replace(transcript_, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-                                       "<id>");
-    t = std::regex_replace(t, std::regex("\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z?"), "<time>");
+    std::string t = std::regex_replace(
+        transcript_, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+        "<id>");
+    t = std::regex_replace(
+        t, std::regex("\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z?"), "<time>");
     return t;
   }
   std::string transcript_;
@@ -246,12 +257,14 @@ TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   const std::string admin = token_;
   Run(admin, {"whoami"});
   std::string out;
-  Run(admin, {"cases", "create", "--parent", tenant_, "--name", "Phishing wave", "--severity", "high", "--priority",
-              "medium", "--assignee", "alice"},
+  Run(admin,
+      {"cases", "create", "--parent", tenant_, "--name", "Phishing wave", "--severity", "high",
+       "--priority", "medium", "--assignee", "alice"},
       &out);
   const std::string name = FirstName(out, "cases");
   ASSERT_FALSE(name.empty());
-  Run(admin, {"cases", "create", "--parent", tenant_, "--name", "Bad <name>", "--severity", "high"});
+  Run(admin,
+      {"cases", "create", "--parent", tenant_, "--name", "Bad <name>", "--severity", "high"});
   Run(admin, {"cases", "create", "--parent", tenant_, "--name", "No severity"});
   Run(admin, {"cases", "update", name, "--status", "investigating"});
   Run(admin, {"cases", "close", name, "--reason", "other"});
@@ -259,7 +272,9 @@ TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   Run(admin, {"cases", "list", "--parent", tenant_});
   Run(admin, {"cases", "history", name});
   Run(admin, {"--json", "cases", "list", "--parent", tenant_, "--filter", "status = RESOLVED"});
-  Run(admin, {"requests", "create", "--parent", tenant_, "--type", "mdr", "--name", "Help with host-17"}, &out);
+  Run(admin,
+      {"requests", "create", "--parent", tenant_, "--type", "mdr", "--name", "Help with host-17"},
+      &out);
   const std::string request = FirstName(out, "serviceRequests");
   Run(admin, {"requests", "post", request, "--body", "Please check host-17."});
   Run(world_.Token("MDR_ANALYST", world_.provider, "mdr-analyst"),

@@ -21,7 +21,8 @@ class DetectionServiceTest : public ::testing::Test {
   }
 
   static v1::Detection Make(const std::string& external_id, const std::string& alert_key,
-                            v1::Severity severity = v1::SEVERITY_MEDIUM, v1::Product product = v1::PRODUCT_XDR) {
+                            v1::Severity severity = v1::SEVERITY_MEDIUM,
+                            v1::Product product = v1::PRODUCT_XDR) {
     v1::Detection d;
     d.set_external_id(external_id);
     d.set_alert_key(alert_key);
@@ -45,8 +46,9 @@ class DetectionServiceTest : public ::testing::Test {
     }
     v1::IngestDetectionsResponse response;
     grpc::Status status = world_.stubs().detections->IngestDetections(
-        World::Context(tenant.empty() ? ingester_ : world_.Token("DETECTION_INGESTER", tenant)).get(), request,
-        &response);
+        World::Context(tenant.empty() ? ingester_ : world_.Token("DETECTION_INGESTER", tenant))
+            .get(),
+        request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -55,7 +57,8 @@ class DetectionServiceTest : public ::testing::Test {
     v1::GetAlertRequest request;
     request.set_name(name);
     v1::Alert alert;
-    EXPECT_TRUE(world_.stubs().detections->GetAlert(World::Context(reader_).get(), request, &alert).ok());
+    EXPECT_TRUE(
+        world_.stubs().detections->GetAlert(World::Context(reader_).get(), request, &alert).ok());
     return alert;
   }
 
@@ -63,7 +66,8 @@ class DetectionServiceTest : public ::testing::Test {
     v1::GetDetectionRequest request;
     request.set_name(name);
     v1::Detection detection;
-    grpc::Status status = world_.stubs().detections->GetDetection(World::Context(reader_).get(), request, &detection);
+    grpc::Status status =
+        world_.stubs().detections->GetDetection(World::Context(reader_).get(), request, &detection);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return detection;
   }
@@ -77,7 +81,8 @@ class DetectionServiceTest : public ::testing::Test {
     request.set_order_by(order_by);
     request.set_page_size(page_size);
     request.set_page_token(token);
-    return world_.stubs().detections->ListDetections(World::Context(reader_).get(), request, response);
+    return world_.stubs().detections->ListDetections(World::Context(reader_).get(), request,
+                                                     response);
   }
 
   World world_;
@@ -85,8 +90,8 @@ class DetectionServiceTest : public ::testing::Test {
 };
 
 TEST_F(DetectionServiceTest, IngestCreatesDetectionsAndGroupsThemIntoAlerts) {
-  auto response = Ingest({Make("e1", "k1", v1::SEVERITY_LOW), Make("e2", "k1", v1::SEVERITY_HIGH),
-                          Make("e3", "k2")});
+  auto response = Ingest(
+      {Make("e1", "k1", v1::SEVERITY_LOW), Make("e2", "k1", v1::SEVERITY_HIGH), Make("e3", "k2")});
   ASSERT_EQ(response.results_size(), 3);
   for (const auto& r : response.results()) {
     EXPECT_EQ(r.state(), v1::INGEST_STATE_CREATED);
@@ -148,7 +153,8 @@ TEST_F(DetectionServiceTest, BatchOfMoreThan1000IsInvalidArgument) {
     *request.add_detections() = Make(absl::StrCat("big-", i), "big");
   }
   v1::IngestDetectionsResponse response;
-  grpc::Status status = world_.stubs().detections->IngestDetections(World::Context(ingester_).get(), request, &response);
+  grpc::Status status = world_.stubs().detections->IngestDetections(World::Context(ingester_).get(),
+                                                                    request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("detections"));
 }
@@ -225,8 +231,9 @@ TEST_F(DetectionServiceTest, PagesNeitherSkipNorRepeatWhileNewRowsArrive) {
 }
 
 TEST_F(DetectionServiceTest, FiltersSelectByFieldAndNameBadTokens) {
-  auto response = Ingest({Make("f1", "fk", v1::SEVERITY_LOW), Make("f2", "fk", v1::SEVERITY_CRITICAL),
-                          Make("f3", "fk2", v1::SEVERITY_HIGH, v1::PRODUCT_MDR)});
+  auto response =
+      Ingest({Make("f1", "fk", v1::SEVERITY_LOW), Make("f2", "fk", v1::SEVERITY_CRITICAL),
+              Make("f3", "fk2", v1::SEVERITY_HIGH, v1::PRODUCT_MDR)});
   v1::ListDetectionsResponse page;
   ASSERT_TRUE(List("severity >= SEVERITY_HIGH", "", 100, "", &page).ok());
   ASSERT_EQ(page.detections_size(), 2);
@@ -272,16 +279,20 @@ TEST_F(DetectionServiceTest, OtherTenantsDetectionsAreInvisible) {
   EXPECT_EQ(theirs.results(0).state(), v1::INGEST_STATE_CREATED);
   EXPECT_NE(theirs.results(0).detection(), mine.results(0).detection());
   // Their detection's id under my tenant's name is simply not found.
-  const std::string their_id = theirs.results(0).detection().substr(theirs.results(0).detection().rfind('/') + 1);
+  const std::string their_id =
+      theirs.results(0).detection().substr(theirs.results(0).detection().rfind('/') + 1);
   v1::GetDetectionRequest request;
   request.set_name(tenant_ + "/detections/" + their_id);
   v1::Detection detection;
-  EXPECT_EQ(world_.stubs().detections->GetDetection(World::Context(reader_).get(), request, &detection).error_code(),
+  EXPECT_EQ(world_.stubs()
+                .detections->GetDetection(World::Context(reader_).get(), request, &detection)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   // And their tenant is out of my reach.
   request.set_name(theirs.results(0).detection());
-  EXPECT_THAT(world_.stubs().detections->GetDetection(World::Context(reader_).get(), request, &detection),
-              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
+  EXPECT_THAT(
+      world_.stubs().detections->GetDetection(World::Context(reader_).get(), request, &detection),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
   v1::ListDetectionsResponse page;
   ASSERT_TRUE(List("", "", 1000, "", &page).ok());
   for (const auto& d : page.detections()) {
@@ -295,10 +306,12 @@ TEST_F(DetectionServiceTest, PartnerListsAcrossItsLicensedTenants) {
   v1::ListDetectionsRequest request;
   request.set_parent("tenants/-");
   v1::ListDetectionsResponse page;
-  ASSERT_TRUE(world_.stubs()
-                  .detections->ListDetections(World::Context(world_.Token("PARTNER_ADMIN", world_.main_partner)).get(),
-                                              request, &page)
-                  .ok());
+  ASSERT_TRUE(
+      world_.stubs()
+          .detections
+          ->ListDetections(World::Context(world_.Token("PARTNER_ADMIN", world_.main_partner)).get(),
+                           request, &page)
+          .ok());
   ASSERT_EQ(page.detections_size(), 1);
   EXPECT_EQ(page.detections(0).external_id(), "w1");
 }
@@ -310,7 +323,9 @@ TEST_F(DetectionServiceTest, AlertHistoryRecordsCreationAndGrouping) {
   v1::ListAlertEventsRequest request;
   request.set_parent(alert);
   v1::ListAlertEventsResponse events;
-  ASSERT_TRUE(world_.stubs().detections->ListAlertEvents(World::Context(reader_).get(), request, &events).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .detections->ListAlertEvents(World::Context(reader_).get(), request, &events)
+                  .ok());
   ASSERT_EQ(events.events_size(), 2);
   EXPECT_EQ(events.events(0).type(), v1::EVENT_TYPE_CREATED);
   EXPECT_EQ(events.events(0).actor(), "sensor-1");

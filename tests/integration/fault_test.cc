@@ -25,17 +25,20 @@ class PrivateServer {
     return *server;
   }
   int Db(const std::string& verb) {
-    return RunCommand({std::string(CASES_SOURCE_DIR) + "/scripts/db", verb, dir_, std::to_string(port_)});
+    return RunCommand(
+        {std::string(CASES_SOURCE_DIR) + "/scripts/db", verb, dir_, std::to_string(port_)});
   }
   sql::DbConfig Config() const {
-    auto config = sql::ParseDsn(absl::StrCat("mysql://root@localhost/mysql?socket=", dir_, "/mysqld.sock"));
+    auto config =
+        sql::ParseDsn(absl::StrCat("mysql://root@localhost/mysql?socket=", dir_, "/mysqld.sock"));
     return *config;
   }
   bool ok() const { return ok_; }
 
  private:
   PrivateServer()
-      : dir_(absl::StrCat(::testing::TempDir(), "/fault-db-", getpid())), port_(30000 + getpid() % 20000) {
+      : dir_(absl::StrCat(::testing::TempDir(), "/fault-db-", getpid())),
+        port_(30000 + getpid() % 20000) {
     ok_ = Db("start") == 0;
   }
   std::string dir_;
@@ -47,7 +50,8 @@ class StopPrivateServer : public ::testing::Environment {
  public:
   void TearDown() override { PrivateServer::Get().Db("stop"); }
 };
-::testing::Environment* const kStopPrivateServer = ::testing::AddGlobalTestEnvironment(new StopPrivateServer);
+::testing::Environment* const kStopPrivateServer =
+    ::testing::AddGlobalTestEnvironment(new StopPrivateServer);
 
 class FaultTest : public ::testing::Test {
  protected:
@@ -118,7 +122,8 @@ class FaultTest : public ::testing::Test {
   };
 
   // Every create that returned OK exists and has its creation event.
-  void ExpectEveryAcknowledgedCreateIsWhole(const std::set<std::string>& created, const std::string& token) {
+  void ExpectEveryAcknowledgedCreateIsWhole(const std::set<std::string>& created,
+                                            const std::string& token) {
     client::Client c(world_.casesd().Channel(), token);
     int missing = 0, without_history = 0;
     for (const std::string& name : created) {
@@ -162,10 +167,11 @@ TEST_F(FaultTest, DatabaseRestartUnderLoadLosesNothingAndRecovers) {
   const absl::Duration recovery = absl::Now() - restarted;
   EXPECT_TRUE(WaitFor([&] { return load.created() >= before_restart + 200; }, absl::Seconds(30)));
   load.Stop();
-  std::printf("database restart: %zu creates acknowledged, %d UNAVAILABLE, %d past deadline, "
-              "first success %.0f ms after the restart, longest call %.0f ms\n",
-              load.created_.size(), load.unavailable_, load.deadline_, absl::ToDoubleMilliseconds(recovery),
-              absl::ToDoubleMilliseconds(load.longest_));
+  std::printf(
+      "database restart: %zu creates acknowledged, %d UNAVAILABLE, %d past deadline, "
+      "first success %.0f ms after the restart, longest call %.0f ms\n",
+      load.created_.size(), load.unavailable_, load.deadline_, absl::ToDoubleMilliseconds(recovery),
+      absl::ToDoubleMilliseconds(load.longest_));
   EXPECT_TRUE(load.other_.empty()) << load.other_.front();
   EXPECT_EQ(load.with_retry_info_, load.unavailable_);
   EXPECT_LT(load.longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline

@@ -15,7 +15,6 @@ class OperationsTest : public ::testing::Test {
  protected:
   OperationsTest() : world_({"--metrics_listen=127.0.0.1:0"}) {}
 
-
   World world_;
 };
 
@@ -26,7 +25,10 @@ TEST_F(OperationsTest, MetricsCountCallsByMethodAndCode) {
   list.set_parent(tenant);
   v1::ListCasesResponse cases;
   ASSERT_TRUE(
-      world_.stubs().cases->ListCases(World::Context(world_.Token("TENANT_ADMIN", tenant)).get(), list, &cases).ok());
+      world_.stubs()
+          .cases
+          ->ListCases(World::Context(world_.Token("TENANT_ADMIN", tenant)).get(), list, &cases)
+          .ok());
   grpc::ClientContext anonymous;
   EXPECT_FALSE(world_.stubs().cases->ListCases(&anonymous, list, &cases).ok());
 
@@ -37,12 +39,15 @@ TEST_F(OperationsTest, MetricsCountCallsByMethodAndCode) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   const std::string& body = response->body;
-  EXPECT_NE(body.find("cases_grpc_requests_total{method=\"/soc.cases.v1.CaseService/ListCases\",code=\"OK\"} 1"),
+  EXPECT_NE(body.find("cases_grpc_requests_total{method=\"/soc.cases.v1.CaseService/"
+                      "ListCases\",code=\"OK\"} 1"),
             std::string::npos)
       << body;
-  EXPECT_NE(body.find("cases_grpc_requests_total{method=\"/soc.cases.v1.CaseService/ListCases\",code=\"UNAUTHENTICATED\"} 1"),
+  EXPECT_NE(body.find("cases_grpc_requests_total{method=\"/soc.cases.v1.CaseService/"
+                      "ListCases\",code=\"UNAUTHENTICATED\"} 1"),
             std::string::npos);
-  EXPECT_NE(body.find("cases_grpc_request_duration_seconds_bucket{method=\"/soc.cases.v1.CaseService/ListCases\",le=\"+Inf\"} 2"),
+  EXPECT_NE(body.find("cases_grpc_request_duration_seconds_bucket{method=\"/"
+                      "soc.cases.v1.CaseService/ListCases\",le=\"+Inf\"} 2"),
             std::string::npos);
   for (const char* gauge : {"cases_grpc_in_flight", "cases_db_pool_size", "cases_db_pool_in_use",
                             "cases_db_pool_wait_seconds_total", "cases_message_streams_open",
@@ -61,23 +66,29 @@ TEST_F(OperationsTest, AccessLogHasOneLinePerCallAndNoSecrets) {
   create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
   create.mutable_service_request()->set_display_name("Log check");
   v1::ServiceRequest sr;
-  ASSERT_TRUE(world_.stubs().requests->CreateServiceRequest(World::Context(token).get(), create, &sr).ok());
+  ASSERT_TRUE(
+      world_.stubs().requests->CreateServiceRequest(World::Context(token).get(), create, &sr).ok());
   v1::CreateMessageRequest post;
   post.set_parent(sr.name());
   post.mutable_message()->set_body("the secret body 7f3a");
   v1::Message message;
-  ASSERT_TRUE(world_.stubs().requests->CreateMessage(World::Context(token).get(), post, &message).ok());
+  ASSERT_TRUE(
+      world_.stubs().requests->CreateMessage(World::Context(token).get(), post, &message).ok());
 
   const std::string log = world_.casesd().Log();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
       log, m,
-      std::regex("\\{[^\\n]*\"msg\":\"access\",\"method\":\"/soc.cases.v1.ServiceRequestService/"
-                 "CreateServiceRequest\",\"tenant\":\"" + tenant + "\",\"principal\":\"log-tester\",\"code\":\"OK\","
-                 "\"latency_ms\":[0-9.]+,\"peer\":\"[^\"]+\",\"request_id\":\"req-for-the-log\"\\}")))
+      std::regex(
+          "\\{[^\\n]*\"msg\":\"access\",\"method\":\"/soc.cases.v1.ServiceRequestService/"
+          "CreateServiceRequest\",\"tenant\":\"" +
+          tenant +
+          "\",\"principal\":\"log-tester\",\"code\":\"OK\","
+          "\"latency_ms\":[0-9.]+,\"peer\":\"[^\"]+\",\"request_id\":\"req-for-the-log\"\\}")))
       << log;
   EXPECT_EQ(log.find(token), std::string::npos);
-  EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos);  // not even the signature
+  EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)),
+            std::string::npos);  // not even the signature
   EXPECT_EQ(log.find("the secret body 7f3a"), std::string::npos);
 }
 

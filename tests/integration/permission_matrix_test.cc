@@ -25,14 +25,15 @@ using Call = std::function<grpc::Status(Stubs&, grpc::ClientContext*, const std:
 // ---- Expectations, from the contract (docs/api.md) -------------------------------------------
 
 const std::set<std::string> kAllRoles = {
-    "TENANT_SUPER_ADMIN",     "TENANT_ADMIN",          "TENANT_READ_ONLY",   "PARTNER_SUPER_ADMIN",
-    "PARTNER_ADMIN",          "PARTNER_READ_ONLY",     "ENTERPRISE_SUPER_ADMIN", "ENTERPRISE_ADMIN",
-    "ENTERPRISE_READ_ONLY",   "MDR_ANALYST",           "MANAGED_RISK_ANALYST", "PLATFORM_ADMIN",
+    "TENANT_SUPER_ADMIN",   "TENANT_ADMIN",      "TENANT_READ_ONLY",       "PARTNER_SUPER_ADMIN",
+    "PARTNER_ADMIN",        "PARTNER_READ_ONLY", "ENTERPRISE_SUPER_ADMIN", "ENTERPRISE_ADMIN",
+    "ENTERPRISE_READ_ONLY", "MDR_ANALYST",       "MANAGED_RISK_ANALYST",   "PLATFORM_ADMIN",
     "DETECTION_INGESTER"};
 // "create / update self-managed cases, convert alerts, add detections, queues":
 // tenant, partner and enterprise SUPER_ADMIN and ADMIN.
-const std::set<std::string> kCustomerAdmins = {"TENANT_SUPER_ADMIN", "TENANT_ADMIN", "PARTNER_SUPER_ADMIN",
-                                               "PARTNER_ADMIN", "ENTERPRISE_SUPER_ADMIN", "ENTERPRISE_ADMIN"};
+const std::set<std::string> kCustomerAdmins = {"TENANT_SUPER_ADMIN",     "TENANT_ADMIN",
+                                               "PARTNER_SUPER_ADMIN",    "PARTNER_ADMIN",
+                                               "ENTERPRISE_SUPER_ADMIN", "ENTERPRISE_ADMIN"};
 
 std::set<std::string> AllBut(std::initializer_list<const char*> excluded) {
   std::set<std::string> out = kAllRoles;
@@ -63,42 +64,50 @@ grpc::Status Drop(grpc::Status status, const Resp&) {
   return status;
 }
 
-#define RPC(stub, Method, Req, Resp, fill)                                                     \
-  [](Stubs& s, grpc::ClientContext* c, const std::string& t) {                                 \
-    v1::Req req;                                                                               \
-    fill;                                                                                      \
-    Resp resp;                                                                                 \
-    return s.stub->Method(c, req, &resp);                                                      \
+#define RPC(stub, Method, Req, Resp, fill)                     \
+  [](Stubs& s, grpc::ClientContext* c, const std::string& t) { \
+    v1::Req req;                                               \
+    fill;                                                      \
+    Resp resp;                                                 \
+    return s.stub->Method(c, req, &resp);                      \
   }
 
 std::vector<RpcSpec> Specs() {
   // Reads: every role that reaches the tenant; provider analysts only their product's items.
   const auto xdr_reads = AllBut({"MDR_ANALYST", "MANAGED_RISK_ANALYST"});
   const auto case_reads = AllBut({"MANAGED_RISK_ANALYST"});  // self-managed (XDR) or MDR-managed
-  const auto request_reads = kAllRoles;                       // MDR or Managed Risk requests
+  const auto request_reads = kAllRoles;                      // MDR or Managed Risk requests
   const auto tenant_admins = std::set<std::string>{"TENANT_SUPER_ADMIN", "TENANT_ADMIN"};
   return {
       // CaseService. CreateCase without a type is a self-managed (XDR) case: MDR analysts may not.
       {"CreateCase", kCustomerAdmins, true, true,
        RPC(cases, CreateCase, CreateCaseRequest, v1::Case,
            (req.set_parent(t), req.mutable_case_()->set_display_name("x")))},
-      {"CreateCase(MDR-managed)", {"MDR_ANALYST"}, true, true,
+      {"CreateCase(MDR-managed)",
+       {"MDR_ANALYST"},
+       true,
+       true,
        RPC(cases, CreateCase, CreateCaseRequest, v1::Case,
            (req.set_parent(t), req.mutable_case_()->set_type(v1::CASE_TYPE_MDR_MANAGED)))},
       {"ConvertAlertToCase", kCustomerAdmins, true, true,
-       RPC(cases, ConvertAlertToCase, ConvertAlertToCaseRequest, v1::Case, req.set_alert(Child(t, "alerts")))},
-      {"GetCase", case_reads, true, true, RPC(cases, GetCase, GetCaseRequest, v1::Case, req.set_name(Child(t, "cases")))},
+       RPC(cases, ConvertAlertToCase, ConvertAlertToCaseRequest, v1::Case,
+           req.set_alert(Child(t, "alerts")))},
+      {"GetCase", case_reads, true, true,
+       RPC(cases, GetCase, GetCaseRequest, v1::Case, req.set_name(Child(t, "cases")))},
       {"ListCases", case_reads, true, true,
        RPC(cases, ListCases, ListCasesRequest, v1::ListCasesResponse, req.set_parent(t))},
       // Self-managed cases by customer admins, MDR-managed ones by MDR analysts: the type
       // is the stored case's, so both pass the first check.
       {"UpdateCase", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
-       RPC(cases, UpdateCase, UpdateCaseRequest, v1::Case, req.mutable_case_()->set_name(Child(t, "cases")))},
+       RPC(cases, UpdateCase, UpdateCaseRequest, v1::Case,
+           req.mutable_case_()->set_name(Child(t, "cases")))},
       {"AddCaseDetections", kCustomerAdmins, true, true,
-       RPC(cases, AddCaseDetections, AddCaseDetectionsRequest, v1::Case, req.set_case_(Child(t, "cases")))},
+       RPC(cases, AddCaseDetections, AddCaseDetectionsRequest, v1::Case,
+           req.set_case_(Child(t, "cases")))},
       // "close (→ RESOLVED) or remove a self-managed case: TENANT_SUPER_ADMIN, TENANT_ADMIN only".
       {"DeleteCase", tenant_admins, true, true,
-       RPC(cases, DeleteCase, DeleteCaseRequest, google::protobuf::Empty, req.set_name(Child(t, "cases")))},
+       RPC(cases, DeleteCase, DeleteCaseRequest, google::protobuf::Empty,
+           req.set_name(Child(t, "cases")))},
       {"BatchDeleteCases", tenant_admins, true, true,
        RPC(cases, BatchDeleteCases, BatchDeleteCasesRequest, google::protobuf::Empty,
            (req.set_parent(t), req.add_names(Child(t, "cases"))))},
@@ -110,12 +119,18 @@ std::vector<RpcSpec> Specs() {
       {"ListQueues", xdr_reads, true, true,
        RPC(cases, ListQueues, ListQueuesRequest, v1::ListQueuesResponse, req.set_parent(t))},
       // DetectionService: "ingest detections: DETECTION_INGESTER, PLATFORM_ADMIN"; reads need XDR.
-      {"IngestDetections", {"DETECTION_INGESTER", "PLATFORM_ADMIN"}, true, true,
-       RPC(detections, IngestDetections, IngestDetectionsRequest, v1::IngestDetectionsResponse, req.set_parent(t))},
+      {"IngestDetections",
+       {"DETECTION_INGESTER", "PLATFORM_ADMIN"},
+       true,
+       true,
+       RPC(detections, IngestDetections, IngestDetectionsRequest, v1::IngestDetectionsResponse,
+           req.set_parent(t))},
       {"GetDetection", xdr_reads, true, true,
-       RPC(detections, GetDetection, GetDetectionRequest, v1::Detection, req.set_name(Child(t, "detections")))},
+       RPC(detections, GetDetection, GetDetectionRequest, v1::Detection,
+           req.set_name(Child(t, "detections")))},
       {"ListDetections", xdr_reads, true, true,
-       RPC(detections, ListDetections, ListDetectionsRequest, v1::ListDetectionsResponse, req.set_parent(t))},
+       RPC(detections, ListDetections, ListDetectionsRequest, v1::ListDetectionsResponse,
+           req.set_parent(t))},
       {"GetAlert", xdr_reads, true, true,
        RPC(detections, GetAlert, GetAlertRequest, v1::Alert, req.set_name(Child(t, "alerts")))},
       {"ListAlerts", xdr_reads, true, true,
@@ -126,7 +141,8 @@ std::vector<RpcSpec> Specs() {
       // ServiceRequestService.
       {"CreateServiceRequest(MDR)", kCustomerAdmins, true, true,
        RPC(requests, CreateServiceRequest, CreateServiceRequestRequest, v1::ServiceRequest,
-           (req.set_parent(t), req.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR)))},
+           (req.set_parent(t),
+            req.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR)))},
       {"CreateServiceRequest(Managed Risk)", kCustomerAdmins, true, true,
        RPC(requests, CreateServiceRequest, CreateServiceRequestRequest, v1::ServiceRequest,
            (req.set_parent(t),
@@ -135,9 +151,12 @@ std::vector<RpcSpec> Specs() {
        RPC(requests, GetServiceRequest, GetServiceRequestRequest, v1::ServiceRequest,
            req.set_name(Child(t, "serviceRequests")))},
       {"ListServiceRequests", request_reads, true, true,
-       RPC(requests, ListServiceRequests, ListServiceRequestsRequest, v1::ListServiceRequestsResponse,
-           req.set_parent(t))},
-      {"UpdateServiceRequest", {"MDR_ANALYST", "MANAGED_RISK_ANALYST"}, true, true,
+       RPC(requests, ListServiceRequests, ListServiceRequestsRequest,
+           v1::ListServiceRequestsResponse, req.set_parent(t))},
+      {"UpdateServiceRequest",
+       {"MDR_ANALYST", "MANAGED_RISK_ANALYST"},
+       true,
+       true,
        RPC(requests, UpdateServiceRequest, UpdateServiceRequestRequest, v1::ServiceRequest,
            req.mutable_service_request()->set_name(Child(t, "serviceRequests")))},
       {"CreateMessage", Plus(kCustomerAdmins, {"MDR_ANALYST", "MANAGED_RISK_ANALYST"}), true, true,
@@ -162,18 +181,27 @@ std::vector<RpcSpec> Specs() {
       // tenants under its partner"; reading them is open to whoever reaches the tenant.
       {"GetCallerIdentity", kAllRoles, false, false,
        RPC(tenancy, GetCallerIdentity, GetCallerIdentityRequest, v1::CallerIdentity, (void)t)},
-      {"CreateTenant", {"PLATFORM_ADMIN", "PARTNER_SUPER_ADMIN"}, false, true,
+      {"CreateTenant",
+       {"PLATFORM_ADMIN", "PARTNER_SUPER_ADMIN"},
+       false,
+       true,
        RPC(tenancy, CreateTenant, CreateTenantRequest, v1::Tenant,
-           (req.mutable_tenant()->set_parent_tenant(t), req.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT),
+           (req.mutable_tenant()->set_parent_tenant(t),
+            req.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT),
             req.mutable_tenant()->set_display_name("Matrix tenant")))},
-      {"GetTenant", kAllRoles, false, true, RPC(tenancy, GetTenant, GetTenantRequest, v1::Tenant, req.set_name(t))},
+      {"GetTenant", kAllRoles, false, true,
+       RPC(tenancy, GetTenant, GetTenantRequest, v1::Tenant, req.set_name(t))},
       {"ListTenants", kAllRoles, false, false,
        RPC(tenancy, ListTenants, ListTenantsRequest, v1::ListTenantsResponse, (void)t)},
-      {"InstallLicense", {"PLATFORM_ADMIN"}, false, true,
+      {"InstallLicense",
+       {"PLATFORM_ADMIN"},
+       false,
+       true,
        RPC(tenancy, InstallLicense, InstallLicenseRequest, v1::License,
            (req.set_parent(t), req.set_license_key("not-a-key")))},
       {"ListLicenses", kAllRoles, false, true,
-       RPC(tenancy, ListLicenses, ListLicensesRequest, v1::ListLicensesResponse, req.set_parent(t))},
+       RPC(tenancy, ListLicenses, ListLicensesRequest, v1::ListLicensesResponse,
+           req.set_parent(t))},
   };
 }
 
@@ -213,7 +241,8 @@ bool Reaches(const std::string& role, Relation relation, Licence licence) {
 }
 
 // "" means allowed by tenancy; otherwise the PERMISSION_DENIED reason.
-std::string Expected(const RpcSpec& spec, const std::string& role, Relation relation, Licence licence) {
+std::string Expected(const RpcSpec& spec, const std::string& role, Relation relation,
+                     Licence licence) {
   if (spec.has_target && !Reaches(role, relation, licence)) {
     return "TENANT_NOT_REACHABLE";
   }
@@ -239,7 +268,8 @@ class PermissionMatrixTest : public ::testing::Test {
             std::string* target) {
     switch (KindOf(role)) {
       case RoleKind::kTenant:
-        *home = relation == Relation::kOwn ? world_.customer[licence] : world_.customer[Licence::kPresent];
+        *home = relation == Relation::kOwn ? world_.customer[licence]
+                                           : world_.customer[Licence::kPresent];
         *target = relation == Relation::kOwn     ? world_.customer[licence]
                   : relation == Relation::kChild ? world_.org_customer[licence]
                                                  : world_.foreign_customer[licence];
@@ -262,7 +292,8 @@ class PermissionMatrixTest : public ::testing::Test {
           *target = world_.provider;
           return licence == Licence::kAbsent;
         }
-        *target = relation == Relation::kChild ? world_.customer[licence] : world_.foreign_customer[licence];
+        *target = relation == Relation::kChild ? world_.customer[licence]
+                                               : world_.foreign_customer[licence];
         return true;
     }
     return false;
@@ -296,7 +327,8 @@ TEST_F(PermissionMatrixTest, EveryRpcRoleLicenceAndTenantGetsTheDocumentedOutcom
                               status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
           const bool ok = expected.empty()
                               ? !denied
-                              : status.error_code() == grpc::StatusCode::PERMISSION_DENIED && reason == expected;
+                              : status.error_code() == grpc::StatusCode::PERMISSION_DENIED &&
+                                    reason == expected;
           ++cells;
           if (!ok && ++failures <= 40) {
             ADD_FAILURE() << spec.name << " as " << role << " on " << RelationName(relation)
@@ -329,15 +361,17 @@ TEST_F(PermissionMatrixTest, TokenFromAnotherIssuerKeyIsUnauthenticated) {
   ASSERT_TRUE(other.ok());
   const std::string forged = other.Token("PLATFORM_ADMIN", world_.provider);
   v1::CallerIdentity identity;
-  EXPECT_THAT(world_.stubs().tenancy->GetCallerIdentity(World::Context(forged).get(), {}, &identity),
-              StatusIs(grpc::StatusCode::UNAUTHENTICATED, "TOKEN_INVALID"));
+  EXPECT_THAT(
+      world_.stubs().tenancy->GetCallerIdentity(World::Context(forged).get(), {}, &identity),
+      StatusIs(grpc::StatusCode::UNAUTHENTICATED, "TOKEN_INVALID"));
 }
 
 TEST_F(PermissionMatrixTest, TokenOfUnknownTenantIsUnauthenticated) {
   ASSERT_TRUE(world_.ok());
   v1::CallerIdentity identity;
   EXPECT_THAT(world_.stubs().tenancy->GetCallerIdentity(
-                  World::Context(world_.Token("TENANT_ADMIN", "tenants/" + NewIdText())).get(), {}, &identity),
+                  World::Context(world_.Token("TENANT_ADMIN", "tenants/" + NewIdText())).get(), {},
+                  &identity),
               StatusIs(grpc::StatusCode::UNAUTHENTICATED, "UNKNOWN_TENANT"));
 }
 
@@ -362,7 +396,8 @@ TEST_F(PermissionMatrixTest, MissingLicenceNamesProductAndTenant) {
 TEST_F(PermissionMatrixTest, UnreachableAndNonexistentTenantsLookTheSame) {
   ASSERT_TRUE(world_.ok());
   const std::string token = world_.Token("PARTNER_ADMIN", world_.main_partner);
-  for (const std::string& target : {world_.foreign_customer[Licence::kPresent], "tenants/" + NewIdText()}) {
+  for (const std::string& target :
+       {world_.foreign_customer[Licence::kPresent], "tenants/" + NewIdText()}) {
     v1::GetCaseRequest request;
     request.set_name(Child(target, "cases"));
     v1::Case response;
@@ -375,10 +410,13 @@ TEST_F(PermissionMatrixTest, CallerIdentityListsWhatEachKindReaches) {
   ASSERT_TRUE(world_.ok());
   auto reach = [&](const std::string& role, const std::string& home) {
     v1::CallerIdentity identity;
-    EXPECT_TRUE(world_.stubs().tenancy->GetCallerIdentity(World::Context(world_.Token(role, home)).get(), {},
-                                                          &identity)
-                    .ok());
-    return std::set<std::string>(identity.reachable_tenants().begin(), identity.reachable_tenants().end());
+    EXPECT_TRUE(
+        world_.stubs()
+            .tenancy
+            ->GetCallerIdentity(World::Context(world_.Token(role, home)).get(), {}, &identity)
+            .ok());
+    return std::set<std::string>(identity.reachable_tenants().begin(),
+                                 identity.reachable_tenants().end());
   };
   EXPECT_EQ(reach("TENANT_ADMIN", world_.customer[Licence::kPresent]),
             std::set<std::string>({world_.customer[Licence::kPresent]}));
@@ -402,7 +440,8 @@ TEST_F(PermissionMatrixTest, RolesThatDoNotFitTheHomeTenantGrantNothing) {
   EXPECT_THAT(world_.stubs().tenancy->GetTenant(World::Context(token).get(), request, &tenant),
               StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
   v1::CallerIdentity identity;
-  ASSERT_TRUE(world_.stubs().tenancy->GetCallerIdentity(World::Context(token).get(), {}, &identity).ok());
+  ASSERT_TRUE(
+      world_.stubs().tenancy->GetCallerIdentity(World::Context(token).get(), {}, &identity).ok());
   EXPECT_EQ(identity.roles_size(), 0);
 }
 

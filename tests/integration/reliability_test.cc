@@ -29,16 +29,19 @@ class Certificates {
   Certificates() : dir_(::testing::TempDir() + "/certs-" + std::to_string(getpid())) {
     const std::string script = absl::StrCat(
         "set -e; mkdir -p ", dir_, "; cd ", dir_,
-        "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=test-ca"
+        "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+        "/CN=test-ca"
         " -keyout ca.key -out ca.crt 2>/dev/null"
         "; openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost"
         " -keyout server.key -out server.csr 2>/dev/null"
         "; printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext"
-        "; openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext"
+        "; openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 "
+        "-extfile san.ext"
         " -out server.crt 2>/dev/null"
         "; openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mdr-tooling"
         " -keyout client.key -out client.csr 2>/dev/null"
-        "; openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out client.crt"
+        "; openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out "
+        "client.crt"
         " 2>/dev/null");
     ok_ = RunCommand({"/bin/sh", "-c", script}) == 0;
   }
@@ -58,7 +61,9 @@ grpc::StatusCode Probe(const client::ChannelOptions& channel) {
   options.deadline = std::chrono::milliseconds(3000);
   client::Client c(client::MakeChannel(channel), "", options);
   v1::CallerIdentity out;
-  return c.Call(c.tenancy(), &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(), &out)
+  return c
+      .Call(c.tenancy(), &v1::TenancyService::Stub::GetCallerIdentity,
+            v1::GetCallerIdentityRequest(), &out)
       .error_code();
 }
 
@@ -94,8 +99,8 @@ TEST(TransportSecurityTest, MutualTlsNeedsAClientCertificateAndHealthStaysPlaint
   ASSERT_TRUE(certs.ok());
   TestDatabase db;
   CasesdProcess casesd({"--db=" + db.Dsn(), "--tls_cert=" + certs.Path("server.crt"),
-                        "--tls_key=" + certs.Path("server.key"), "--tls_client_ca=" + certs.Path("ca.crt"),
-                        "--health_listen=127.0.0.1:0"});
+                        "--tls_key=" + certs.Path("server.key"),
+                        "--tls_client_ca=" + certs.Path("ca.crt"), "--health_listen=127.0.0.1:0"});
   ASSERT_TRUE(casesd.started());
   client::ChannelOptions channel;
   channel.target = casesd.address();
@@ -110,8 +115,8 @@ TEST(TransportSecurityTest, MutualTlsNeedsAClientCertificateAndHealthStaysPlaint
   // Kubernetes' gRPC probes speak plaintext: the health port answers them.
   const int health_port = HealthPort(casesd);
   ASSERT_GT(health_port, 0);
-  auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port), grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", health_port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
@@ -128,10 +133,12 @@ TEST(MessageSizeTest, RequestsOverFourMebibytesAreRefused) {
   request.mutable_case_()->set_display_name("Too big");
   request.mutable_case_()->set_description(std::string(5 * 1024 * 1024, 'x'));
   v1::Case out;
-  EXPECT_EQ(world.stubs()
-                .cases->CreateCase(World::Context(world.Token("TENANT_ADMIN", tenant)).get(), request, &out)
-                .error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(
+      world.stubs()
+          .cases
+          ->CreateCase(World::Context(world.Token("TENANT_ADMIN", tenant)).get(), request, &out)
+          .error_code(),
+      grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 class NoisyNeighbourTest : public ::testing::Test {
@@ -167,7 +174,8 @@ struct Flood {
   std::atomic<int> throttled{0}, admitted{0}, with_retry_info{0};
   std::vector<std::thread> threads;
 
-  Flood(World& world, const std::string& tenant, const std::string& token, int callers, absl::Duration interval) {
+  Flood(World& world, const std::string& tenant, const std::string& token, int callers,
+        absl::Duration interval) {
     for (int t = 0; t < callers; ++t) {
       threads.emplace_back([&world, tenant, token, interval, this] {
         absl::Time next = absl::Now();
@@ -175,10 +183,12 @@ struct Flood {
           v1::ListCasesRequest request;
           request.set_parent(tenant);
           v1::ListCasesResponse out;
-          grpc::Status s = world.stubs().cases->ListCases(World::Context(token).get(), request, &out);
+          grpc::Status s =
+              world.stubs().cases->ListCases(World::Context(token).get(), request, &out);
           if (s.ok()) {
             ++admitted;
-          } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && GrpcReason(s) == "RATE_LIMITED") {
+          } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                     GrpcReason(s) == "RATE_LIMITED") {
             ++throttled;
             with_retry_info += client::DetailsOf(s).retry_delay.has_value() ? 1 : 0;
           }
@@ -226,9 +236,10 @@ TEST_F(NoisyNeighbourTest, AFloodingTenantIsThrottledAndAnotherIsNot) {
   }
   RecordProperty("quiet_unloaded_median_ms", std::to_string(unloaded));
   RecordProperty("quiet_loaded_median_ms", std::to_string(loaded));
-  std::printf("quiet tenant median latency: %.2f ms unloaded, %.2f ms (%.2fx) while its neighbour sends "
-              "1000 calls/s, %.2f ms (%.2fx) while it floods back to back from 4 callers\n",
-              unloaded, loaded, loaded / unloaded, saturated, saturated / unloaded);
+  std::printf(
+      "quiet tenant median latency: %.2f ms unloaded, %.2f ms (%.2fx) while its neighbour sends "
+      "1000 calls/s, %.2f ms (%.2fx) while it floods back to back from 4 callers\n",
+      unloaded, loaded, loaded / unloaded, saturated, saturated / unloaded);
 }
 
 }  // namespace

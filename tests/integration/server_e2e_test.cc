@@ -47,8 +47,8 @@ TEST_F(ServerE2eTest, ReflectionListsTheFourServicesHealthAndReflection) {
   const std::set<std::string> services = ListServices(casesd_.Channel());
   for (const char* expected :
        {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
-        "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService", "grpc.health.v1.Health",
-        "grpc.reflection.v1alpha.ServerReflection"}) {
+        "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService",
+        "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {
     EXPECT_EQ(services.count(expected), 1u) << expected;
   }
 }

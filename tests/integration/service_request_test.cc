@@ -24,15 +24,15 @@ class ServiceRequestTest : public ::testing::Test {
     risk_ = world_.Token("MANAGED_RISK_ANALYST", world_.provider, "risk-analyst");
   }
 
-  grpc::Status Create(v1::ServiceRequestType type, v1::ServiceRequest* out, const std::string& tenant = "",
-                      const std::string& token = "") {
+  grpc::Status Create(v1::ServiceRequestType type, v1::ServiceRequest* out,
+                      const std::string& tenant = "", const std::string& token = "") {
     v1::CreateServiceRequestRequest request;
     request.set_parent(tenant.empty() ? tenant_ : tenant);
     request.mutable_service_request()->set_type(type);
     request.mutable_service_request()->set_display_name("Please look at host-17");
     request.mutable_service_request()->set_description("It is *slow* since Monday.");
-    return world_.stubs().requests->CreateServiceRequest(World::Context(token.empty() ? customer_ : token).get(),
-                                                         request, out);
+    return world_.stubs().requests->CreateServiceRequest(
+        World::Context(token.empty() ? customer_ : token).get(), request, out);
   }
 
   v1::ServiceRequest MustCreate(v1::ServiceRequestType type = v1::SERVICE_REQUEST_TYPE_MDR) {
@@ -48,7 +48,8 @@ class ServiceRequestTest : public ::testing::Test {
     request.set_parent(parent);
     request.mutable_message()->set_body(body);
     return (stubs ? *stubs : world_.stubs())
-        .requests->CreateMessage(World::Context(token.empty() ? customer_ : token).get(), request, out);
+        .requests->CreateMessage(World::Context(token.empty() ? customer_ : token).get(), request,
+                                 out);
   }
 
   // Reads `n` messages from a stream (or fewer by the deadline).
@@ -72,7 +73,8 @@ class ServiceRequestTest : public ::testing::Test {
 };
 
 TEST_F(ServiceRequestTest, EachTypeNeedsItsLicence) {
-  const std::string tenant = world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, "Risk Only");
+  const std::string tenant =
+      world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, "Risk Only");
   world_.InstallLicense(tenant, "PRODUCT_MANAGED_RISK");
   const std::string admin = world_.Token("TENANT_ADMIN", tenant);
   v1::ServiceRequest out;
@@ -91,14 +93,18 @@ TEST_F(ServiceRequestTest, OnlyTheMatchingProviderTeamChangesTheStatusAndNothing
   update.mutable_service_request()->set_status(v1::SERVICE_REQUEST_STATUS_IN_PROGRESS);
   update.mutable_update_mask()->add_paths("status");
   v1::ServiceRequest out;
-  EXPECT_THAT(world_.stubs().requests->UpdateServiceRequest(World::Context(customer_).get(), update, &out),
-              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
-  EXPECT_THAT(world_.stubs().requests->UpdateServiceRequest(World::Context(risk_).get(), update, &out),
-              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
-  ASSERT_TRUE(world_.stubs().requests->UpdateServiceRequest(World::Context(mdr_).get(), update, &out).ok());
+  EXPECT_THAT(
+      world_.stubs().requests->UpdateServiceRequest(World::Context(customer_).get(), update, &out),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  EXPECT_THAT(
+      world_.stubs().requests->UpdateServiceRequest(World::Context(risk_).get(), update, &out),
+      StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  ASSERT_TRUE(
+      world_.stubs().requests->UpdateServiceRequest(World::Context(mdr_).get(), update, &out).ok());
   EXPECT_EQ(out.status(), v1::SERVICE_REQUEST_STATUS_IN_PROGRESS);
   update.mutable_update_mask()->add_paths("display_name");
-  grpc::Status s = world_.stubs().requests->UpdateServiceRequest(World::Context(mdr_).get(), update, &out);
+  grpc::Status s =
+      world_.stubs().requests->UpdateServiceRequest(World::Context(mdr_).get(), update, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("update_mask"));
 }
@@ -107,25 +113,30 @@ TEST_F(ServiceRequestTest, ProviderAnalystsListTheirProductAcrossTenants) {
   const v1::ServiceRequest mine = MustCreate(v1::SERVICE_REQUEST_TYPE_MDR);
   MustCreate(v1::SERVICE_REQUEST_TYPE_MANAGED_RISK);
   v1::ServiceRequest foreign;
-  ASSERT_TRUE(Create(v1::SERVICE_REQUEST_TYPE_MDR, &foreign, world_.foreign_customer[Licence::kPresent],
+  ASSERT_TRUE(Create(v1::SERVICE_REQUEST_TYPE_MDR, &foreign,
+                     world_.foreign_customer[Licence::kPresent],
                      world_.Token("TENANT_ADMIN", world_.foreign_customer[Licence::kPresent]))
                   .ok());
   v1::ListServiceRequestsRequest list;
   list.set_parent("tenants/-");
   v1::ListServiceRequestsResponse page;
-  ASSERT_TRUE(world_.stubs().requests->ListServiceRequests(World::Context(mdr_).get(), list, &page).ok());
+  ASSERT_TRUE(
+      world_.stubs().requests->ListServiceRequests(World::Context(mdr_).get(), list, &page).ok());
   std::set<std::string> names;
   for (const auto& sr : page.service_requests()) {
     EXPECT_EQ(sr.type(), v1::SERVICE_REQUEST_TYPE_MDR);
     names.insert(sr.name());
   }
   EXPECT_EQ(names, std::set<std::string>({mine.name(), foreign.name()}));
-  ASSERT_TRUE(world_.stubs().requests->ListServiceRequests(World::Context(risk_).get(), list, &page).ok());
+  ASSERT_TRUE(
+      world_.stubs().requests->ListServiceRequests(World::Context(risk_).get(), list, &page).ok());
   ASSERT_EQ(page.service_requests_size(), 1);
   EXPECT_EQ(page.service_requests(0).type(), v1::SERVICE_REQUEST_TYPE_MANAGED_RISK);
   // A customer sees both of its own.
   list.set_parent(tenant_);
-  ASSERT_TRUE(world_.stubs().requests->ListServiceRequests(World::Context(customer_).get(), list, &page).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .requests->ListServiceRequests(World::Context(customer_).get(), list, &page)
+                  .ok());
   EXPECT_EQ(page.service_requests_size(), 2);
 }
 
@@ -144,7 +155,8 @@ TEST_F(ServiceRequestTest, MessagesRecordAuthorAndSideAndListOldestFirst) {
   }
   grpc::Status s = Post(sr.name(), std::string(16 * 1024 + 1, 'x'), &out);
   EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("message.body"));
-  EXPECT_THAT(GrpcViolationFields(Post(sr.name(), "", &out)), ::testing::ElementsAre("message.body"));
+  EXPECT_THAT(GrpcViolationFields(Post(sr.name(), "", &out)),
+              ::testing::ElementsAre("message.body"));
 
   std::vector<std::string> bodies;
   v1::ListMessagesRequest list;
@@ -152,7 +164,8 @@ TEST_F(ServiceRequestTest, MessagesRecordAuthorAndSideAndListOldestFirst) {
   list.set_page_size(3);
   do {
     v1::ListMessagesResponse page;
-    ASSERT_TRUE(world_.stubs().requests->ListMessages(World::Context(mdr_).get(), list, &page).ok());
+    ASSERT_TRUE(
+        world_.stubs().requests->ListMessages(World::Context(mdr_).get(), list, &page).ok());
     for (const auto& m : page.messages()) {
       bodies.push_back(m.body());
     }
@@ -190,7 +203,8 @@ TEST_F(ServiceRequestTest, StreamSendsBacklogThenMessagesWrittenThroughAnotherRe
   for (const auto& m : live) {
     bodies.insert(m.body());
   }
-  EXPECT_EQ(bodies, std::set<std::string>({"via replica 0", "via replica 1", "via replica 2", "via first"}));
+  EXPECT_EQ(bodies, std::set<std::string>(
+                        {"via replica 0", "via replica 1", "via replica 2", "via first"}));
   context->TryCancel();
   reader->Finish();
 }

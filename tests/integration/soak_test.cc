@@ -75,7 +75,9 @@ class SoakTest : public ::testing::Test {
   // of hundred server threads "heap in use" creeps as the caches fill, leak or not.
   // The casesd under test runs without them (set before world_ starts it), which
   // makes the figure the live heap.
-  static bool CasesdWithoutThreadCaches() { return setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1) == 0; }
+  static bool CasesdWithoutThreadCaches() {
+    return setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1) == 0;
+  }
 
   // Tallies one call's outcome under `op`.
   void Count(const std::string& op, const grpc::Status& status) {
@@ -83,7 +85,8 @@ class SoakTest : public ::testing::Test {
     if (status.ok()) {
       ++ok_[op];
     } else {
-      ++failed_[absl::StrCat(op, " ", status.error_code(), " ", GrpcReason(status), " ", status.error_message())];
+      ++failed_[absl::StrCat(op, " ", status.error_code(), " ", GrpcReason(status), " ",
+                             status.error_message())];
     }
   }
 
@@ -101,7 +104,8 @@ class SoakTest : public ::testing::Test {
         request.mutable_case_()->set_severity(v1::SEVERITY_HIGH);
         request.set_request_id(absl::StrCat("soak-", id, "-", sequence));
         v1::Case out;
-        grpc::Status s = world_.stubs().cases->CreateCase(World::Context(t.admin).get(), request, &out);
+        grpc::Status s =
+            world_.stubs().cases->CreateCase(World::Context(t.admin).get(), request, &out);
         Count("CreateCase", s);
         if (s.ok()) {
           if (mine.size() >= 50) mine.erase(mine.begin());
@@ -111,7 +115,8 @@ class SoakTest : public ::testing::Test {
         v1::GetCaseRequest request;
         request.set_name(mine[rng() % mine.size()].name());
         v1::Case out;
-        Count("GetCase", world_.stubs().cases->GetCase(World::Context(t.admin).get(), request, &out));
+        Count("GetCase",
+              world_.stubs().cases->GetCase(World::Context(t.admin).get(), request, &out));
       } else if (pick < 55) {
         v1::Case& c = mine[rng() % mine.size()];
         v1::UpdateCaseRequest request;
@@ -119,7 +124,8 @@ class SoakTest : public ::testing::Test {
         request.mutable_case_()->set_description(absl::StrCat("update ", sequence++));
         request.mutable_update_mask()->add_paths("description");
         v1::Case out;
-        grpc::Status s = world_.stubs().cases->UpdateCase(World::Context(t.admin).get(), request, &out);
+        grpc::Status s =
+            world_.stubs().cases->UpdateCase(World::Context(t.admin).get(), request, &out);
         Count("UpdateCase", s);
         if (s.ok()) c = out;
       } else if (pick < 70) {
@@ -128,7 +134,8 @@ class SoakTest : public ::testing::Test {
         request.set_page_size(20);
         if (pick % 2 == 0) request.set_filter("severity >= SEVERITY_HIGH");
         v1::ListCasesResponse out;
-        Count("ListCases", world_.stubs().cases->ListCases(World::Context(t.admin).get(), request, &out));
+        Count("ListCases",
+              world_.stubs().cases->ListCases(World::Context(t.admin).get(), request, &out));
       } else if (pick < 80) {
         v1::IngestDetectionsRequest request;
         request.set_parent(t.name);
@@ -143,26 +150,27 @@ class SoakTest : public ::testing::Test {
         }
         ++sequence;
         v1::IngestDetectionsResponse out;
-        Count("IngestDetections",
-              world_.stubs().detections->IngestDetections(World::Context(t.ingester).get(), request, &out));
+        Count("IngestDetections", world_.stubs().detections->IngestDetections(
+                                      World::Context(t.ingester).get(), request, &out));
       } else if (pick < 85) {
         v1::ListDetectionsRequest request;
         request.set_parent(t.name);
         request.set_page_size(50);
         v1::ListDetectionsResponse out;
-        Count("ListDetections",
-              world_.stubs().detections->ListDetections(World::Context(t.admin).get(), request, &out));
+        Count("ListDetections", world_.stubs().detections->ListDetections(
+                                    World::Context(t.admin).get(), request, &out));
       } else if (pick < 93) {
         v1::CreateMessageRequest request;
         request.set_parent(t.service_request);
         request.mutable_message()->set_body(absl::StrCat("status update ", id, "-", sequence++));
         v1::Message out;
-        Count("CreateMessage", world_.stubs().requests->CreateMessage(World::Context(t.admin).get(), request, &out));
+        Count("CreateMessage",
+              world_.stubs().requests->CreateMessage(World::Context(t.admin).get(), request, &out));
       } else {
         v1::GetCallerIdentityRequest request;
         v1::CallerIdentity out;
-        Count("GetCallerIdentity",
-              world_.stubs().tenancy->GetCallerIdentity(World::Context(t.admin).get(), request, &out));
+        Count("GetCallerIdentity", world_.stubs().tenancy->GetCallerIdentity(
+                                       World::Context(t.admin).get(), request, &out));
       }
     }
   }
@@ -182,7 +190,8 @@ class SoakTest : public ::testing::Test {
       }
       grpc::Status s = reader->Finish();
       // A watch ends by its deadline; that is how this console closes it.
-      Count("StreamMessages", s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? grpc::Status::OK : s);
+      Count("StreamMessages",
+            s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? grpc::Status::OK : s);
     }
   }
 
@@ -207,7 +216,8 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
   std::vector<Tenant> tenants;
   for (int i = 0; i < kTenants; ++i) {
     Tenant t;
-    t.name = world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, absl::StrCat("Soak customer ", i));
+    t.name = world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT,
+                                 absl::StrCat("Soak customer ", i));
     ASSERT_FALSE(t.name.empty());
     world_.License(t.name, Licence::kPresent);
     t.admin = world_.Token("TENANT_ADMIN", t.name, absl::StrCat("admin-", i));
@@ -217,7 +227,9 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
     create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
     create.mutable_service_request()->set_display_name("Soak watch");
     v1::ServiceRequest sr;
-    ASSERT_TRUE(world_.stubs().requests->CreateServiceRequest(World::Context(t.admin).get(), create, &sr).ok());
+    ASSERT_TRUE(world_.stubs()
+                    .requests->CreateServiceRequest(World::Context(t.admin).get(), create, &sr)
+                    .ok());
     t.service_request = sr.name();
     tenants.push_back(t);
   }
@@ -275,7 +287,8 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
   const double statements_second = Mean({statements.begin() + q, statements.begin() + 2 * q});
   const double statements_last = Mean({statements.end() - q, statements.end()});
   EXPECT_GT(heap_second, 0);
-  EXPECT_LE(heap_last, heap_second * 1.10) << "heap in use grows: " << heap_second << " → " << heap_last << " MiB";
+  EXPECT_LE(heap_last, heap_second * 1.10)
+      << "heap in use grows: " << heap_second << " → " << heap_last << " MiB";
   EXPECT_LE(last, second * 1.25) << "RSS grows: " << second << " MiB → " << last << " MiB";
   EXPECT_LT(peak, 256);
 
@@ -283,22 +296,26 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
   std::string after;
   ASSERT_TRUE(WaitFor([&] {
     after = Metrics();
-    return Gauge(after, "cases_message_streams_open") == 0 && Gauge(after, "cases_db_pool_in_use") == 0 &&
-           Gauge(after, "cases_grpc_in_flight") == 0;
+    return Gauge(after, "cases_message_streams_open") == 0 &&
+           Gauge(after, "cases_db_pool_in_use") == 0 && Gauge(after, "cases_grpc_in_flight") == 0;
   })) << after;
   EXPECT_LE(Gauge(after, "cases_db_pool_size"), 16);
-  const int db_sessions = static_cast<int>(world_.db().QueryInt(absl::StrCat(
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '", world_.db().config().database, "'")));
+  const int db_sessions = static_cast<int>(world_.db().QueryInt(
+      absl::StrCat("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '",
+                   world_.db().config().database, "'")));
   EXPECT_LE(db_sessions, 16 + 1);  // the pool's, plus this query's own
   const int fds_after = OpenFds(pid);
-  EXPECT_LE(fds_after, fds_warm + 8) << "descriptors: " << fds_warm << " warm, " << fds_after << " after";
+  EXPECT_LE(fds_after, fds_warm + 8)
+      << "descriptors: " << fds_warm << " warm, " << fds_after << " after";
 
-  std::printf("soak %d s: %lld calls (%.0f/s) from %d callers on %d tenants, %lld messages streamed; "
-              "casesd RSS %.0f MiB (2nd quarter mean) → %.0f MiB (last quarter), peak %.0f; heap in use %.1f → %.1f MiB; "
-              "fds %d → %d; statements cached %.0f → %.0f\n",
-              seconds, calls, calls / absl::ToDoubleSeconds(absl::Now() - start), kCallers, kTenants,
-              delivered.load(), second, last, peak, heap_second, heap_last, fds_warm, fds_after, statements_second,
-              statements_last);
+  std::printf(
+      "soak %d s: %lld calls (%.0f/s) from %d callers on %d tenants, %lld messages streamed; "
+      "casesd RSS %.0f MiB (2nd quarter mean) → %.0f MiB (last quarter), peak %.0f; heap in use "
+      "%.1f → %.1f MiB; "
+      "fds %d → %d; statements cached %.0f → %.0f\n",
+      seconds, calls, calls / absl::ToDoubleSeconds(absl::Now() - start), kCallers, kTenants,
+      delivered.load(), second, last, peak, heap_second, heap_last, fds_warm, fds_after,
+      statements_second, statements_last);
   RecordProperty("calls", std::to_string(calls));
   RecordProperty("rss_peak_mib", std::to_string(peak));
 }

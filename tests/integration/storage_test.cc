@@ -191,8 +191,8 @@ class PoolRestartTest : public ::testing::Test {
 };
 
 TEST_F(PoolRestartTest, ServerRestartedNewConnectionsWork) {
-  auto config = sql::ParseDsn(absl::StrCat("mysql://root@localhost/mysql?socket=", dir_,
-                                           "/mysqld.sock&pool=4"));
+  auto config = sql::ParseDsn(
+      absl::StrCat("mysql://root@localhost/mysql?socket=", dir_, "/mysqld.sock&pool=4"));
   ASSERT_TRUE(config.ok());
   sql::PoolOptions options;
   options.validate_after = absl::ZeroDuration();
@@ -282,10 +282,12 @@ TEST_F(MigrateTest, VschemaShardsEveryTableByXxhashOfTenantId) {
     ++n;
     const std::string table = rs->getString(1);
     ASSERT_EQ(tables.count(table), 1u) << table << " is missing from vschema.json";
-    const auto& vindex = tables.at(table).struct_value().fields().at("column_vindexes").list_value().values(0);
+    const auto& vindex =
+        tables.at(table).struct_value().fields().at("column_vindexes").list_value().values(0);
     EXPECT_EQ(vindex.struct_value().fields().at("column").string_value(), "tenant_id") << table;
     const std::string name = vindex.struct_value().fields().at("name").string_value();
-    EXPECT_EQ(vindexes.at(name).struct_value().fields().at("type").string_value(), "xxhash") << table;
+    EXPECT_EQ(vindexes.at(name).struct_value().fields().at("type").string_value(), "xxhash")
+        << table;
   }
   EXPECT_EQ(static_cast<size_t>(n), tables.size());
 }

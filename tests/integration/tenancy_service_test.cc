@@ -23,8 +23,10 @@ TEST_F(TenancyServiceTest, CreateTenantWithSameRequestIdReturnsTheFirstTenant) {
   request.mutable_tenant()->set_parent_tenant(world_.main_partner);
   request.set_request_id("create-retry-co");
   v1::Tenant first, second;
-  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &first).ok());
-  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &second).ok());
+  ASSERT_TRUE(
+      world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &first).ok());
+  ASSERT_TRUE(
+      world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &second).ok());
   EXPECT_EQ(first.name(), second.name());
   request.mutable_tenant()->set_display_name("Another Co");
   v1::Tenant third;
@@ -40,7 +42,8 @@ TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly
   request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
   request.mutable_tenant()->set_parent_tenant(world_.main_partner);
   v1::Tenant created;
-  ASSERT_TRUE(world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created).ok());
+  ASSERT_TRUE(
+      world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created).ok());
   EXPECT_EQ(created.parent_tenant(), world_.main_partner);
   EXPECT_EQ(created.kind(), v1::TENANT_KIND_TENANT);
 
@@ -55,7 +58,8 @@ TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly
               StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
   request.mutable_tenant()->set_parent_tenant(world_.main_partner);
   request.mutable_tenant()->set_kind(v1::TENANT_KIND_PARTNER);
-  grpc::Status status = world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created);
+  grpc::Status status =
+      world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("tenant.parent_tenant"));
 }
@@ -68,7 +72,8 @@ TEST_F(TenancyServiceTest, CreateTenantReportsEveryBadField) {
   request.mutable_tenant()->set_parent_tenant(world_.provider);
   request.set_request_id("not ok!");
   v1::Tenant created;
-  grpc::Status status = world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &created);
+  grpc::Status status =
+      world_.stubs().tenancy->CreateTenant(World::Context(Admin()).get(), request, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(status),
               ::testing::UnorderedElementsAre("tenant.display_name", "tenant.kind", "request_id"));
@@ -96,17 +101,22 @@ TEST_F(TenancyServiceTest, InstalledLicenceTakesEffectAtOnce) {
   install.set_parent(tenant);
   install.set_license_key(*key);
   v1::License license;
-  ASSERT_TRUE(world_.stubs().tenancy->InstallLicense(World::Context(Admin()).get(), install, &license).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .tenancy->InstallLicense(World::Context(Admin()).get(), install, &license)
+                  .ok());
   EXPECT_EQ(license.name(), tenant + "/licenses/xdr-2026");
   EXPECT_EQ(license.product(), v1::PRODUCT_XDR);
 
-  const grpc::Status after = world_.stubs().detections->ListAlerts(World::Context(token).get(), list, &alerts);
+  const grpc::Status after =
+      world_.stubs().detections->ListAlerts(World::Context(token).get(), list, &alerts);
   EXPECT_NE(after.error_code(), grpc::StatusCode::PERMISSION_DENIED) << after.error_message();
 
   v1::ListLicensesRequest list_licenses;
   list_licenses.set_parent(tenant);
   v1::ListLicensesResponse licenses;
-  ASSERT_TRUE(world_.stubs().tenancy->ListLicenses(World::Context(token).get(), list_licenses, &licenses).ok());
+  ASSERT_TRUE(world_.stubs()
+                  .tenancy->ListLicenses(World::Context(token).get(), list_licenses, &licenses)
+                  .ok());
   ASSERT_EQ(licenses.licenses_size(), 1);
   EXPECT_EQ(licenses.licenses(0).license_id(), "xdr-2026");
 }
@@ -123,7 +133,8 @@ TEST_F(TenancyServiceTest, LicenceKeyForAnotherTenantIsInvalidArgument) {
   install.set_parent(world_.customer[Licence::kAbsent]);
   install.set_license_key(*key);
   v1::License license;
-  grpc::Status status = world_.stubs().tenancy->InstallLicense(World::Context(Admin()).get(), install, &license);
+  grpc::Status status =
+      world_.stubs().tenancy->InstallLicense(World::Context(Admin()).get(), install, &license);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("license_key"));
 }
@@ -138,7 +149,9 @@ TEST_F(TenancyServiceTest, ListTenantsPagesThroughEverythingOnce) {
     request.set_page_size(4);
     request.set_page_token(token);
     v1::ListTenantsResponse response;
-    ASSERT_TRUE(world_.stubs().tenancy->ListTenants(World::Context(Admin()).get(), request, &response).ok());
+    ASSERT_TRUE(world_.stubs()
+                    .tenancy->ListTenants(World::Context(Admin()).get(), request, &response)
+                    .ok());
     EXPECT_LE(response.tenants_size(), 4);
     for (const auto& t : response.tenants()) {
       EXPECT_TRUE(seen.insert(t.name()).second) << "repeated " << t.name();
@@ -156,12 +169,14 @@ TEST_F(TenancyServiceTest, PageTokenFromAnotherListIsInvalidArgument) {
   v1::ListTenantsRequest request;
   request.set_page_size(1);
   v1::ListTenantsResponse response;
-  ASSERT_TRUE(world_.stubs().tenancy->ListTenants(World::Context(Admin()).get(), request, &response).ok());
+  ASSERT_TRUE(
+      world_.stubs().tenancy->ListTenants(World::Context(Admin()).get(), request, &response).ok());
   v1::ListLicensesRequest licenses;
   licenses.set_parent(world_.customer[Licence::kPresent]);
   licenses.set_page_token(response.next_page_token());
   v1::ListLicensesResponse out;
-  grpc::Status status = world_.stubs().tenancy->ListLicenses(World::Context(Admin()).get(), licenses, &out);
+  grpc::Status status =
+      world_.stubs().tenancy->ListLicenses(World::Context(Admin()).get(), licenses, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(GrpcViolationFields(status), ::testing::ElementsAre("page_token"));
 }
@@ -171,7 +186,9 @@ TEST_F(TenancyServiceTest, UnknownTenantIsNotFoundForThePlatformAdmin) {
   v1::GetTenantRequest request;
   request.set_name("tenants/" + NewIdText());
   v1::Tenant tenant;
-  EXPECT_EQ(world_.stubs().tenancy->GetTenant(World::Context(Admin()).get(), request, &tenant).error_code(),
+  EXPECT_EQ(world_.stubs()
+                .tenancy->GetTenant(World::Context(Admin()).get(), request, &tenant)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 

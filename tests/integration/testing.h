@@ -4,8 +4,8 @@
 #define CASES_TESTS_INTEGRATION_TESTING_H_
 
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -50,7 +50,6 @@ class TestDatabase {
   sql::DbConfig config_;
   std::unique_ptr<sql::ConnectionPool> pool_;
 };
-
 
 // A real casesd child process on 127.0.0.1:0.
 class CasesdProcess {

@@ -26,7 +26,8 @@ Stubs::Stubs(const std::shared_ptr<grpc::Channel>& channel)
       tenancy(v1::TenancyService::NewStub(channel)) {}
 
 World::World(std::vector<std::string> extra_flags, const sql::DbConfig* server)
-    : db_holder_(server != nullptr ? std::make_unique<TestDatabase>(*server) : std::make_unique<TestDatabase>()),
+    : db_holder_(server != nullptr ? std::make_unique<TestDatabase>(*server)
+                                   : std::make_unique<TestDatabase>()),
       db_(*db_holder_) {
   keys_dir_ = absl::StrCat(::testing::TempDir(), "/keys-", NewIdText());
   if (absl::Status s = client::WriteDevKeys(keys_dir_); !s.ok()) {
@@ -34,15 +35,16 @@ World::World(std::vector<std::string> extra_flags, const sql::DbConfig* server)
     return;
   }
   std::string out;
-  if (RunCommand({CASESD_PATH, "bootstrap", "--db=" + db_.Dsn(), "--display_name=Provider"}, &out) != 0) {
+  if (RunCommand({CASESD_PATH, "bootstrap", "--db=" + db_.Dsn(), "--display_name=Provider"},
+                 &out) != 0) {
     ADD_FAILURE() << "bootstrap failed";
     return;
   }
   provider = std::string(absl::StripTrailingAsciiWhitespace(out));
   // Expired licences are written behind casesd's back: no tenancy cache, so it sees them.
-  std::vector<std::string> flags = {"--db=" + db_.Dsn(), "--jwks=" + keys_dir_ + "/jwks.json",
-                                    "--tenancy_cache_ttl=0s",
-                                    "--license_authority_key=" + keys_dir_ + "/license-authority.pub.pem"};
+  std::vector<std::string> flags = {
+      "--db=" + db_.Dsn(), "--jwks=" + keys_dir_ + "/jwks.json", "--tenancy_cache_ttl=0s",
+      "--license_authority_key=" + keys_dir_ + "/license-authority.pub.pem"};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   flags_ = flags;
   casesd_ = std::make_unique<CasesdProcess>(flags);
@@ -61,8 +63,10 @@ World::World(std::vector<std::string> extra_flags, const sql::DbConfig* server)
     org[l] = CreateTenant(provider, v1::TENANT_KIND_ORGANIZATION, "Org " + suffix);
     customer[l] = CreateTenant(main_partner, v1::TENANT_KIND_TENANT, "Customer " + suffix);
     org_customer[l] = CreateTenant(main_org, v1::TENANT_KIND_TENANT, "Org customer " + suffix);
-    foreign_customer[l] = CreateTenant(foreign_partner, v1::TENANT_KIND_TENANT, "Foreign " + suffix);
-    for (const std::string* t : {&partner[l], &org[l], &customer[l], &org_customer[l], &foreign_customer[l]}) {
+    foreign_customer[l] =
+        CreateTenant(foreign_partner, v1::TENANT_KIND_TENANT, "Foreign " + suffix);
+    for (const std::string* t :
+         {&partner[l], &org[l], &customer[l], &org_customer[l], &foreign_customer[l]}) {
       License(*t, l);
     }
   }
@@ -100,7 +104,8 @@ std::string World::CreateTenant(const std::string& parent, v1::TenantKind kind,
   request.mutable_tenant()->set_kind(kind);
   request.mutable_tenant()->set_display_name(display_name);
   v1::Tenant tenant;
-  grpc::Status status = stubs_->tenancy->CreateTenant(Context(admin_token_).get(), request, &tenant);
+  grpc::Status status =
+      stubs_->tenancy->CreateTenant(Context(admin_token_).get(), request, &tenant);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return tenant.name();
 }
@@ -112,12 +117,14 @@ void World::License(const std::string& tenant, Licence l) {
   for (const char* product : {"PRODUCT_XDR", "PRODUCT_MDR", "PRODUCT_MANAGED_RISK"}) {
     if (l == Licence::kExpired) {
       const std::string id(absl::StripPrefix(tenant, "tenants/"));
-      db_.Execute(absl::StrCat(
-          "INSERT INTO licenses (tenant_id, license_id, product, start_time, expire_time, install_time) "
-          "VALUES (UNHEX(REPLACE('", id, "', '-', '')), 'expired-", product, "', ",
-          v1::Product_descriptor()->FindValueByName(product)->number(),
-          ", UTC_TIMESTAMP(6) - INTERVAL 400 DAY, UTC_TIMESTAMP(6) - INTERVAL 35 DAY, "
-          "UTC_TIMESTAMP(6) - INTERVAL 400 DAY)"));
+      db_.Execute(
+          absl::StrCat("INSERT INTO licenses (tenant_id, license_id, product, start_time, "
+                       "expire_time, install_time) "
+                       "VALUES (UNHEX(REPLACE('",
+                       id, "', '-', '')), 'expired-", product, "', ",
+                       v1::Product_descriptor()->FindValueByName(product)->number(),
+                       ", UTC_TIMESTAMP(6) - INTERVAL 400 DAY, UTC_TIMESTAMP(6) - INTERVAL 35 DAY, "
+                       "UTC_TIMESTAMP(6) - INTERVAL 400 DAY)"));
       continue;
     }
     InstallLicense(tenant, product);
@@ -136,7 +143,8 @@ void World::InstallLicense(const std::string& tenant, const std::string& product
   install.set_parent(tenant);
   install.set_license_key(*key);
   v1::License license;
-  grpc::Status status = stubs_->tenancy->InstallLicense(Context(admin_token_).get(), install, &license);
+  grpc::Status status =
+      stubs_->tenancy->InstallLicense(Context(admin_token_).get(), install, &license);
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 

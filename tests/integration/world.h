@@ -46,15 +46,16 @@ class World {
 
   // Tenant names ("tenants/<id>").
   std::string provider;
-  std::map<Licence, std::string> partner;   // partners holding licence L
-  std::map<Licence, std::string> org;       // organizations holding licence L
-  std::map<Licence, std::string> customer;  // customer tenants under `main_partner`, licence L
-  std::map<Licence, std::string> org_customer;      // customer tenants under `main_org`
+  std::map<Licence, std::string> partner;       // partners holding licence L
+  std::map<Licence, std::string> org;           // organizations holding licence L
+  std::map<Licence, std::string> customer;      // customer tenants under `main_partner`, licence L
+  std::map<Licence, std::string> org_customer;  // customer tenants under `main_org`
   std::map<Licence, std::string> foreign_customer;  // customer tenants under `foreign_partner`
   std::string main_partner, main_org, foreign_partner;
 
   // A bearer token for `role` (Role enum name without ROLE_) at `home`.
-  std::string Token(const std::string& role, const std::string& home, const std::string& sub = "tester");
+  std::string Token(const std::string& role, const std::string& home,
+                    const std::string& sub = "tester");
   // A client context carrying `token` and a 10 s deadline.
   static std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
 
@@ -62,7 +63,8 @@ class World {
   std::unique_ptr<CasesdProcess> StartReplica(std::vector<std::string> extra_flags = {});
 
   // Creates a tenant through the API; returns its name (empty on failure).
-  std::string CreateTenant(const std::string& parent, v1::TenantKind kind, const std::string& display_name);
+  std::string CreateTenant(const std::string& parent, v1::TenantKind kind,
+                           const std::string& display_name);
   // Installs XDR, MDR and Managed Risk licences as `l` says.
   void License(const std::string& tenant, Licence l);
   // Installs one valid licence for `product` (e.g. "PRODUCT_MDR").

@@ -40,16 +40,20 @@ Violations Closing(int status, int reason, const std::string& note) {
 }
 
 TEST(CaseRulesTest, SelfManagedCasesTakeXdrDetectionsOnly) {
-  EXPECT_TRUE(CheckDetectionsEligible(v1::CASE_TYPE_SELF_MANAGED, {Detection(v1::PRODUCT_XDR)}).ok());
+  EXPECT_TRUE(
+      CheckDetectionsEligible(v1::CASE_TYPE_SELF_MANAGED, {Detection(v1::PRODUCT_XDR)}).ok());
   for (v1::Product product : {v1::PRODUCT_MDR, v1::PRODUCT_MANAGED_RISK}) {
-    EXPECT_THAT(CheckDetectionsEligible(v1::CASE_TYPE_SELF_MANAGED, {Detection(v1::PRODUCT_XDR), Detection(product)}),
+    EXPECT_THAT(CheckDetectionsEligible(v1::CASE_TYPE_SELF_MANAGED,
+                                        {Detection(v1::PRODUCT_XDR), Detection(product)}),
                 AbslStatusIs(absl::StatusCode::kFailedPrecondition, "DETECTION_NOT_ELIGIBLE"));
   }
-  EXPECT_TRUE(CheckDetectionsEligible(v1::CASE_TYPE_MDR_MANAGED, {Detection(v1::PRODUCT_MDR)}).ok());
+  EXPECT_TRUE(
+      CheckDetectionsEligible(v1::CASE_TYPE_MDR_MANAGED, {Detection(v1::PRODUCT_MDR)}).ok());
 }
 
 TEST(CaseRulesTest, ClosingNeedsAReasonAndOtherNeedsANoteOfAtMost600Characters) {
-  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, 0, "")), ::testing::ElementsAre("case.close_reason"));
+  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, 0, "")),
+              ::testing::ElementsAre("case.close_reason"));
   EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, v1::CLOSE_REASON_OTHER, "")),
               ::testing::ElementsAre("case.close_note"));
   EXPECT_TRUE(Closing(v1::CASE_STATUS_RESOLVED, v1::CLOSE_REASON_OTHER, "x").empty());
@@ -62,14 +66,17 @@ TEST(CaseRulesTest, ClosingNeedsAReasonAndOtherNeedsANoteOfAtMost600Characters) 
               ::testing::ElementsAre("case.close_note"));
   EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, v1::CLOSE_REASON_LOW_RISK, "\xff")),
               ::testing::ElementsAre("case.close_note"));
-  EXPECT_TRUE(Closing(v1::CASE_STATUS_RESOLVED, v1::CLOSE_REASON_FALSE_POSITIVE_OR_DUPLICATE, "").empty());
+  EXPECT_TRUE(
+      Closing(v1::CASE_STATUS_RESOLVED, v1::CLOSE_REASON_FALSE_POSITIVE_OR_DUPLICATE, "").empty());
 }
 
 TEST(CaseRulesTest, OnlyAResolvedCaseHasACloseReasonAndReasonsMustBeKnown) {
   EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_INVESTIGATING, v1::CLOSE_REASON_LOW_RISK, "")),
               ::testing::ElementsAre("case.close_reason"));
-  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_NEW, 0, "a note")), ::testing::ElementsAre("case.close_reason"));
-  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, 99, "")), ::testing::ElementsAre("case.close_reason"));
+  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_NEW, 0, "a note")),
+              ::testing::ElementsAre("case.close_reason"));
+  EXPECT_THAT(Fields(Closing(v1::CASE_STATUS_RESOLVED, 99, "")),
+              ::testing::ElementsAre("case.close_reason"));
   EXPECT_TRUE(Closing(v1::CASE_STATUS_ON_HOLD, 0, "").empty());
 }
 
@@ -112,7 +119,8 @@ TEST(CaseRulesTest, OnlySelfManagedCasesCanBeRemoved) {
   row.type = v1::CASE_TYPE_SELF_MANAGED;
   EXPECT_TRUE(CheckRemovable(row).ok());
   row.type = v1::CASE_TYPE_MDR_MANAGED;
-  EXPECT_THAT(CheckRemovable(row), AbslStatusIs(absl::StatusCode::kFailedPrecondition, "CASE_NOT_SELF_MANAGED"));
+  EXPECT_THAT(CheckRemovable(row),
+              AbslStatusIs(absl::StatusCode::kFailedPrecondition, "CASE_NOT_SELF_MANAGED"));
 }
 
 TEST(CaseRulesTest, AStaleEtagIsAbortedAndAnEmptyOnePasses) {
@@ -200,7 +208,8 @@ TEST(TenancyRulesTest, PartnersAndOrganizationsSitUnderTheProviderAndTenantsUnde
   EXPECT_TRUE(MayParent(v1::TENANT_KIND_PROVIDER, v1::TENANT_KIND_PARTNER));
   EXPECT_TRUE(MayParent(v1::TENANT_KIND_PROVIDER, v1::TENANT_KIND_ORGANIZATION));
   EXPECT_FALSE(MayParent(v1::TENANT_KIND_PARTNER, v1::TENANT_KIND_PARTNER));
-  for (int parent : {v1::TENANT_KIND_PROVIDER, v1::TENANT_KIND_PARTNER, v1::TENANT_KIND_ORGANIZATION}) {
+  for (int parent :
+       {v1::TENANT_KIND_PROVIDER, v1::TENANT_KIND_PARTNER, v1::TENANT_KIND_ORGANIZATION}) {
     EXPECT_TRUE(MayParent(parent, v1::TENANT_KIND_TENANT));
   }
   EXPECT_FALSE(MayParent(v1::TENANT_KIND_TENANT, v1::TENANT_KIND_TENANT));

@@ -1,8 +1,9 @@
 // The AIP-160 filter subset and its compilation to SQL conditions.
+#include "common/filter.h"
+
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "common/filter.h"
 #include "google/rpc/error_details.pb.h"
 #include "soc/cases/v1/common.pb.h"
 #include "sql/list_query.h"
@@ -67,7 +68,8 @@ TEST(FilterTest, ValuesAreParametersNeverSqlText) {
 }
 
 TEST(FilterTest, TimesAndCaseNumbers) {
-  auto c = sql::CompileFilter(Fields(), "create_time >= \"2026-01-31T00:00:00Z\" AND number <= CASE-12");
+  auto c =
+      sql::CompileFilter(Fields(), "create_time >= \"2026-01-31T00:00:00Z\" AND number <= CASE-12");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(std::get<std::string>(c->params[0]), "2026-01-31 00:00:00.000000");
   EXPECT_EQ(std::get<int64_t>(c->params[1]), 12);
@@ -82,7 +84,8 @@ TEST(FilterTest, EmptyResourceMeansNone) {
 TEST(FilterTest, UnknownFieldIsNamed) {
   auto c = sql::CompileFilter(Fields(), "severity = HIGH AND colour = red");
   ASSERT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(Description(c.status()).find("unknown field 'colour' at position 20"), std::string::npos)
+  EXPECT_NE(Description(c.status()).find("unknown field 'colour' at position 20"),
+            std::string::npos)
       << Description(c.status());
 }
 
@@ -90,21 +93,27 @@ TEST(FilterTest, BadLiteralIsNamed) {
   auto c = sql::CompileFilter(Fields(), "severity = PURPLE");
   ASSERT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(Description(c.status()).find("'PURPLE'"), std::string::npos) << Description(c.status());
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "number = ten").status()).find("'ten'"), std::string::npos);
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "create_time > yesterday").status()).find("'yesterday'"),
+  EXPECT_NE(Description(sql::CompileFilter(Fields(), "number = ten").status()).find("'ten'"),
+            std::string::npos);
+  EXPECT_NE(Description(sql::CompileFilter(Fields(), "create_time > yesterday").status())
+                .find("'yesterday'"),
             std::string::npos);
 }
 
 TEST(FilterTest, SyntaxErrorsNameTheToken) {
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity = HIGH AND").status()).find("end of filter"),
+  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity = HIGH AND").status())
+                .find("end of filter"),
             std::string::npos);
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "(severity = HIGH").status()).find("missing ')'"),
+  EXPECT_NE(
+      Description(sql::CompileFilter(Fields(), "(severity = HIGH").status()).find("missing ')'"),
+      std::string::npos);
+  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity HIGH").status()).find("'HIGH'"),
             std::string::npos);
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity HIGH").status()).find("'HIGH'"), std::string::npos);
   EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity = HIGH; DROP").status()).find("';'"),
             std::string::npos);
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "assignee = \"open").status()).find("unterminated"),
-            std::string::npos);
+  EXPECT_NE(
+      Description(sql::CompileFilter(Fields(), "assignee = \"open").status()).find("unterminated"),
+      std::string::npos);
 }
 
 TEST(FilterTest, LimitsAreEnforced) {

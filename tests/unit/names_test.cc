@@ -23,9 +23,12 @@ TEST(NamesTest, AChildNameRoundTripsThroughItsPattern) {
 
 TEST(NamesTest, WrongShapesAreInvalidArgumentNamingTheField) {
   const std::string t = IdToText(NewIdBytes()), c = IdToText(NewIdBytes());
-  const std::vector<std::string> bad_names = {"tenants/" + t + "/alerts/" + c, "tenants/" + t + "/cases",
+  const std::vector<std::string> bad_names = {"tenants/" + t + "/alerts/" + c,
+                                              "tenants/" + t + "/cases",
                                               "tenants/" + t + "/cases/" + c + "/x",
-                                              "tenants/" + t + "/cases/NOT-AN-ID", "cases/" + c, ""};
+                                              "tenants/" + t + "/cases/NOT-AN-ID",
+                                              "cases/" + c,
+                                              ""};
   for (const std::string& bad : bad_names) {
     auto parsed = ParseName(bad, "case.name", "tenants/{tenant}/cases/{case}");
     ASSERT_FALSE(parsed.ok()) << bad;
@@ -35,15 +38,21 @@ TEST(NamesTest, WrongShapesAreInvalidArgumentNamingTheField) {
 }
 
 TEST(NamesTest, EveryTenantIsOnlyAllowedWhereAskedFor) {
-  EXPECT_EQ(ParseName("tenants/-", "parent", "tenants/{tenant}", /*allow_all=*/true)->tenant_id, "-");
+  EXPECT_EQ(ParseName("tenants/-", "parent", "tenants/{tenant}", /*allow_all=*/true)->tenant_id,
+            "-");
   EXPECT_FALSE(ParseName("tenants/-", "parent", "tenants/{tenant}").ok());
-  EXPECT_FALSE(ParseName("tenants/-/cases/x", "parent", "tenants/{tenant}/cases/{case}", true).ok());
+  EXPECT_FALSE(
+      ParseName("tenants/-/cases/x", "parent", "tenants/{tenant}/cases/{case}", true).ok());
 }
 
 TEST(NamesTest, NamesInABodyMustBeInTheRequestsTenant) {
   const std::string tenant = NewIdBytes(), other = NewIdBytes(), id = NewIdBytes();
-  EXPECT_EQ(ParseChildName(ChildName(tenant, "detections", id), "detections[0]", tenant, "detections").value(), id);
-  auto foreign = ParseChildName(ChildName(other, "detections", id), "detections[0]", tenant, "detections");
+  EXPECT_EQ(
+      ParseChildName(ChildName(tenant, "detections", id), "detections[0]", tenant, "detections")
+          .value(),
+      id);
+  auto foreign =
+      ParseChildName(ChildName(other, "detections", id), "detections[0]", tenant, "detections");
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

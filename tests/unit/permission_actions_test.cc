@@ -19,22 +19,23 @@ namespace v1 = ::soc::cases::v1;
 using ::cases::testing::AbslStatusIs;
 using Roles = std::set<v1::Role>;
 
-const Roles kAllRoles = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,      v1::ROLE_TENANT_READ_ONLY,
-                         v1::ROLE_PARTNER_SUPER_ADMIN,    v1::ROLE_PARTNER_ADMIN,     v1::ROLE_PARTNER_READ_ONLY,
-                         v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,  v1::ROLE_ENTERPRISE_READ_ONLY,
-                         v1::ROLE_MDR_ANALYST,            v1::ROLE_MANAGED_RISK_ANALYST, v1::ROLE_PLATFORM_ADMIN,
+const Roles kAllRoles = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,
+                         v1::ROLE_TENANT_READ_ONLY,       v1::ROLE_PARTNER_SUPER_ADMIN,
+                         v1::ROLE_PARTNER_ADMIN,          v1::ROLE_PARTNER_READ_ONLY,
+                         v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,
+                         v1::ROLE_ENTERPRISE_READ_ONLY,   v1::ROLE_MDR_ANALYST,
+                         v1::ROLE_MANAGED_RISK_ANALYST,   v1::ROLE_PLATFORM_ADMIN,
                          v1::ROLE_DETECTION_INGESTER};
 // "tenant, partner and enterprise SUPER_ADMIN and ADMIN"
 const Roles kCustomerAdmins = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,
                                v1::ROLE_PARTNER_SUPER_ADMIN,    v1::ROLE_PARTNER_ADMIN,
                                v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN};
 // "every role that reaches the tenant (provider analysts: their product's items)"
-const Roles kCustomerReaders = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,
-                                v1::ROLE_TENANT_READ_ONLY,       v1::ROLE_PARTNER_SUPER_ADMIN,
-                                v1::ROLE_PARTNER_ADMIN,          v1::ROLE_PARTNER_READ_ONLY,
-                                v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,
-                                v1::ROLE_ENTERPRISE_READ_ONLY,   v1::ROLE_PLATFORM_ADMIN,
-                                v1::ROLE_DETECTION_INGESTER};
+const Roles kCustomerReaders = {
+    v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,      v1::ROLE_TENANT_READ_ONLY,
+    v1::ROLE_PARTNER_SUPER_ADMIN,    v1::ROLE_PARTNER_ADMIN,     v1::ROLE_PARTNER_READ_ONLY,
+    v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,  v1::ROLE_ENTERPRISE_READ_ONLY,
+    v1::ROLE_PLATFORM_ADMIN,         v1::ROLE_DETECTION_INGESTER};
 
 Roles Plus(Roles roles, std::initializer_list<v1::Role> more) {
   roles.insert(more);
@@ -52,10 +53,13 @@ std::vector<Expectation> FromTheContract() {
   constexpr auto kManagedRisk = v1::PRODUCT_MANAGED_RISK;
   constexpr auto kNoProduct = v1::PRODUCT_UNSPECIFIED;
   return {
-      {Action::kReadCases, {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
+      {Action::kReadCases,
+       {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
       {Action::kEditCases, {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       // "Partner Super Admins and Enterprise Super Admins can't close or remove cases."
-      {Action::kCloseCase, {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      {Action::kCloseCase,
+       {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}},
+        {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kRemoveCase, {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
       {Action::kConvertAlert, {{kXdr, kCustomerAdmins}}},
       {Action::kAddCaseDetections, {{kXdr, kCustomerAdmins}}},
@@ -69,11 +73,14 @@ std::vector<Expectation> FromTheContract() {
       {Action::kReadServiceRequests,
        {{kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
         {kManagedRisk, Plus(kCustomerReaders, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
-      {Action::kChangeServiceRequestStatus, {{kMdr, {v1::ROLE_MDR_ANALYST}}, {kManagedRisk, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
+      {Action::kChangeServiceRequestStatus,
+       {{kMdr, {v1::ROLE_MDR_ANALYST}}, {kManagedRisk, {v1::ROLE_MANAGED_RISK_ANALYST}}}},
       {Action::kPostMessage,
-       {{kMdr, Plus(kCustomerAdmins, {v1::ROLE_MDR_ANALYST})}, {kManagedRisk, Plus(kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
+       {{kMdr, Plus(kCustomerAdmins, {v1::ROLE_MDR_ANALYST})},
+        {kManagedRisk, Plus(kCustomerAdmins, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
       {Action::kReadCallerIdentity, {{kNoProduct, kAllRoles}}},
-      {Action::kCreateTenant, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
+      {Action::kCreateTenant,
+       {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
       {Action::kReadTenants, {{kNoProduct, kAllRoles}}},
       {Action::kInstallLicense, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, {{kNoProduct, kAllRoles}}},
@@ -82,11 +89,11 @@ std::vector<Expectation> FromTheContract() {
 
 class PermissionActionsTest : public ::testing::Test {
  protected:
-  PermissionActionsTest()
-      : tenant_(NewIdBytes()), now_(absl::Now()), guard_(nullptr, nullptr) {
+  PermissionActionsTest() : tenant_(NewIdBytes()), now_(absl::Now()), guard_(nullptr, nullptr) {
     std::vector<sql::LicenseRow> licenses;
     for (v1::Product product : {v1::PRODUCT_XDR, v1::PRODUCT_MDR, v1::PRODUCT_MANAGED_RISK}) {
-      licenses.push_back({tenant_, NewIdText(), product, now_ - absl::Hours(1), now_ + absl::Hours(1), now_});
+      licenses.push_back(
+          {tenant_, NewIdText(), product, now_ - absl::Hours(1), now_ + absl::Hours(1), now_});
     }
     licensed_ = std::make_shared<TenantSnapshot>(
         std::vector<sql::TenantRow>{{tenant_, "", v1::TENANT_KIND_TENANT, "Acme", now_}}, licenses);
@@ -123,8 +130,9 @@ TEST_F(PermissionActionsTest, EveryActionAllowsExactlyTheRolesTheContractNames) 
       for (v1::Role role : kAllRoles) {
         const bool expected = it != e.allowed.end() && it->second.count(role) != 0;
         const absl::Status status = guard_.Allow(Call(role, licensed_), e.action, product);
-        EXPECT_EQ(status.ok(), expected) << RuleOf(e.action).words << " / " << v1::Product_Name(product) << " / "
-                                         << v1::Role_Name(role) << ": " << status;
+        EXPECT_EQ(status.ok(), expected)
+            << RuleOf(e.action).words << " / " << v1::Product_Name(product) << " / "
+            << v1::Role_Name(role) << ": " << status;
         if (!expected) {
           EXPECT_THAT(status, AbslStatusIs(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED"));
         }
@@ -134,24 +142,27 @@ TEST_F(PermissionActionsTest, EveryActionAllowsExactlyTheRolesTheContractNames) 
 }
 
 TEST_F(PermissionActionsTest, RefusalNamesTheActionAndTheRolesThatWouldBeAllowed) {
-  const absl::Status status =
-      guard_.Allow(Call(v1::ROLE_PARTNER_SUPER_ADMIN, licensed_), Action::kCloseCase, v1::PRODUCT_XDR);
+  const absl::Status status = guard_.Allow(Call(v1::ROLE_PARTNER_SUPER_ADMIN, licensed_),
+                                           Action::kCloseCase, v1::PRODUCT_XDR);
   EXPECT_THAT(status, AbslStatusIs(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED"));
   EXPECT_EQ(status.message(), "closing a case needs TENANT_SUPER_ADMIN or TENANT_ADMIN");
   EXPECT_EQ(status.message().find('#'), absl::string_view::npos);
 }
 
 TEST_F(PermissionActionsTest, ARightRoleWithoutTheLicenceIsLicenseRequired) {
-  EXPECT_THAT(guard_.Allow(Call(v1::ROLE_TENANT_ADMIN, unlicensed_), Action::kCloseCase, v1::PRODUCT_XDR),
-              AbslStatusIs(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED"));
-  EXPECT_THAT(guard_.Allow(Call(v1::ROLE_MDR_ANALYST, unlicensed_), Action::kEditCases, v1::PRODUCT_MDR),
-              AbslStatusIs(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED"));
+  EXPECT_THAT(
+      guard_.Allow(Call(v1::ROLE_TENANT_ADMIN, unlicensed_), Action::kCloseCase, v1::PRODUCT_XDR),
+      AbslStatusIs(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED"));
+  EXPECT_THAT(
+      guard_.Allow(Call(v1::ROLE_MDR_ANALYST, unlicensed_), Action::kEditCases, v1::PRODUCT_MDR),
+      AbslStatusIs(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED"));
 }
 
 TEST_F(PermissionActionsTest, EveryRpcIsOneActionAndTheRemovingMethodsAreRemoval) {
   EXPECT_TRUE(Guard::CheckTableCoversApi().ok());
   EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.DeleteCase")->action, Action::kRemoveCase);
-  EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.BatchDeleteCases")->action, Action::kRemoveCase);
+  EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.BatchDeleteCases")->action,
+            Action::kRemoveCase);
   EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.UpdateCase")->action, Action::kEditCases);
   EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.UpdateCase#close"), nullptr);
 }

@@ -36,11 +36,11 @@ class TokenTest : public ::testing::TestWithParam<JwsAlgorithm> {
     tenant_ = NewIdText();
   }
 
-  std::string Payload(int64_t exp_offset = 3600, int64_t nbf_offset = 0, const std::string& iss = "cases-dev",
-                      const std::string& aud = "\"cases\"") {
+  std::string Payload(int64_t exp_offset = 3600, int64_t nbf_offset = 0,
+                      const std::string& iss = "cases-dev", const std::string& aud = "\"cases\"") {
     const int64_t now = absl::ToUnixSeconds(now_);
-    return absl::StrCat("{\"iss\":\"", iss, "\",\"aud\":", aud, ",\"sub\":\"alice\",\"tid\":\"", tenant_,
-                        "\",\"roles\":[\"TENANT_ADMIN\",\"NOT_A_ROLE\"],\"iat\":", now,
+    return absl::StrCat("{\"iss\":\"", iss, "\",\"aud\":", aud, ",\"sub\":\"alice\",\"tid\":\"",
+                        tenant_, "\",\"roles\":[\"TENANT_ADMIN\",\"NOT_A_ROLE\"],\"iat\":", now,
                         ",\"nbf\":", now + nbf_offset, ",\"exp\":", now + exp_offset, "}");
   }
   std::string Sign(const std::string& payload, const std::string& kid = kKid) {
@@ -71,7 +71,10 @@ TEST_P(TokenTest, ValidTokenYieldsClaims) {
 }
 
 TEST_P(TokenTest, AudienceMayBeAList) {
-  EXPECT_TRUE(auth_->Authenticate("Bearer " + Sign(Payload(3600, 0, "cases-dev", "[\"x\",\"cases\"]")), now_).ok());
+  EXPECT_TRUE(
+      auth_
+          ->Authenticate("Bearer " + Sign(Payload(3600, 0, "cases-dev", "[\"x\",\"cases\"]")), now_)
+          .ok());
 }
 
 TEST_P(TokenTest, MissingOrNonBearerHeaderIsTokenMissing) {
@@ -79,7 +82,9 @@ TEST_P(TokenTest, MissingOrNonBearerHeaderIsTokenMissing) {
   EXPECT_EQ(ErrorReason(auth_->Authenticate("Basic abc", now_).status()), "TOKEN_MISSING");
 }
 
-TEST_P(TokenTest, ExpiredTokenIsRefused) { EXPECT_EQ(Reason(Sign(Payload(-3600))), "TOKEN_EXPIRED"); }
+TEST_P(TokenTest, ExpiredTokenIsRefused) {
+  EXPECT_EQ(Reason(Sign(Payload(-3600))), "TOKEN_EXPIRED");
+}
 
 TEST_P(TokenTest, ExpiryWithinClockSkewIsAccepted) {
   EXPECT_TRUE(auth_->Authenticate("Bearer " + Sign(Payload(-30)), now_).ok());
@@ -97,7 +102,9 @@ TEST_P(TokenTest, WrongAudienceIsRefused) {
   EXPECT_EQ(Reason(Sign(Payload(3600, 0, "cases-dev", "\"other\""))), "TOKEN_AUDIENCE_INVALID");
 }
 
-TEST_P(TokenTest, UnknownKidIsRefused) { EXPECT_EQ(Reason(Sign(Payload(), "k2")), "TOKEN_INVALID"); }
+TEST_P(TokenTest, UnknownKidIsRefused) {
+  EXPECT_EQ(Reason(Sign(Payload(), "k2")), "TOKEN_INVALID");
+}
 
 TEST_P(TokenTest, TamperedPayloadIsRefused) {
   std::vector<std::string> parts = absl::StrSplit(Sign(Payload()), '.');
@@ -135,11 +142,14 @@ TEST_P(TokenTest, GarbageIsRefused) {
 
 TEST_P(TokenTest, MissingClaimsAreRefused) {
   const int64_t now = absl::ToUnixSeconds(now_);
-  EXPECT_EQ(Reason(Sign(absl::StrCat("{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"sub\":\"a\",\"tid\":\"", tenant_,
-                                     "\",\"roles\":[]}"))),
-            "TOKEN_CLAIMS_INVALID");  // no exp
-  EXPECT_EQ(Reason(Sign(absl::StrCat("{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"sub\":\"a\",\"tid\":\"nope\","
-                                     "\"roles\":[],\"exp\":", now + 60, "}"))),
+  EXPECT_EQ(
+      Reason(Sign(absl::StrCat("{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"sub\":\"a\",\"tid\":\"",
+                               tenant_, "\",\"roles\":[]}"))),
+      "TOKEN_CLAIMS_INVALID");  // no exp
+  EXPECT_EQ(Reason(Sign(absl::StrCat(
+                "{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"sub\":\"a\",\"tid\":\"nope\","
+                "\"roles\":[],\"exp\":",
+                now + 60, "}"))),
             "TOKEN_CLAIMS_INVALID");
   EXPECT_EQ(Reason(Sign(absl::StrCat("{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"tid\":\"", tenant_,
                                      "\",\"roles\":[],\"exp\":", now + 60, "}"))),
@@ -150,11 +160,13 @@ TEST_P(TokenTest, CachedTokenStillExpires) {
   const std::string header = "Bearer " + Sign(Payload(600));
   ASSERT_TRUE(auth_->Authenticate(header, now_).ok());
   ASSERT_TRUE(auth_->Authenticate(header, now_ + absl::Minutes(5)).ok());
-  EXPECT_EQ(ErrorReason(auth_->Authenticate(header, now_ + absl::Hours(1)).status()), "TOKEN_EXPIRED");
+  EXPECT_EQ(ErrorReason(auth_->Authenticate(header, now_ + absl::Hours(1)).status()),
+            "TOKEN_EXPIRED");
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, TokenTest,
-                         ::testing::Values(JwsAlgorithm::kRs256, JwsAlgorithm::kEs256, JwsAlgorithm::kEdDsa),
+                         ::testing::Values(JwsAlgorithm::kRs256, JwsAlgorithm::kEs256,
+                                           JwsAlgorithm::kEdDsa),
                          [](const auto& info) { return std::string(AlgorithmName(info.param)); });
 
 TEST(JwksTest, KeyWhoseAlgDisagreesWithItsTypeIsRefused) {
@@ -171,9 +183,10 @@ TEST(JwksTest, SymmetricKeysAreRefused) {
 
 TEST(JwksTest, PointOffTheCurveIsRefused) {
   const std::string x = B64(std::string(32, '\x01'));
-  EXPECT_FALSE(ParseJwks(absl::StrCat("{\"keys\":[{\"kid\":\"e\",\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"", x,
-                                      "\",\"y\":\"", x, "\"}]}"))
-                   .ok());
+  EXPECT_FALSE(
+      ParseJwks(absl::StrCat("{\"keys\":[{\"kid\":\"e\",\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"",
+                             x, "\",\"y\":\"", x, "\"}]}"))
+          .ok());
 }
 
 class LicenseKeyTest : public ::testing::Test {
@@ -189,8 +202,9 @@ class LicenseKeyTest : public ::testing::Test {
   }
   std::string Key(const SigningKey& signer, const std::string& tid, int64_t nbf, int64_t exp,
                   const std::string& product = "PRODUCT_MDR") {
-    auto key = SignJws(signer, "", absl::StrCat("{\"lic\":\"L-1\",\"tid\":\"", tid, "\",\"product\":\"", product,
-                                                "\",\"nbf\":", nbf, ",\"exp\":", exp, "}"));
+    auto key = SignJws(signer, "",
+                       absl::StrCat("{\"lic\":\"L-1\",\"tid\":\"", tid, "\",\"product\":\"",
+                                    product, "\",\"nbf\":", nbf, ",\"exp\":", exp, "}"));
     EXPECT_TRUE(key.ok());
     return *key;
   }
@@ -202,8 +216,8 @@ class LicenseKeyTest : public ::testing::Test {
 };
 
 TEST_F(LicenseKeyTest, ValidKeyYieldsLicence) {
-  auto row = VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 10, t_ + 86400), authority_public_,
-                              tenant_, now_);
+  auto row = VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 10, t_ + 86400),
+                              authority_public_, tenant_, now_);
   ASSERT_TRUE(row.ok()) << row.status();
   EXPECT_EQ(row->license_id, "L-1");
   EXPECT_EQ(row->product, ::soc::cases::v1::PRODUCT_MDR);
@@ -213,26 +227,27 @@ TEST_F(LicenseKeyTest, ValidKeyYieldsLicence) {
 TEST_F(LicenseKeyTest, ForgedKeyIsInvalidArgument) {
   auto forger = GenerateSigningKey(JwsAlgorithm::kEdDsa);
   ASSERT_TRUE(forger.ok());
-  auto row = VerifyLicenseKey(Key(*forger, IdToText(tenant_), t_ - 10, t_ + 86400), authority_public_,
-                              tenant_, now_);
+  auto row = VerifyLicenseKey(Key(*forger, IdToText(tenant_), t_ - 10, t_ + 86400),
+                              authority_public_, tenant_, now_);
   EXPECT_EQ(row.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LicenseKeyTest, ExpiredKeyIsInvalidArgument) {
-  auto row = VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 100, t_ - 10), authority_public_,
-                              tenant_, now_);
+  auto row = VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 100, t_ - 10),
+                              authority_public_, tenant_, now_);
   EXPECT_EQ(row.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LicenseKeyTest, OtherTenantsKeyIsInvalidArgument) {
-  auto row = VerifyLicenseKey(Key(authority_, NewIdText(), t_ - 10, t_ + 86400), authority_public_, tenant_,
-                              now_);
+  auto row = VerifyLicenseKey(Key(authority_, NewIdText(), t_ - 10, t_ + 86400), authority_public_,
+                              tenant_, now_);
   EXPECT_EQ(row.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LicenseKeyTest, UnknownProductIsInvalidArgument) {
-  auto row = VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 10, t_ + 86400, "PRODUCT_SIEM"),
-                              authority_public_, tenant_, now_);
+  auto row =
+      VerifyLicenseKey(Key(authority_, IdToText(tenant_), t_ - 10, t_ + 86400, "PRODUCT_SIEM"),
+                       authority_public_, tenant_, now_);
   EXPECT_EQ(row.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -251,7 +266,8 @@ TEST(PermissionTableTest, PartnerAndEnterpriseSuperAdminsMayNotCloseOrRemove) {
       }
     }
   }
-  for (const char* method : {"soc.cases.v1.CaseService.DeleteCase", "soc.cases.v1.CaseService.BatchDeleteCases"}) {
+  for (const char* method :
+       {"soc.cases.v1.CaseService.DeleteCase", "soc.cases.v1.CaseService.BatchDeleteCases"}) {
     ASSERT_NE(FindPermission(method), nullptr);
     EXPECT_EQ(FindPermission(method)->action, Action::kRemoveCase) << method;
   }
@@ -259,7 +275,8 @@ TEST(PermissionTableTest, PartnerAndEnterpriseSuperAdminsMayNotCloseOrRemove) {
 
 TEST(TenantOfNameTest, ParsesAndRejects) {
   const std::string id = NewIdText();
-  EXPECT_EQ(TenantOfName("tenants/" + id + "/cases/x", "name", false).value(), IdFromText(id).value());
+  EXPECT_EQ(TenantOfName("tenants/" + id + "/cases/x", "name", false).value(),
+            IdFromText(id).value());
   EXPECT_EQ(TenantOfName("tenants/-", "parent", true).value(), "-");
   EXPECT_FALSE(TenantOfName("tenants/-", "parent", false).ok());
   EXPECT_FALSE(TenantOfName("tenants/-/cases/x", "parent", true).ok());

@@ -19,7 +19,8 @@
 namespace cases::testing {
 
 // Polls `condition` until it holds or `timeout` passes; its last answer.
-inline bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
+inline bool WaitFor(const std::function<bool()>& condition,
+                    absl::Duration timeout = absl::Seconds(10)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (condition()) {
@@ -32,8 +33,8 @@ inline bool WaitFor(const std::function<bool()>& condition, absl::Duration timeo
 }
 
 MATCHER_P2(AbslStatusIs, code, reason,
-           std::string(negation ? "isn't" : "is") + " " + absl::StatusCodeToString(code) + " with reason '" +
-               std::string(reason) + "'") {
+           std::string(negation ? "isn't" : "is") + " " + absl::StatusCodeToString(code) +
+               " with reason '" + std::string(reason) + "'") {
   const absl::Status& status = arg;
   *result_listener << status << ", reason '" << ErrorReason(status) << "'";
   return status.code() == code && ErrorReason(status) == std::string(reason);

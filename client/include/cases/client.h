@@ -38,9 +38,9 @@ struct ChannelOptions {
   std::string target = "127.0.0.1:50051";
   enum class Security { kPlaintext, kTls, kMutualTls };
   Security security = Security::kPlaintext;
-  std::string ca_pem;    // TLS: roots to trust (empty: the system's)
-  std::string cert_pem;  // mTLS: the client certificate chain
-  std::string key_pem;   // mTLS: its private key
+  std::string ca_pem;                // TLS: roots to trust (empty: the system's)
+  std::string cert_pem;              // mTLS: the client certificate chain
+  std::string key_pem;               // mTLS: its private key
   std::string server_name_override;  // TLS: name to check in the server certificate
 };
 
@@ -67,8 +67,8 @@ ErrorDetails DetailsOf(const grpc::Status& status);
 
 // Whether a call may be sent again, and after how long (nullopt: do not retry).
 // Exposed for tests; Client::Call applies it.
-std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status, bool retry_safe, int attempt,
-                                                    const CallOptions& options);
+std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status, bool retry_safe,
+                                                    int attempt, const CallOptions& options);
 
 // Fills an empty request_id with a new UUID; true when the request is safe to
 // send again (it has a request_id, or it is a Get/List/Stream read).
@@ -99,7 +99,9 @@ class Pager {
       Settle();
       return *this;
     }
-    bool operator==(const iterator& other) const { return pager_ == other.pager_ && index_ == other.index_; }
+    bool operator==(const iterator& other) const {
+      return pager_ == other.pager_ && index_ == other.index_;
+    }
     bool operator!=(const iterator& other) const { return !(*this == other); }
 
    private:
@@ -163,11 +165,13 @@ class Client {
   const CallOptions& options() const { return options_; }
 
   // A context with the bearer token and `deadline` (default: the per-call one).
-  std::unique_ptr<grpc::ClientContext> NewContext(std::optional<std::chrono::milliseconds> deadline = {}) const;
+  std::unique_ptr<grpc::ClientContext> NewContext(
+      std::optional<std::chrono::milliseconds> deadline = {}) const;
 
   // One unary call with the token, the deadline and the retry policy.
   template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  grpc::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                     Request request, Response* response) {
     const bool retry_safe = PrepareForRetry(&request);
     for (int attempt = 1;; ++attempt) {
@@ -183,11 +187,13 @@ class Client {
 
   // Every item of a List call, page after page, following next_page_token.
   template <typename Stub, typename Request, typename Response, typename Item>
-  Pager<Item> ListAll(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  Pager<Item> ListAll(Stub& stub,
+                      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                       Request request,
                       const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
-    return Pager<Item>([this, &stub, method, request, items](const std::string& token, std::vector<Item>* out,
-                                                              std::string* next) mutable {
+    return Pager<Item>([this, &stub, method, request, items](const std::string& token,
+                                                             std::vector<Item>* out,
+                                                             std::string* next) mutable {
       request.set_page_token(token);
       Response response;
       grpc::Status status = Call(stub, method, request, &response);
