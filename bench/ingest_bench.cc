@@ -24,20 +24,21 @@ int main(int argc, char** argv) {
   int batch = 500, batches = 20, callers = 2, runs = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--addr")
+    if (flag == "--addr") {
       addr = value;
-    else if (flag == "--token")
+    } else if (flag == "--token") {
       token = value;
-    else if (flag == "--tenant")
+    } else if (flag == "--tenant") {
       tenant = value;
-    else if (flag == "--batch")
+    } else if (flag == "--batch") {
       (void)absl::SimpleAtoi(value, &batch);
-    else if (flag == "--batches")
+    } else if (flag == "--batches") {
       (void)absl::SimpleAtoi(value, &batches);
-    else if (flag == "--callers")
+    } else if (flag == "--callers") {
       (void)absl::SimpleAtoi(value, &callers);
-    else if (flag == "--runs")
+    } else if (flag == "--runs") {
       (void)absl::SimpleAtoi(value, &runs);
+    }
   }
   if (token.empty() || tenant.empty()) {
     std::fprintf(stderr, "usage: ingest_bench --addr HOST:PORT --token T --tenant tenants/ID\n");

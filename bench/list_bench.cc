@@ -21,22 +21,23 @@ int main(int argc, char** argv) {
   int size = 100, deep = 1000, repeat = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--addr")
+    if (flag == "--addr") {
       addr = value;
-    else if (flag == "--token")
+    } else if (flag == "--token") {
       token = value;
-    else if (flag == "--tenant")
+    } else if (flag == "--tenant") {
       tenant = value;
-    else if (flag == "--filter")
+    } else if (flag == "--filter") {
       filter = value;
-    else if (flag == "--order")
+    } else if (flag == "--order") {
       order = value;
-    else if (flag == "--size")
+    } else if (flag == "--size") {
       (void)absl::SimpleAtoi(value, &size);
-    else if (flag == "--deep")
+    } else if (flag == "--deep") {
       (void)absl::SimpleAtoi(value, &deep);
-    else if (flag == "--repeat")
+    } else if (flag == "--repeat") {
       (void)absl::SimpleAtoi(value, &repeat);
+    }
   }
   auto stub =
       v1::CaseService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));

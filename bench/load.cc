@@ -339,30 +339,31 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     bool ok = true;
-    if (flag == "--addr")
+    if (flag == "--addr") {
       o.addr = value;
-    else if (flag == "--token")
+    } else if (flag == "--token") {
       o.token = value;
-    else if (flag == "--scenario")
+    } else if (flag == "--scenario") {
       o.scenario = value;
-    else if (flag == "--tenant")
+    } else if (flag == "--tenant") {
       o.tenant = value;
-    else if (flag == "--filter")
+    } else if (flag == "--filter") {
       o.filter = value;
-    else if (flag == "--concurrency")
+    } else if (flag == "--concurrency") {
       ok = absl::SimpleAtoi(value, &o.concurrency);
-    else if (flag == "--deep")
+    } else if (flag == "--deep") {
       ok = absl::SimpleAtoi(value, &o.deep);
-    else if (flag == "--streams")
+    } else if (flag == "--streams") {
       ok = absl::SimpleAtoi(value, &o.streams);
-    else if (flag == "--batch")
+    } else if (flag == "--batch") {
       ok = absl::SimpleAtoi(value, &o.batch);
-    else if (flag == "--warmup")
+    } else if (flag == "--warmup") {
       ok = absl::ParseDuration(value, &o.warmup);
-    else if (flag == "--duration")
+    } else if (flag == "--duration") {
       ok = absl::ParseDuration(value, &o.duration);
-    else
+    } else {
       ok = false;
+    }
     if (!ok) {
       std::fprintf(stderr, "cases_load: bad flag %s %s\n", flag.c_str(), value.c_str());
       return 2;

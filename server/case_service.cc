@@ -125,7 +125,7 @@ grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context,
                                          v1::ListQueuesResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
-    ASSIGN_OR_RETURN(domain::Page<sql::QueueRow> page, cases_->ListQueues(call, std::move(params)));
+    ASSIGN_OR_RETURN(domain::Page<sql::QueueRow> page, cases_->ListQueues(call, params));
     for (const auto& row : page.rows) {
       QueueToProto(row, response->add_queues());
     }

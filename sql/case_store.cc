@@ -25,6 +25,25 @@ absl::Status CaseNotFound(const std::string& tenant_id, const std::string& case_
       absl::StrCat("case not found: ", ChildName(tenant_id, "cases", case_id)));
 }
 
+// Gives a new case its id and times and claims its request_id: the case an
+// earlier request with that id created when this is a replay, nullopt otherwise.
+absl::StatusOr<std::optional<CaseRow>> StartCreate(Lease& db,
+                                                   const std::optional<IdempotencyKey>& key,
+                                                   absl::Time now, CaseRow* c) {
+  FillNew(c, now);
+  CaseRow earlier;
+  ASSIGN_OR_RETURN(bool replayed, ReplayOrClaim(
+                                      db, key, ChildName(c->tenant_id, "cases", c->case_id),
+                                      [&](const std::string& id) {
+                                        return SelectCase(db, c->tenant_id, id, false);
+                                      },
+                                      &earlier));
+  if (!replayed) {
+    return std::nullopt;
+  }
+  return earlier;
+}
+
 // The alert, locked; NOT_FOUND, or ALERT_ALREADY_CONVERTED naming its case.
 absl::StatusOr<AlertRow> LockUnconvertedAlert(Lease& db, const std::string& tenant_id,
                                               const std::string& alert_id) {
@@ -162,16 +181,9 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
     const absl::Time now = DbNow();
     CaseRow c = row;
-    FillNew(&c, now);
-    CaseRow earlier;
-    ASSIGN_OR_RETURN(bool replayed, ReplayOrClaim(
-                                        db, key, ChildName(c.tenant_id, "cases", c.case_id),
-                                        [&](const std::string& id) {
-                                          return SelectCase(db, c.tenant_id, id, false);
-                                        },
-                                        &earlier));
-    if (replayed) {
-      return earlier;
+    ASSIGN_OR_RETURN(std::optional<CaseRow> earlier, StartCreate(db, key, now, &c));
+    if (earlier.has_value()) {
+      return *std::move(earlier);
     }
     RETURN_IF_ERROR(CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"));
     ASSIGN_OR_RETURN(std::vector<DetectionRow> detections,
@@ -192,16 +204,9 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
     const absl::Time now = DbNow();
     CaseRow c = row;
-    FillNew(&c, now);
-    CaseRow earlier;
-    ASSIGN_OR_RETURN(bool replayed, ReplayOrClaim(
-                                        db, key, ChildName(c.tenant_id, "cases", c.case_id),
-                                        [&](const std::string& id) {
-                                          return SelectCase(db, c.tenant_id, id, false);
-                                        },
-                                        &earlier));
-    if (replayed) {
-      return earlier;
+    ASSIGN_OR_RETURN(std::optional<CaseRow> earlier, StartCreate(db, key, now, &c));
+    if (earlier.has_value()) {
+      return *std::move(earlier);
     }
     ASSIGN_OR_RETURN(AlertRow alert, LockUnconvertedAlert(db, c.tenant_id, alert_id));
     RETURN_IF_ERROR(CheckQueue(db, c.tenant_id, c.queue_id, "case.queue"));

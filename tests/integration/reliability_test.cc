@@ -200,7 +200,9 @@ struct Flood {
   }
   ~Flood() {
     stop = true;
-    for (auto& t : threads) t.join();
+    for (auto& t : threads) {
+      t.join();
+    }
   }
 };
 

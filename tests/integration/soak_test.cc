@@ -40,7 +40,9 @@ double RssMib(pid_t pid) {
 int OpenFds(pid_t pid) {
   int n = 0;
   if (DIR* dir = opendir(absl::StrCat("/proc/", pid, "/fd").c_str())) {
-    while (readdir(dir) != nullptr) ++n;
+    while (readdir(dir) != nullptr) {
+      ++n;
+    }
     closedir(dir);
   }
   return n - 2;  // . and ..
@@ -59,7 +61,9 @@ double Gauge(const std::string& metrics, const std::string& name) {
 
 double Mean(const std::vector<double>& v) {
   double sum = 0;
-  for (double x : v) sum += x;
+  for (double x : v) {
+    sum += x;
+  }
   return v.empty() ? 0 : sum / v.size();
 }
 
@@ -108,7 +112,9 @@ class SoakTest : public ::testing::Test {
             world_.stubs().cases->CreateCase(World::Context(t.admin).get(), request, &out);
         Count("CreateCase", s);
         if (s.ok()) {
-          if (mine.size() >= 50) mine.erase(mine.begin());
+          if (mine.size() >= 50) {
+            mine.erase(mine.begin());
+          }
           mine.push_back(out);
         }
       } else if (pick < 40) {
@@ -127,12 +133,16 @@ class SoakTest : public ::testing::Test {
         grpc::Status s =
             world_.stubs().cases->UpdateCase(World::Context(t.admin).get(), request, &out);
         Count("UpdateCase", s);
-        if (s.ok()) c = out;
+        if (s.ok()) {
+          c = out;
+        }
       } else if (pick < 70) {
         v1::ListCasesRequest request;
         request.set_parent(t.name);
         request.set_page_size(20);
-        if (pick % 2 == 0) request.set_filter("severity >= SEVERITY_HIGH");
+        if (pick % 2 == 0) {
+          request.set_filter("severity >= SEVERITY_HIGH");
+        }
         v1::ListCasesResponse out;
         Count("ListCases",
               world_.stubs().cases->ListCases(World::Context(t.admin).get(), request, &out));
@@ -257,9 +267,13 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
     const std::string sample = Metrics();
     heap.push_back(Gauge(sample, "cases_heap_in_use_bytes") / (1 << 20));
     statements.push_back(Gauge(sample, "cases_db_statements_cached"));
-    if (rss.size() == static_cast<size_t>(std::max(2, seconds / 4))) fds_warm = OpenFds(pid);
+    if (rss.size() == static_cast<size_t>(std::max(2, seconds / 4))) {
+      fds_warm = OpenFds(pid);
+    }
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
 
   long long calls = 0;
   for (const auto& [op, n] : ok_) {
