@@ -153,7 +153,9 @@ CasesdProcess::CasesdProcess(std::vector<std::string> flags) {
         std::smatch m;
         const std::string log = Log();
         if (std::regex_search(log, m, serving)) {
-          absl::SimpleAtoi(m[1].str(), &port_);
+          if (!absl::SimpleAtoi(m[1].str(), &port_)) {
+            port_ = 0;
+          }
           return true;
         }
         if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
