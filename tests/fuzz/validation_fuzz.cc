@@ -4,8 +4,8 @@
 #include <string>
 
 #include "common/ids.h"
+#include "common/names.h"
 #include "common/validation.h"
-#include "tenancy/guard.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (cases::IsValidUtf8(input) && cases::Utf8Length(input) > input.size()) {
     __builtin_trap();
   }
-  auto tenant = cases::tenancy::TenantOfName(input, "parent", true);
+  auto tenant = cases::TenantOfName(input, "parent", true);
   if (tenant.ok() && *tenant != "-" && tenant->size() != 16) {
     __builtin_trap();
   }
