@@ -51,6 +51,18 @@ absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
   return status;
 }
 
+absl::Status NotFound(absl::string_view resource_type, absl::string_view resource_name) {
+  google::rpc::ResourceInfo info;
+  info.set_resource_type(std::string(resource_type));
+  info.set_resource_name(std::string(resource_name));
+  absl::Status status = ErrorWithReason(absl::StatusCode::kNotFound, "NOT_FOUND",
+                                        absl::StrCat(resource_type, " not found: ", resource_name),
+                                        {{"resource_type", std::string(resource_type)},
+                                         {"resource_name", std::string(resource_name)}});
+  Attach(status, kResourceInfoUrl, info);
+  return status;
+}
+
 absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after) {
   google::rpc::RetryInfo retry;
   const int64_t nanos = absl::ToInt64Nanoseconds(retry_after);

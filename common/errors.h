@@ -48,6 +48,11 @@ absl::Status ErrorWithReason(absl::StatusCode code, absl::string_view reason,
                              absl::string_view message,
                              const std::map<std::string, std::string>& metadata = {});
 
+// NOT_FOUND naming the resource, in the message ("case not found:
+// tenants/…/cases/…") and in a google.rpc.ResourceInfo{resource_type, resource_name}.
+// `resource_type` is the singular noun, e.g. "case", "service request".
+absl::Status NotFound(absl::string_view resource_type, absl::string_view resource_name);
+
 // `status` with a google.rpc.RetryInfo telling the caller when to retry.
 absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after);
 
@@ -61,6 +66,7 @@ std::string ErrorReason(const absl::Status& status);
 inline constexpr absl::string_view kErrorInfoUrl = "type.googleapis.com/google.rpc.ErrorInfo";
 inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr absl::string_view kRetryInfoUrl = "type.googleapis.com/google.rpc.RetryInfo";
+inline constexpr absl::string_view kResourceInfoUrl = "type.googleapis.com/google.rpc.ResourceInfo";
 
 }  // namespace cases
 

@@ -215,6 +215,12 @@ class Parser {
     }
     const Token& op = Next();
     if (op.type != Token::Type::kOp) {
+      const std::string word = absl::AsciiStrToUpper(field.text);
+      if (word == "AND" || word == "OR" || word == "NOT") {
+        return FilterError(absl::StrCat("unexpected '", field.text, "' at position ",
+                                        field.position,
+                                        ": AND, OR and NOT are written in upper case"));
+      }
       if (op.type == Token::Type::kEnd) {
         return FilterError(absl::StrCat("'", field.text, "' needs an operator and a value"));
       }

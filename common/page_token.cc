@@ -8,8 +8,27 @@
 namespace cases {
 namespace {
 
-constexpr absl::string_view kVersion = "p1";
+constexpr absl::string_view kVersion = "p2";
 constexpr size_t kFingerprintBytes = 12;
+constexpr size_t kMacBytes = 16;
+
+std::string& KeyStorage() {
+  static auto* key = new std::string(RandomBytes(32));
+  return *key;
+}
+
+std::string Mac(absl::string_view raw) {
+  return HmacSha256(KeyStorage(), raw).substr(0, kMacBytes);
+}
+
+// Constant-time comparison of two MACs of equal length.
+bool SameMac(absl::string_view a, absl::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
 
 void AppendPart(std::string* out, absl::string_view part) {
   absl::StrAppend(out, part.size(), ":", part);
@@ -42,6 +61,8 @@ absl::Status BadToken(absl::string_view why) {
 
 }  // namespace
 
+void SetPageTokenKey(std::string key) { KeyStorage() = std::move(key); }
+
 std::string QueryFingerprint(const std::vector<absl::string_view>& parts) {
   std::string joined;
   for (absl::string_view p : parts) {
@@ -57,7 +78,7 @@ std::string EncodePageToken(absl::string_view fingerprint, const std::vector<std
   for (const std::string& k : key) {
     AppendPart(&raw, k);
   }
-  return absl::WebSafeBase64Escape(raw);
+  return absl::WebSafeBase64Escape(raw + Mac(raw));
 }
 
 absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token,
@@ -67,8 +88,13 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(absl::string_view token
     return key;
   }
   std::string raw;
-  if (token.size() > 4096 || !absl::WebSafeBase64Unescape(token, &raw)) {
+  if (token.size() > 4096 || !absl::WebSafeBase64Unescape(token, &raw) || raw.size() < kMacBytes) {
     return BadToken("not a page token of this service");
+  }
+  const std::string mac = raw.substr(raw.size() - kMacBytes);
+  raw.resize(raw.size() - kMacBytes);
+  if (!SameMac(mac, Mac(raw))) {
+    return BadToken("the page token was altered, or was made with another page token key");
   }
   size_t pos = 0;
   std::string version, bound;

@@ -1,6 +1,9 @@
 // Opaque page tokens for keyset pagination. A token holds the sort key of the
 // last item returned and a fingerprint of the query it belongs to (method,
 // parent, filter, order), so reusing it with another query is INVALID_ARGUMENT.
+// Tokens carry an HMAC-SHA256 under the server's page token key: an altered
+// token is INVALID_ARGUMENT, never another page. Replicas that share the key
+// accept each other's tokens, and tokens survive a restart with the same key.
 #ifndef CASES_COMMON_PAGE_TOKEN_H_
 #define CASES_COMMON_PAGE_TOKEN_H_
 
@@ -11,6 +14,10 @@
 #include "absl/strings/string_view.h"
 
 namespace cases {
+
+// Sets the key page tokens are signed with (any bytes, at least 16). Until it is
+// set, a random key of this process is used (tokens then die with the process).
+void SetPageTokenKey(std::string key);
 
 // Fingerprint of everything a page token is bound to.
 std::string QueryFingerprint(const std::vector<absl::string_view>& parts);

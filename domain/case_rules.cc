@@ -164,12 +164,47 @@ void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sq
   }
 }
 
+namespace {
+
+// Adds `value` under `key`, or under the first free `key.2`, `key.3`, … when
+// `key` holds another value; nothing when the value is there already or the
+// map is full.
+void AddDistinct(const std::string& key, const std::string& value,
+                 std::map<std::string, std::string>* out) {
+  if (value.empty()) {
+    return;
+  }
+  std::string slot = key;
+  for (int n = 2;; ++n) {
+    auto it = out->find(slot);
+    if (it == out->end()) {
+      break;
+    }
+    if (it->second == value) {
+      return;
+    }
+    slot = absl::StrCat(key, ".", n);
+  }
+  if (out->size() < kMaxAttributes) {
+    (*out)[slot] = value;
+  }
+}
+
+}  // namespace
+
 std::map<std::string, std::string> MergeConvertedAttributes(
     const sql::AlertRow& alert, const std::vector<sql::DetectionRow>& detections,
     const std::map<std::string, std::string>& requested) {
   std::map<std::string, std::string> attributes = alert.attributes;
   for (const sql::DetectionRow& d : detections) {
-    attributes.insert(d.attributes.begin(), d.attributes.end());
+    for (const auto& [k, v] : d.attributes) {
+      AddDistinct(k, v, &attributes);
+    }
+    AddDistinct("device", d.device, &attributes);
+    AddDistinct("entity", d.entity, &attributes);
+    for (const std::string& technique : d.mitre_techniques) {
+      AddDistinct("mitre_technique", technique, &attributes);
+    }
   }
   for (const auto& [k, v] : requested) {
     attributes[k] = v;

@@ -74,8 +74,12 @@ std::vector<sql::FieldChangeRow> CaseChanges(const sql::CaseRow& before, const s
 const std::set<std::string>& UpdatablePaths();
 void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sql::CaseRow* row);
 
-// A converted alert's case attributes: the alert's, then its detections' (first
-// seen wins), then the request's own (which win over both).
+// A converted alert's case attributes: the alert's, then each detection's
+// attributes, device (`device`), entity (`entity`) and ATT&CK techniques
+// (`mitre_technique`), in detection order, then the request's own (which win).
+// Every distinct value is kept: a key that holds another value already takes
+// the next of `key.2`, `key.3`, …; at most kMaxAttributes entries (later values
+// beyond the limit are dropped).
 std::map<std::string, std::string> MergeConvertedAttributes(
     const sql::AlertRow& alert, const std::vector<sql::DetectionRow>& detections,
     const std::map<std::string, std::string>& requested);

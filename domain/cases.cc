@@ -1,5 +1,6 @@
 #include "domain/cases.h"
 
+#include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "domain/case_rules.h"
@@ -12,11 +13,20 @@ namespace v1 = ::soc::cases::v1;
 using tenancy::Action;
 
 absl::Status CaseNotFound(const Caller& call, const std::string& case_id) {
-  return absl::NotFoundError(
-      absl::StrCat("case not found: ", ChildName(call.tenant_id, "cases", case_id)));
+  return NotFound("case", ChildName(call.tenant_id, "cases", case_id));
 }
 
 }  // namespace
+
+absl::Status Cases::CheckAttachable(const Caller& call, int case_type,
+                                    const std::vector<sql::DetectionRow>& detections) const {
+  // Only detections the caller may read: an MDR analyst attaches MDR detections.
+  for (const sql::DetectionRow& d : detections) {
+    RETURN_IF_ERROR(
+        guard_->Allow(call, Action::kReadDetections, static_cast<v1::Product>(d.product)));
+  }
+  return CheckDetectionsEligible(case_type, detections);
+}
 
 absl::Status Cases::AllowInitialStatus(const Caller& call, const sql::CaseRow& row) const {
   if (row.status != v1::CASE_STATUS_RESOLVED) {
@@ -33,8 +43,8 @@ absl::StatusOr<sql::CaseRow> Cases::Create(const Caller& call, CreateCaseCommand
   const int type = row.type;
   return store_->Create(
       row, command.detection_ids,
-      [type](const auto& rows) { return CheckDetectionsEligible(type, rows); }, command.key,
-      call.principal.subject);
+      [&call, type, this](const auto& rows) { return CheckAttachable(call, type, rows); },
+      command.key, call.principal.subject);
 }
 
 absl::StatusOr<sql::CaseRow> Cases::Convert(const Caller& call, ConvertAlertCommand command) const {
@@ -104,7 +114,7 @@ absl::StatusOr<sql::CaseRow> Cases::AddDetections(
         case_type = current.type;
         return guard_->Allow(call, Action::kAddCaseDetections, ProductOfCaseType(current.type));
       },
-      [&](const auto& rows) { return CheckDetectionsEligible(case_type, rows); },
+      [&](const auto& rows) { return CheckAttachable(call, case_type, rows); },
       call.principal.subject);
 }
 

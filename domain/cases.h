@@ -73,6 +73,9 @@ class Cases {
  private:
   // Closing at create or convert needs the closing action for the case's product.
   absl::Status AllowInitialStatus(const Caller& call, const sql::CaseRow& row) const;
+  // The detections may join a case of `case_type`, attached by this caller.
+  absl::Status CheckAttachable(const Caller& call, int case_type,
+                               const std::vector<sql::DetectionRow>& detections) const;
 
   const tenancy::Guard* guard_;
   sql::CaseStore* store_;

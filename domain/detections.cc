@@ -1,16 +1,47 @@
 #include "domain/detections.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/names.h"
 #include "common/status_macros.h"
 
 namespace cases::domain {
 
+namespace v1 = ::soc::cases::v1;
+using tenancy::Action;
 using tenancy::CallContext;
+
+namespace {
+
+int ProductValue(v1::Product product) { return product; }
+
+}  // namespace
 
 absl::StatusOr<std::vector<sql::IngestOutcome>> Detections::Ingest(
     const CallContext& call, const std::vector<sql::DetectionRow>& rows) const {
-  return store_->Ingest(call.tenant_id, rows, call.principal.subject);
+  std::vector<sql::IngestOutcome> outcomes(rows.size());
+  std::vector<sql::DetectionRow> licensed;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto product = static_cast<v1::Product>(rows[i].product);
+    const tenancy::LicenseState state = call.snapshot->License(call.tenant_id, product, call.now);
+    if (state != tenancy::LicenseState::kValid) {
+      outcomes[i].rejected_field = "product";
+      outcomes[i].rejected_reason = absl::StrCat(state == tenancy::LicenseState::kExpired
+                                                     ? "the tenant's licence has expired: "
+                                                     : "the tenant has no licence for ",
+                                                 v1::Product_Name(product));
+      continue;
+    }
+    licensed.push_back(rows[i]);
+    index.push_back(i);
+  }
+  ASSIGN_OR_RETURN(std::vector<sql::IngestOutcome> stored,
+                   store_->Ingest(call.tenant_id, licensed, call.principal.subject));
+  for (size_t k = 0; k < stored.size(); ++k) {
+    outcomes[index[k]] = std::move(stored[k]);
+  }
+  return outcomes;
 }
 
 absl::StatusOr<sql::DetectionRow> Detections::GetDetection(const CallContext& call,
@@ -18,14 +49,16 @@ absl::StatusOr<sql::DetectionRow> Detections::GetDetection(const CallContext& ca
   ASSIGN_OR_RETURN(std::optional<sql::DetectionRow> row,
                    store_->GetDetection(call.tenant_id, detection_id));
   if (!row.has_value()) {
-    return absl::NotFoundError(absl::StrCat("detection not found: ",
-                                            ChildName(call.tenant_id, "detections", detection_id)));
+    return NotFound("detection", ChildName(call.tenant_id, "detections", detection_id));
   }
+  RETURN_IF_ERROR(
+      guard_->Allow(call, Action::kReadDetections, static_cast<v1::Product>(row->product)));
   return *std::move(row);
 }
 
-absl::StatusOr<Page<sql::DetectionRow>> Detections::ListDetections(
-    const CallContext& call, const sql::ListParams& params) const {
+absl::StatusOr<Page<sql::DetectionRow>> Detections::ListDetections(const CallContext& call,
+                                                                   sql::ListParams params) const {
+  ScopeToPermittedProducts(*guard_, call, "product", &ProductValue, &params);
   Page<sql::DetectionRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, store_->ListDetections(params, &page.rows));
   return page;
@@ -35,14 +68,16 @@ absl::StatusOr<sql::AlertRow> Detections::GetAlert(const CallContext& call,
                                                    const std::string& alert_id) const {
   ASSIGN_OR_RETURN(std::optional<sql::AlertRow> row, store_->GetAlert(call.tenant_id, alert_id));
   if (!row.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("alert not found: ", ChildName(call.tenant_id, "alerts", alert_id)));
+    return NotFound("alert", ChildName(call.tenant_id, "alerts", alert_id));
   }
+  RETURN_IF_ERROR(
+      guard_->Allow(call, Action::kReadDetections, static_cast<v1::Product>(row->product)));
   return *std::move(row);
 }
 
 absl::StatusOr<Page<sql::AlertRow>> Detections::ListAlerts(const CallContext& call,
-                                                           const sql::ListParams& params) const {
+                                                           sql::ListParams params) const {
+  ScopeToPermittedProducts(*guard_, call, "product", &ProductValue, &params);
   Page<sql::AlertRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, store_->ListAlerts(params, &page.rows));
   return page;

@@ -15,25 +15,28 @@ namespace cases::domain {
 
 class Detections {
  public:
-  explicit Detections(sql::DetectionStore* store) : store_(store) {}
+  Detections(const tenancy::Guard* guard, sql::DetectionStore* store)
+      : guard_(guard), store_(store) {}
 
   // Stores the accepted detections of one batch (idempotent on external id),
-  // grouping them into alerts; one outcome per row, in order.
+  // grouping them into alerts; one outcome per row, in order. A detection of a
+  // product the tenant holds no valid licence for is rejected, naming `product`.
   absl::StatusOr<std::vector<sql::IngestOutcome>> Ingest(
       const tenancy::CallContext& call, const std::vector<sql::DetectionRow>& rows) const;
   absl::StatusOr<sql::DetectionRow> GetDetection(const tenancy::CallContext& call,
                                                  const std::string& detection_id) const;
   absl::StatusOr<Page<sql::DetectionRow>> ListDetections(const tenancy::CallContext& call,
-                                                         const sql::ListParams& params) const;
+                                                         sql::ListParams params) const;
   absl::StatusOr<sql::AlertRow> GetAlert(const tenancy::CallContext& call,
                                          const std::string& alert_id) const;
   absl::StatusOr<Page<sql::AlertRow>> ListAlerts(const tenancy::CallContext& call,
-                                                 const sql::ListParams& params) const;
+                                                 sql::ListParams params) const;
   absl::StatusOr<Page<sql::EventRow>> ListAlertEvents(const tenancy::CallContext& call,
                                                       const std::string& alert_id,
                                                       const PageRequest& page) const;
 
  private:
+  const tenancy::Guard* guard_;
   sql::DetectionStore* store_;
 };
 

@@ -48,8 +48,7 @@ absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::Get(const CallContext& c
                                                             const std::string& id) const {
   ASSIGN_OR_RETURN(std::optional<sql::ServiceRequestRow> row, store_->Get(call.tenant_id, id));
   if (!row.has_value()) {
-    return absl::NotFoundError(absl::StrCat("service request not found: ",
-                                            ChildName(call.tenant_id, "serviceRequests", id)));
+    return NotFound("service request", ChildName(call.tenant_id, "serviceRequests", id));
   }
   RETURN_IF_ERROR(guard_->Allow(call, call.permission->action, ProductOfRequestType(row->type)));
   return *std::move(row);
@@ -107,6 +106,13 @@ absl::Status ServiceRequests::StreamMessages(
     const std::function<bool(const sql::MessageRow&)>& send,
     const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
+  if (!start_after.empty()) {
+    ASSIGN_OR_RETURN(std::optional<sql::MessageRow> known,
+                     store_->GetMessage(call.tenant_id, sr.service_request_id, start_after));
+    if (!known.has_value()) {
+      return InvalidField("start_after", kStartAfterRule);
+    }
+  }
   // Subscribe before reading the backlog so nothing written in between is missed;
   // what both deliver is sent once. Live messages at or before start_after are the
   // client's already (the hub re-reads a short window behind the newest messages).

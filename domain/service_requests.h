@@ -23,6 +23,10 @@ int RequestTypeOfProduct(::soc::cases::v1::Product product);
 // The side a message is posted from: provider principals post provider messages.
 int MessageSideOf(const tenancy::Principal& principal);
 
+// What StreamMessages.start_after must be, malformed or unknown alike.
+inline constexpr char kStartAfterRule[] =
+    "must be the name of an existing message of this service request";
+
 class ServiceRequests {
  public:
   ServiceRequests(const tenancy::Guard* guard, sql::ServiceRequestStore* store, MessageHub* hub)

@@ -9,6 +9,7 @@
 #include "common/page_token.h"
 #include "common/status_macros.h"
 #include "sql/db_time.h"
+#include "sql/list_query.h"
 #include "tenancy/license_key.h"
 
 namespace cases::domain {
@@ -61,8 +62,7 @@ absl::StatusOr<sql::TenantRow> TenancyAdmin::CreateTenant(
     const std::optional<sql::IdempotencyKey>& key) const {
   const sql::TenantRow* parent = call.snapshot->Find(call.tenant_id);
   if (parent == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("parent tenant not found: ", TenantName(call.tenant_id)));
+    return NotFound("parent tenant", TenantName(call.tenant_id));
   }
   if (!MayParent(parent->kind, fields.kind)) {
     return InvalidField("tenant.parent_tenant",
@@ -84,21 +84,37 @@ absl::StatusOr<sql::TenantRow> TenancyAdmin::GetTenant(const CallContext& call) 
   // Only a caller who reaches every tenant gets this far for an unknown one.
   ASSIGN_OR_RETURN(std::optional<sql::TenantRow> fresh, store_->Get(call.tenant_id));
   if (!fresh.has_value()) {
-    return absl::NotFoundError(absl::StrCat("tenant not found: ", TenantName(call.tenant_id)));
+    return NotFound("tenant", TenantName(call.tenant_id));
   }
   return *std::move(fresh);
 }
 
 absl::StatusOr<Page<sql::TenantRow>> TenancyAdmin::ListTenants(const CallContext& call,
-                                                               const PageRequest& request) const {
+                                                               const PageRequest& request,
+                                                               const std::string& filter) const {
+  static const auto* fields = new std::vector<sql::FilterField>{
+      {"kind", "kind", sql::FieldType::kEnum, v1::TenantKind_descriptor()},
+      {"parent_tenant", "parent_id", sql::FieldType::kResource, nullptr, "", true},
+      {"display_name", "display_name", sql::FieldType::kString, nullptr, "", false, true}};
+  ASSIGN_OR_RETURN(sql::RowFilter selected, sql::RowFilter::Compile(*fields, filter));
   std::vector<sql::TenantRow> rows;
   for (const std::string& id : tenancy::ReachableTenants(call.principal, *call.snapshot)) {
-    if (const sql::TenantRow* row = call.snapshot->Find(id)) {
+    const sql::TenantRow* row = call.snapshot->Find(id);
+    if (row == nullptr) {
+      continue;
+    }
+    const bool match = selected.Matches([row](const sql::FilterField& f) -> sql::FieldValue {
+      if (f.name == "kind") {
+        return int64_t{row->kind};
+      }
+      return f.name == "parent_tenant" ? row->parent_id : row->display_name;
+    });
+    if (match) {
       rows.push_back(*row);
     }
   }
   return PageOfSorted<sql::TenantRow>(rows, &TenantKey, request,
-                                      QueryFingerprint({"ListTenants", ""}));
+                                      QueryFingerprint({"ListTenants", "", filter}));
 }
 
 absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& call,
@@ -110,7 +126,7 @@ absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& 
   }
   const sql::TenantRow* tenant = call.snapshot->Find(call.tenant_id);
   if (tenant == nullptr) {
-    return absl::NotFoundError(absl::StrCat("tenant not found: ", TenantName(call.tenant_id)));
+    return NotFound("tenant", TenantName(call.tenant_id));
   }
   if (tenant->kind == v1::TENANT_KIND_PROVIDER) {
     return ErrorWithReason(absl::StatusCode::kFailedPrecondition, "PROVIDER_NOT_LICENSABLE",

@@ -32,9 +32,11 @@ class TenancyAdmin {
                                               sql::TenantRow fields,
                                               const std::optional<sql::IdempotencyKey>& key) const;
   absl::StatusOr<sql::TenantRow> GetTenant(const tenancy::CallContext& call) const;
-  // The tenants the caller reaches, in id order.
+  // The tenants the caller reaches that `filter` selects (kind, parent_tenant,
+  // display_name; `:` on display_name is a case-insensitive substring), in id order.
   absl::StatusOr<Page<sql::TenantRow>> ListTenants(const tenancy::CallContext& call,
-                                                   const PageRequest& page) const;
+                                                   const PageRequest& page,
+                                                   const std::string& filter) const;
 
   absl::StatusOr<sql::LicenseRow> InstallLicense(const tenancy::CallContext& call,
                                                  const std::string& license_key) const;

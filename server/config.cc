@@ -9,6 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/page_token.h"
 #include "common/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address [CASES_LISTEN]");
@@ -51,6 +52,10 @@ ABSL_FLAG(
 ABSL_FLAG(
     int, tenant_max_in_flight, 0,
     "calls one tenant may have in flight on a replica; 0 = no cap [CASES_TENANT_MAX_IN_FLIGHT]");
+ABSL_FLAG(std::string, page_token_key, "",
+          "secret (16+ bytes) that signs page tokens; replicas must share it; empty = a random key "
+          "per process, so tokens do not survive a restart or cross replicas "
+          "[CASES_PAGE_TOKEN_KEY]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -80,6 +85,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"tenant_burst", "CASES_TENANT_BURST"},
     {"tenant_max_in_flight", "CASES_TENANT_MAX_IN_FLIGHT"},
     {"log_level", "CASES_LOG_LEVEL"},
+    {"page_token_key", "CASES_PAGE_TOKEN_KEY"},
 };
 
 absl::Status ApplyEnvironment() {
@@ -130,6 +136,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->tenant_limits.calls_per_second = absl::GetFlag(FLAGS_tenant_rate_limit);
   config->tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
   config->tenant_limits.max_in_flight = absl::GetFlag(FLAGS_tenant_max_in_flight);
+  config->page_token_key = absl::GetFlag(FLAGS_page_token_key);
   LogLevel level;
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
     return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
@@ -157,6 +164,12 @@ absl::Status ValidateForServing(Config* config) {
   }
   if (config->retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--retention must be positive");
+  }
+  if (!config->page_token_key.empty() && config->page_token_key.size() < 16) {
+    return absl::InvalidArgumentError("--page_token_key must be at least 16 bytes");
+  }
+  if (!config->page_token_key.empty()) {
+    SetPageTokenKey(config->page_token_key);
   }
   return absl::OkStatus();
 }

@@ -34,13 +34,15 @@ struct Config {
   absl::Duration tenancy_cache_ttl;
   absl::Duration retention_interval;
   TenantLimits tenant_limits;
+  std::string page_token_key;  // empty: a random key per process
 };
 
 // Parses argv (flags after environment defaults). Returns the positional
 // arguments (argv[0] first, then the subcommand, if any) and fills *config.
 absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Config* config);
 
-// Checks what serving needs (a DSN that parses, TLS files in pairs).
+// Checks what serving needs (a DSN that parses, TLS files in pairs) and applies
+// the page token key.
 absl::Status ValidateForServing(Config* config);
 
 }  // namespace cases::server

@@ -111,6 +111,7 @@ void ValidateDetection(const v1::Detection& d, const std::string& prefix, absl::
 void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out) {
   out->set_name(ChildName(row.tenant_id, "detections", row.detection_id));
   out->set_external_id(row.external_id);
+  out->set_alert_key(row.alert_key);
   out->set_product(static_cast<v1::Product>(row.product));
   out->set_severity(static_cast<v1::Severity>(row.severity));
   out->set_title(row.title);
@@ -141,6 +142,7 @@ void AlertToProto(const sql::AlertRow& row, v1::Alert* out) {
   SetTimestamp(row.create_time, out->mutable_create_time());
   SetTimestamp(row.update_time, out->mutable_update_time());
   out->set_alert_key(row.alert_key);
+  out->set_product(static_cast<v1::Product>(row.product));
 }
 
 absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& request,
@@ -176,6 +178,14 @@ void FillIngestResults(const std::string& tenant_id, const IngestBatch& batch,
                        v1::IngestDetectionsResponse* response) {
   for (size_t k = 0; k < outcomes.size(); ++k) {
     auto* result = response->mutable_results(batch.index[k]);
+    if (!outcomes[k].rejected_field.empty()) {
+      result->set_state(v1::INGEST_STATE_REJECTED);
+      auto* violation = result->add_violations();
+      violation->set_field(
+          absl::StrCat("detections[", batch.index[k], "].", outcomes[k].rejected_field));
+      violation->set_description(outcomes[k].rejected_reason);
+      continue;
+    }
     result->set_detection(ChildName(tenant_id, "detections", outcomes[k].detection_id));
     result->set_state(outcomes[k].created ? v1::INGEST_STATE_CREATED
                                           : v1::INGEST_STATE_ALREADY_EXISTS);

@@ -152,6 +152,11 @@ int RunServe(Config& config) {
   if (absl::Status s = ValidateForServing(&config); !s.ok()) {
     return Fail(s);
   }
+  if (config.page_token_key.empty()) {
+    Log(LogLevel::kWarning,
+        "no --page_token_key: page tokens use a random key of this process, so they do not "
+        "survive a restart or work on other replicas");
+  }
   // SIGTERM and SIGINT are taken by one thread with sigwait; block them before
   // gRPC and the pool start threads so no other thread receives them.
   sigset_t signals;
@@ -188,7 +193,7 @@ int RunServe(Config& config) {
   const domain::Cases cases(&guard, &case_store, &queue_store, config.retention);
   CaseServiceImpl case_service(&edge, &cases);
   sql::DetectionStore detection_store(&pool);
-  const domain::Detections detections(&detection_store);
+  const domain::Detections detections(&guard, &detection_store);
   DetectionServiceImpl detection_service(&edge, &detections);
   sql::ServiceRequestStore service_request_store(&pool);
   domain::MessageHubOptions hub_options;

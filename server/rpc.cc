@@ -67,7 +67,8 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
   if (edge.metrics != nullptr) {
     edge.metrics->CallStarted();
   }
-  auto call = edge.guard->Authorize(AuthorizationOf(*context), request);
+  tenancy::CallAudit audit;
+  auto call = edge.guard->Authorize(AuthorizationOf(*context), request, &audit);
   absl::Status status = call.status();
   if (call.ok()) {
     // Limits are per tenant the call acts in (the caller's home tenant for tenants/-).
@@ -94,11 +95,9 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
   if (!LogEnabled(level)) {
     return ToGrpcStatus(status);
   }
-  std::string tenant = "-", principal = "-";
-  if (call.ok()) {
-    principal = call->principal.subject;
-    tenant = call->all_tenants ? "tenants/-" : TenantName(call->tenant_id);
-  }
+  // Refusals name who and where as far as the guard got: an audit of probing needs them.
+  const std::string principal = audit.principal.empty() ? "-" : audit.principal;
+  const std::string tenant = audit.tenant.empty() ? "-" : audit.tenant;
   Log(level, "access",
       {{"method", method},
        {"tenant", tenant},

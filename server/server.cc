@@ -14,6 +14,7 @@ namespace cases::server {
 namespace {
 
 constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+constexpr int kMaxMetadataBytes = 64 * 1024;
 // The synchronous server runs each call on a thread that was polling. With gRPC's
 // default of at most 2 idle pollers, a thread that finishes a call while 2 others
 // poll exits, and the next call starts a new one: under concurrent load that is a
@@ -75,6 +76,10 @@ absl::Status CasesServer::Start() {
       GRPC_ARG_MAX_CONNECTION_AGE_MS,
       static_cast<int>(absl::ToInt64Milliseconds(config_.max_connection_age)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30000);
+  // Metadata up to 64 KiB reaches the edge, so an oversized token is refused there
+  // as TOKEN_INVALID with details instead of by the transport without any.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, kMaxMetadataBytes);
+  builder.AddChannelArgument("grpc.absolute_max_metadata_size", kMaxMetadataBytes);
   for (grpc::Service* service : services_) {
     builder.RegisterService(service);
   }

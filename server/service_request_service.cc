@@ -86,7 +86,7 @@ absl::StatusOr<std::string> StartAfterOf(const v1::StreamMessagesRequest& reques
                 ? IdFromText(request.start_after().substr(prefix.size()))
                 : std::nullopt;
   if (!id.has_value()) {
-    return InvalidField("start_after", "must be the name of a message of this service request");
+    return InvalidField("start_after", domain::kStartAfterRule);
   }
   return *id;
 }

@@ -53,9 +53,6 @@ absl::StatusOr<domain::PageRequest> TenantPageOf(const v1::ListTenantsRequest& r
   Violations v;
   domain::PageRequest page{"", CheckPageSize(v, "page_size", request.page_size()),
                            request.page_token()};
-  if (!request.filter().empty()) {
-    v.Add("filter", "ListTenants takes no filter");
-  }
   RETURN_IF_ERROR(v.ToStatus());
   return page;
 }
@@ -74,6 +71,9 @@ grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
     }
     for (const std::string& id : tenancy::ReachableTenants(call.principal, *call.snapshot)) {
       response->add_reachable_tenants(TenantName(id));
+    }
+    for (const std::string& role : call.principal.ignored_roles) {
+      response->add_ignored_roles(role);
     }
     return absl::OkStatus();
   });
@@ -108,7 +108,8 @@ grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context,
                                              v1::ListTenantsResponse* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, TenantPageOf(*request));
-    ASSIGN_OR_RETURN(domain::Page<sql::TenantRow> page, admin_->ListTenants(call, page_request));
+    ASSIGN_OR_RETURN(domain::Page<sql::TenantRow> page,
+                     admin_->ListTenants(call, page_request, request->filter()));
     for (const auto& row : page.rows) {
       ToProto(row, response->add_tenants());
     }

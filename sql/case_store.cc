@@ -21,8 +21,7 @@ namespace {
 namespace v1 = ::soc::cases::v1;
 
 absl::Status CaseNotFound(const std::string& tenant_id, const std::string& case_id) {
-  return absl::NotFoundError(
-      absl::StrCat("case not found: ", ChildName(tenant_id, "cases", case_id)));
+  return NotFound("case", ChildName(tenant_id, "cases", case_id));
 }
 
 // Gives a new case its id and times and claims its request_id: the case an
@@ -54,8 +53,7 @@ absl::StatusOr<AlertRow> LockUnconvertedAlert(Lease& db, const std::string& tena
   lock.setString(2, alert_id);
   std::unique_ptr<::sql::ResultSet> rs(lock.executeQuery());
   if (!rs->next()) {
-    return absl::NotFoundError(
-        absl::StrCat("alert not found: ", ChildName(tenant_id, "alerts", alert_id)));
+    return NotFound("alert", ChildName(tenant_id, "alerts", alert_id));
   }
   AlertRow alert = ReadAlert(*rs);
   if (!alert.case_id.empty()) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/json.h"
@@ -70,17 +71,42 @@ struct IngestTransaction {
   const std::string now_text = FormatDbTime(now);
   std::map<std::string, const DetectionRow*> first_by_key;
   absl::flat_hash_map<std::string, std::string> alert_of_key;
+  absl::flat_hash_map<std::string, int> product_of_key;
   absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
+  std::vector<size_t> active;                                    // items not rejected
   std::vector<std::string> proposed;                             // detection ids we would create
   absl::flat_hash_map<std::string, std::string> id_of_external;
   std::map<std::string, Growth> growth;  // alert key → growth
 
   void Run() {
     FindOrCreateAlerts();
+    RejectOtherProducts();
+    if (active.empty()) {
+      return;
+    }
     InsertDetections();
     CountCreated();
     RaiseAlertCounts();
     RecordHistory();
+  }
+
+  void SelectAlerts(const std::vector<std::string>& keys) {
+    auto& stmt = db.PrepareRepeated(
+        absl::StrCat("SELECT alert_key, alert_id, product FROM alerts WHERE tenant_id = ? AND "
+                     "alert_key IN (",
+                     Placeholders(keys.size()), ")"),
+        keys.size());
+    int k = 1;
+    stmt.setString(k++, tenant_id);
+    for (const std::string& key : keys) {
+      stmt.setString(k++, key);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) {
+      const std::string key = rs->getString(1);
+      alert_of_key[key] = rs->getString(2);
+      product_of_key[key] = rs->getInt(3);
+    }
   }
 
   void FindOrCreateAlerts() {
@@ -88,20 +114,16 @@ struct IngestTransaction {
     //    them, so one tenant's concurrent batches do not queue on its alert rows while
     //    they insert detections; only missing keys are inserted (and so locked) here.
     //    The counts are raised at the end, in key order: existing alert rows stay locked
-    //    only from that update to the commit.
+    //    only from that update to the commit. A new alert takes the product of the
+    //    first detection of its key.
     for (const DetectionRow& d : items) {
       first_by_key.emplace(d.alert_key, &d);
     }
-    auto select_alerts = [&](const std::vector<std::string>& keys) {
-      SelectPairs(db,
-                  "SELECT alert_key, alert_id FROM alerts WHERE tenant_id = ? AND alert_key IN (",
-                  tenant_id, keys, &alert_of_key);
-    };
     std::vector<std::string> keys;
     for (const auto& [key, first] : first_by_key) {
       keys.push_back(key);
     }
-    select_alerts(keys);
+    SelectAlerts(keys);
     std::vector<std::string> missing;
     for (const std::string& key : keys) {
       if (!alert_of_key.contains(key)) {
@@ -110,10 +132,9 @@ struct IngestTransaction {
     }
     if (!missing.empty()) {
       std::string sql =
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, "
-          "attributes, "
-          "create_time, update_time) VALUES ";
-      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, 0, '{}', ?, ?)");
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
+          "detection_count, attributes, create_time, update_time) VALUES ";
+      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, ?, 0, '{}', ?, ?)");
       sql +=
           " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
       auto& stmt = db.PrepareRepeated(sql, missing.size());
@@ -125,13 +146,30 @@ struct IngestTransaction {
         stmt.setString(k++, tenant_id);
         stmt.setString(k++, id);
         stmt.setString(k++, key);
+        stmt.setInt(k++, first->product);
         stmt.setString(k++, first->title);
         stmt.setInt(k++, first->severity);
         stmt.setString(k++, now_text);
         stmt.setString(k++, now_text);
       }
       stmt.execute();
-      select_alerts(missing);
+      SelectAlerts(missing);
+    }
+  }
+
+  // An alert groups one product's detections: an item whose key belongs to an
+  // alert of another product is refused, naming the product.
+  void RejectOtherProducts() {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const int alert_product = product_of_key[items[i].alert_key];
+      if (items[i].product == alert_product) {
+        active.push_back(i);
+        continue;
+      }
+      outcomes[i].rejected_field = "product";
+      outcomes[i].rejected_reason =
+          absl::StrCat("alert_key '", items[i].alert_key, "' groups ",
+                       v1::Product_Name(static_cast<v1::Product>(alert_product)), " detections");
     }
   }
 
@@ -141,10 +179,10 @@ struct IngestTransaction {
     {
       auto& stmt = db.PrepareRepeated(
           absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES ",
-                       Placeholders(items.size(), DetectionTable().ValueGroup())),
-          items.size());
+                       Placeholders(active.size(), DetectionTable().ValueGroup())),
+          active.size());
       int k = 1;
-      for (size_t i = 0; i < items.size(); ++i) {
+      for (size_t i : active) {
         DetectionRow d = items[i];
         proposed[i] = NewIdBytes(now);
         d.tenant_id = tenant_id;
@@ -158,8 +196,8 @@ struct IngestTransaction {
     }
     {
       std::set<std::string> externals;
-      for (const DetectionRow& d : items) {
-        externals.insert(d.external_id);
+      for (size_t i : active) {
+        externals.insert(items[i].external_id);
       }
       SelectPairs(db,
                   "SELECT external_id, detection_id FROM detections WHERE tenant_id = ? AND "
@@ -170,7 +208,7 @@ struct IngestTransaction {
 
   // 3. Count what this batch really created, per alert.
   void CountCreated() {
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t i : active) {
       const DetectionRow& d = items[i];
       outcomes[i].detection_id = id_of_external[d.external_id];
       outcomes[i].created = outcomes[i].detection_id == proposed[i];
@@ -188,10 +226,9 @@ struct IngestTransaction {
   void RaiseAlertCounts() {
     if (!growth.empty()) {
       std::string sql =
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, title, severity, detection_count, "
-          "attributes, "
-          "create_time, update_time) VALUES ";
-      sql += Placeholders(growth.size(), "(?, ?, ?, '', ?, ?, ?, ?, ?)");
+          "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
+          "detection_count, attributes, create_time, update_time) VALUES ";
+      sql += Placeholders(growth.size(), "(?, ?, ?, ?, '', ?, ?, ?, ?, ?)");
       sql +=
           " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
           "severity = GREATEST(severity, VALUES(severity)), "
@@ -203,6 +240,7 @@ struct IngestTransaction {
         stmt.setString(k++, tenant_id);
         stmt.setString(k++, alert_of_key[key]);
         stmt.setString(k++, key);
+        stmt.setInt(k++, product_of_key[key]);
         stmt.setInt(k++, g.severity);
         stmt.setInt(k++, g.count);
         stmt.setString(k++, JsonFromMap(g.attributes));
@@ -214,17 +252,35 @@ struct IngestTransaction {
   }
 
   void RecordHistory() {
-    // 4. History: a new alert is created; an existing one gains detections.
+    // 4. History: a new alert is created; an existing one gains detections. The
+    //    counts are read after the raise: this transaction holds those rows now,
+    //    and READ COMMITTED reads the latest, so old and new are exact.
+    if (growth.empty()) {
+      return;
+    }
+    std::vector<std::string> raised;
+    for (const auto& [key, g] : growth) {
+      raised.push_back(alert_of_key[key]);
+    }
+    absl::flat_hash_map<std::string, std::string> count_of_alert;
+    SelectPairs(db,
+                "SELECT alert_id, CAST(detection_count AS CHAR) FROM alerts WHERE tenant_id = ? "
+                "AND alert_id IN (",
+                tenant_id, raised, &count_of_alert);
     std::vector<EventRow> events;
     for (const auto& [key, g] : growth) {
       const std::string& alert_id = alert_of_key[key];
       const bool created = alert_id == proposed_alert[key];
+      int64_t after = 0;
+      if (!absl::SimpleAtoi(count_of_alert[alert_id], &after)) {
+        after = g.count;
+      }
       events.push_back(
           {alert_id,
            NewIdBytes(now),
            actor,
            created ? v1::EVENT_TYPE_CREATED : v1::EVENT_TYPE_DETECTION_GROUPED,
-           {{"detectionCount", "", absl::StrCat("+", g.count)}},
+           {{"detectionCount", absl::StrCat(after - g.count), absl::StrCat(after)}},
            absl::StrCat(g.count, g.count == 1 ? " detection" : " detections", " grouped"),
            now});
     }
@@ -242,6 +298,7 @@ const ListSchema& DetectionStore::DetectionSchema() {
       {{"product", "product", FieldType::kEnum, v1::Product_descriptor()},
        {"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
        {"alert", "alert_id", FieldType::kResource, nullptr, "alerts"},
+       {"alert_key", "alert_key", FieldType::kString},
        {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
        {"detect_time", "detect_time", FieldType::kTime},
        {"create_time", "create_time", FieldType::kTime}},
@@ -260,7 +317,8 @@ const ListSchema& DetectionStore::AlertSchema() {
       "ListAlerts",
       "alerts",
       AlertTable().List(),
-      {{"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
+      {{"product", "product", FieldType::kEnum, v1::Product_descriptor()},
+       {"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
        {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
        {"create_time", "create_time", FieldType::kTime},
        {"update_time", "update_time", FieldType::kTime}},

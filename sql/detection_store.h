@@ -20,7 +20,7 @@ namespace cases::sql {
 
 struct DetectionRow {
   std::string tenant_id, detection_id, external_id, alert_id;
-  std::string alert_key;  // ingest input only; not read back
+  std::string alert_key;
   int product = 0, severity = 0;
   std::string title, description;
   std::map<std::string, std::string> attributes;
@@ -33,6 +33,7 @@ struct DetectionRow {
 
 struct AlertRow {
   std::string tenant_id, alert_id, alert_key, title;
+  int product = 0;  // the product of its detections
   int severity = 0;
   int detection_count = 0;
   std::map<std::string, std::string> attributes;
@@ -42,8 +43,11 @@ struct AlertRow {
 
 // One ingest item's outcome, in request order.
 struct IngestOutcome {
-  std::string detection_id;  // 16 bytes
+  std::string detection_id;  // 16 bytes; empty when rejected
   bool created = false;
+  // Set when the item was refused inside the transaction (its alert key groups
+  // another product's detections): the field and why.
+  std::string rejected_field, rejected_reason;
 };
 
 struct ListPageResult {

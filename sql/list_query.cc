@@ -2,6 +2,8 @@
 
 #include <cppconn/prepared_statement.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -37,6 +39,18 @@ absl::Status BadValue(const FilterExpr& e, absl::string_view why) {
                                   e.position, ": ", why));
 }
 
+// `text` with LIKE's wildcards and escape character taken literally.
+std::string LikeEscaped(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
 std::string SqlOp(const std::string& op) { return op == ":" ? "=" : op == "!=" ? "<>" : op; }
 
 // The enum value a literal names, in full or without its prefix (HIGH for SEVERITY_HIGH).
@@ -62,12 +76,16 @@ absl::StatusOr<int64_t> EnumValue(const FilterField& f, const FilterExpr& e) {
 absl::StatusOr<std::string> ResourceId(const FilterField& f, const FilterExpr& e) {
   std::vector<absl::string_view> parts = absl::StrSplit(e.value, '/');
   std::optional<std::string> id;
-  if (parts.size() == 4 && parts[0] == "tenants" && parts[2] == f.collection) {
+  if (f.collection.empty() && parts.size() == 2 && parts[0] == "tenants") {
+    id = IdFromText(parts[1]);
+  } else if (parts.size() == 4 && parts[0] == "tenants" && parts[2] == f.collection) {
     id = IdFromText(parts[3]);
   }
   if (!id.has_value()) {
-    return BadValue(e,
-                    absl::StrCat("a name like tenants/{tenant}/", f.collection, "/{id}, or \"\""));
+    return BadValue(
+        e, f.collection.empty()
+               ? std::string("a tenant name like tenants/{tenant}, or \"\"")
+               : absl::StrCat("a name like tenants/{tenant}/", f.collection, "/{id}, or \"\""));
   }
   return *id;
 }
@@ -114,7 +132,13 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
     }
     case FieldType::kString:
       if (!equality) {
-        return BadValue(e, "text is compared with = or !=");
+        return BadValue(e, f.substring ? "text is compared with =, != or : (contains)"
+                                       : "text is compared with = or !=");
+      }
+      if (f.substring && e.op == ":") {
+        absl::StrAppend(&out->sql, "LOWER(", f.column, ") LIKE ?");
+        out->params.push_back(absl::StrCat("%", LikeEscaped(absl::AsciiStrToLower(e.value)), "%"));
+        return absl::OkStatus();
       }
       AppendComparison(f, e.op, e.value, out);
       return absl::OkStatus();
@@ -242,6 +266,64 @@ absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& field
     RETURN_IF_ERROR(Compile(fields, *parsed, &out));
   }
   return out;
+}
+
+absl::StatusOr<RowFilter> RowFilter::Compile(const std::vector<FilterField>& fields,
+                                             absl::string_view filter) {
+  ASSIGN_OR_RETURN(auto parsed, ParseFilter(filter));
+  RowFilter out;
+  if (parsed.has_value()) {
+    SqlCondition checked;
+    RETURN_IF_ERROR(cases::sql::Compile(fields, *parsed, &checked));
+  }
+  out.fields_ = fields;
+  out.expr_ = std::move(parsed);
+  return out;
+}
+
+bool RowFilter::Matches(const std::function<FieldValue(const FilterField&)>& value_of) const {
+  return !expr_.has_value() || Eval(*expr_, value_of);
+}
+
+bool RowFilter::Eval(const FilterExpr& e,
+                     const std::function<FieldValue(const FilterField&)>& value_of) const {
+  switch (e.kind) {
+    case FilterExpr::Kind::kAnd:
+      return std::all_of(e.children.begin(), e.children.end(),
+                         [&](const FilterExpr& c) { return Eval(c, value_of); });
+    case FilterExpr::Kind::kOr:
+      return std::any_of(e.children.begin(), e.children.end(),
+                         [&](const FilterExpr& c) { return Eval(c, value_of); });
+    case FilterExpr::Kind::kNot:
+      return !Eval(e.children.front(), value_of);
+    case FilterExpr::Kind::kCompare:
+      break;
+  }
+  const FilterField& f = *FindField(fields_, e.field);  // checked by Compile
+  const FieldValue value = value_of(f);
+  if (f.substring && e.op == ":") {
+    return absl::StrContains(absl::AsciiStrToLower(std::get<std::string>(value)),
+                             absl::AsciiStrToLower(e.value));
+  }
+  SqlCondition literal;
+  if (!CompileComparison(f, e, &literal).ok()) {
+    return false;
+  }
+  if (literal.params.empty()) {  // a resource compared with "": none
+    return std::get<std::string>(value).empty() == (e.op != "!=");
+  }
+  const FieldValue& want = literal.params.front();
+  const std::string& op = e.op;
+  if (op == "=" || op == ":") {
+    return value == want;
+  }
+  if (op == "!=") {
+    return value != want;
+  }
+  return op == "<"    ? value < want
+         : op == "<=" ? value <= want
+         : op == ">"  ? value > want
+                      : value >= want;
 }
 
 namespace {

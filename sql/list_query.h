@@ -43,8 +43,10 @@ struct FilterField {
   std::string column;  // e.g. "severity"
   FieldType type;
   const google::protobuf::EnumDescriptor* enum_type = nullptr;  // kEnum
-  std::string collection;  // kResource: the name's collection segment, e.g. "cases"
+  std::string collection;  // kResource: the name's collection segment, e.g. "cases";
+                           // empty: a tenant name, tenants/{id}
   bool nullable = false;
+  bool substring = false;  // kString: `:` is a case-insensitive substring match
 };
 
 // A sort column: what it is called in SQL and how its value is carried in tokens.
@@ -93,6 +95,28 @@ struct ListParams {
 // Compiles `filter` against `fields`; an empty filter is an empty condition.
 absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& fields,
                                            absl::string_view filter);
+
+// One row's value of a field, for filters evaluated in memory: an enum's or a
+// number's value, or a text (a resource: its 16-byte id, empty for none).
+using FieldValue = SqlParam;
+
+// A filter checked once against `fields`, with the same errors as CompileFilter,
+// then evaluated in memory: for rows that do not live in SQL (the tenancy
+// snapshot). Each comparison's literal is read by the same code as for SQL.
+class RowFilter {
+ public:
+  static absl::StatusOr<RowFilter> Compile(const std::vector<FilterField>& fields,
+                                           absl::string_view filter);
+  // `value_of` gives the row's value of a field of the schema.
+  bool Matches(const std::function<FieldValue(const FilterField&)>& value_of) const;
+
+ private:
+  bool Eval(const FilterExpr& e,
+            const std::function<FieldValue(const FilterField&)>& value_of) const;
+
+  std::vector<FilterField> fields_;
+  std::optional<FilterExpr> expr_;  // none: matches every row
+};
 
 // Runs one page: `read_row` gets each row (the schema's columns first); returns
 // the next page token ("" on the last page). Runs inside RunQuery/RunInTransaction.

@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "common/status_macros.h"
@@ -128,7 +129,7 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
   absl::Status s = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     auto current = SelectRequest(db, tenant_id, id, true);
     if (!current.has_value()) {
-      return absl::NotFoundError("service request not found");
+      return NotFound("service request", ChildName(tenant_id, "serviceRequests", id));
     }
     RETURN_IF_ERROR(may_change(*current));
     result = *current;
@@ -173,13 +174,17 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(
                                            ") VALUES ", MessageTable().ValueGroup()));
     MessageTable().Bind(insert, 1, row);
     insert.execute();
-    // A message makes its request recently updated.
+    // A message makes its request recently updated; the customer writing again
+    // re-opens a resolved request.
     auto& touch = db.Prepare(
-        "UPDATE service_requests SET update_time = ? WHERE tenant_id = ? AND service_request_id = "
-        "?");
+        "UPDATE service_requests SET update_time = ?, status = IF(? AND status = ?, ?, status) "
+        "WHERE tenant_id = ? AND service_request_id = ?");
     touch.setString(1, FormatDbTime(now));
-    touch.setString(2, row.tenant_id);
-    touch.setString(3, row.service_request_id);
+    touch.setBoolean(2, row.side == v1::MESSAGE_SIDE_CUSTOMER);
+    touch.setInt(3, v1::SERVICE_REQUEST_STATUS_RESOLVED);
+    touch.setInt(4, v1::SERVICE_REQUEST_STATUS_OPEN);
+    touch.setString(5, row.tenant_id);
+    touch.setString(6, row.service_request_id);
     touch.execute();
     result = row;
     return absl::OkStatus();
@@ -196,6 +201,14 @@ absl::StatusOr<std::string> ServiceRequestStore::ListMessages(const ListParams& 
   ListParams scoped = params;
   scoped.scope = {"service_request_id = ?", {service_request_id}};
   return RunListPage(*pool_, MessageSchema(), scoped, &ReadMessage, out);
+}
+
+absl::StatusOr<std::optional<MessageRow>> ServiceRequestStore::GetMessage(
+    const std::string& tenant_id, const std::string& service_request_id,
+    const std::string& message_id) {
+  return QueryValue<std::optional<MessageRow>>(*pool_, [&](Lease& db) {
+    return SelectMessage(db, tenant_id, service_request_id, message_id);
+  });
 }
 
 absl::StatusOr<std::vector<MessageRow>> ServiceRequestStore::MessagesAfter(

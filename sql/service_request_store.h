@@ -47,13 +47,19 @@ class ServiceRequestStore {
       const std::string& tenant_id, const std::string& id, int status,
       const std::function<absl::Status(const ServiceRequestRow&)>& may_change);
 
-  // Appends a message; the request must exist. A replayed request_id returns the first message.
+  // Appends a message; the request must exist. A replayed request_id returns the first
+  // message. Every message bumps the request's update_time; a customer's message
+  // re-opens a RESOLVED request (status OPEN), so the provider sees it.
   absl::StatusOr<MessageRow> CreateMessage(MessageRow row,
                                            const std::optional<IdempotencyKey>& key);
   // Oldest first.
   absl::StatusOr<std::string> ListMessages(const ListParams& params,
                                            const std::string& service_request_id,
                                            std::vector<MessageRow>* out);
+  // The message, when it belongs to this request.
+  absl::StatusOr<std::optional<MessageRow>> GetMessage(const std::string& tenant_id,
+                                                       const std::string& service_request_id,
+                                                       const std::string& message_id);
   // Up to `limit` messages with id > `after_id` ("" = from the start), oldest first.
   absl::StatusOr<std::vector<MessageRow>> MessagesAfter(const std::string& tenant_id,
                                                         const std::string& service_request_id,

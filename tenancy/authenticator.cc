@@ -16,6 +16,11 @@ namespace {
 using ::google::protobuf::Struct;
 using ::google::protobuf::Value;
 
+constexpr double kMaxNumericDate = 95617584000;  // 5000-01-01T00:00:00Z
+constexpr size_t kMaxIgnoredRoles = 20;
+constexpr size_t kMaxTokenBytes = 8192;
+constexpr size_t kMaxRoleClaimBytes = 64;
+
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
   return ErrorWithReason(absl::StatusCode::kUnauthenticated, reason, message);
 }
@@ -25,14 +30,27 @@ const Value* Field(const Struct& s, const char* key) {
   return it == s.fields().end() ? nullptr : &it->second;
 }
 
-bool NumericDate(const Struct& s, const char* key, absl::Time* out) {
+// A NumericDate claim (RFC 7519: seconds since the epoch) before the year 5138;
+// each way it can be wrong is said.
+absl::Status NumericDate(const Struct& s, const char* key, bool required, absl::Time* out) {
   const Value* v = Field(s, key);
-  if (v == nullptr || v->kind_case() != Value::kNumberValue || !std::isfinite(v->number_value()) ||
-      v->number_value() < 0 || v->number_value() > 1e11) {
-    return false;
+  if (v == nullptr) {
+    return required ? Unauthenticated("TOKEN_CLAIMS_INVALID", absl::StrCat(key, " is required"))
+                    : absl::OkStatus();
+  }
+  if (v->kind_case() != Value::kNumberValue || !std::isfinite(v->number_value())) {
+    return Unauthenticated("TOKEN_CLAIMS_INVALID",
+                           absl::StrCat(key, " must be a number (seconds since 1970)"));
+  }
+  if (v->number_value() < 0) {
+    return Unauthenticated("TOKEN_CLAIMS_INVALID", absl::StrCat(key, " must not be negative"));
+  }
+  if (v->number_value() > kMaxNumericDate) {
+    return Unauthenticated("TOKEN_CLAIMS_INVALID",
+                           absl::StrCat(key, " is too far ahead (after the year 5000)"));
   }
   *out = absl::FromUnixSeconds(static_cast<int64_t>(v->number_value()));
-  return true;
+  return absl::OkStatus();
 }
 
 bool AudienceMatches(const Value* aud, const std::string& expected) {
@@ -71,6 +89,10 @@ absl::StatusOr<Claims> Authenticator::Authenticate(absl::string_view authorizati
     return Unauthenticated("TOKEN_MISSING", "authorization must be: Bearer <token>");
   }
   absl::string_view token = absl::StripAsciiWhitespace(authorization.substr(7));
+  if (token.size() > kMaxTokenBytes) {
+    return Unauthenticated("TOKEN_INVALID",
+                           absl::StrCat("token larger than ", kMaxTokenBytes, " bytes"));
+  }
   const std::string key = Sha256(token);
   {
     MutexLock lock(&mu_);
@@ -121,13 +143,9 @@ absl::StatusOr<Claims> Authenticator::Verify(absl::string_view token, absl::Time
     return Unauthenticated("TOKEN_AUDIENCE_INVALID", "wrong token audience");
   }
   Claims claims;
-  if (!NumericDate(p, "exp", &claims.expires)) {
-    return Unauthenticated("TOKEN_CLAIMS_INVALID", "exp is required");
-  }
+  RETURN_IF_ERROR(NumericDate(p, "exp", /*required=*/true, &claims.expires));
   claims.not_before = absl::InfinitePast();
-  if (Field(p, "nbf") != nullptr && !NumericDate(p, "nbf", &claims.not_before)) {
-    return Unauthenticated("TOKEN_CLAIMS_INVALID", "bad nbf");
-  }
+  RETURN_IF_ERROR(NumericDate(p, "nbf", /*required=*/false, &claims.not_before));
   if (now >= claims.expires + options_.clock_skew) {
     return Unauthenticated("TOKEN_EXPIRED", "token expired");
   }
@@ -157,6 +175,10 @@ absl::StatusOr<Claims> Authenticator::Verify(absl::string_view token, absl::Time
     // Unknown role names are ignored: they grant nothing.
     if (r.kind_case() == Value::kStringValue && ParseRoleClaim(r.string_value(), &role)) {
       claims.roles.push_back(role);
+    } else if (claims.ignored_roles.size() < kMaxIgnoredRoles) {
+      claims.ignored_roles.push_back(r.kind_case() == Value::kStringValue
+                                         ? r.string_value().substr(0, kMaxRoleClaimBytes)
+                                         : "(not a string)");
     }
   }
   return claims;

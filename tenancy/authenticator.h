@@ -23,6 +23,9 @@ struct Claims {
   std::string subject;
   std::string tenant_id;  // 16 bytes
   std::vector<::soc::cases::v1::Role> roles;
+  // Role claims that name no role ("ROLE_X", "admin", non-strings as JSON):
+  // they grant nothing, and GetCallerIdentity shows them.
+  std::vector<std::string> ignored_roles;
   absl::Time not_before;
   absl::Time expires;
 };

@@ -117,10 +117,17 @@ absl::Status RoleRequired(const CallContext& call, const ActionRule& rule) {
   }
   const std::string& full = call.permission->method;
   const std::string method = full.substr(full.rfind('.') + 1);
-  return ErrorWithReason(
-      absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED",
-      absl::StrCat(rule.words, " needs ", allowed),
-      {{"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}});
+  std::map<std::string, std::string> metadata = {
+      {"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}};
+  std::string message = absl::StrCat(rule.words, " needs ", allowed);
+  if (!call.principal.ignored_roles.empty()) {
+    // The usual cause of a refusal nobody expects: the token's roles were ignored.
+    const std::string ignored = absl::StrJoin(call.principal.ignored_roles, ", ");
+    absl::StrAppend(&message, "; the token's roles ", ignored,
+                    " grant nothing here (unknown, or not for this tenant's kind)");
+    metadata["ignored_roles"] = ignored;
+  }
+  return ErrorWithReason(absl::StatusCode::kPermissionDenied, "ROLE_REQUIRED", message, metadata);
 }
 
 }  // namespace
@@ -153,10 +160,13 @@ absl::Status Guard::CheckTableCoversApi() {
 }
 
 absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
-                                             const Message& request) const {
+                                             const Message& request, CallAudit* audit) const {
+  CallAudit ignored;
+  audit = audit != nullptr ? audit : &ignored;
   CallContext call;
   call.now = absl::Now();
   ASSIGN_OR_RETURN(auto claims, authenticator_->Authenticate(authorization, call.now));
+  audit->principal = claims.subject;
   auto it = by_request_.find(request.GetDescriptor()->full_name());
   if (it == by_request_.end() || it->second == nullptr) {
     return absl::InternalError("no permission rule for this call");
@@ -172,6 +182,7 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
   if (!method.target_field.empty()) {
     ASSIGN_OR_RETURN(tenant, TenantOfName(target, method.target_field, method.all_tenants));
   }
+  audit->tenant = tenant == "-" ? "tenants/-" : TenantName(tenant);
   if (tenant == "-") {
     // Every reachable tenant in which the caller may act; needs a role of the rule at all.
     if (std::none_of(rule.grants.begin(), rule.grants.end(),

@@ -39,12 +39,20 @@ struct CallContext {
   std::vector<std::string> tenant_ids;
 };
 
+// Who a call came from and what it aimed at, as far as the guard got: filled
+// even when the call is refused, for the access log.
+struct CallAudit {
+  std::string principal;  // the token's subject once it verified; empty before
+  std::string tenant;     // the target tenant's name once it parsed ("tenants/-" too)
+};
+
 class Guard {
  public:
   Guard(const Authenticator* authenticator, TenantDirectory* directory);
 
   absl::StatusOr<CallContext> Authorize(absl::string_view authorization,
-                                        const google::protobuf::Message& request) const;
+                                        const google::protobuf::Message& request,
+                                        CallAudit* audit = nullptr) const;
 
   // The caller may do `action` on an item of `product` in the call's tenant:
   // a role of that product's grant, and a valid licence for it. The refusal names

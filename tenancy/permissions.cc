@@ -25,10 +25,10 @@ const Roles kCustomerAdmins = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_
 // The seed: "Partner Super Admins and Enterprise Super Admins can't close or remove cases."
 const Roles kCloseOrRemove = {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN};
 // Every role that reaches a tenant reads it; provider analysts only their product's items.
-const Roles kReaders =
-    Join({kCustomerAdmins,
-          {v1::ROLE_TENANT_READ_ONLY, v1::ROLE_PARTNER_READ_ONLY, v1::ROLE_ENTERPRISE_READ_ONLY,
-           v1::ROLE_PLATFORM_ADMIN, v1::ROLE_DETECTION_INGESTER}});
+// DETECTION_INGESTER is a pipeline account: it ingests and reads nothing.
+const Roles kReaders = Join({kCustomerAdmins,
+                             {v1::ROLE_TENANT_READ_ONLY, v1::ROLE_PARTNER_READ_ONLY,
+                              v1::ROLE_ENTERPRISE_READ_ONLY, v1::ROLE_PLATFORM_ADMIN}});
 const Roles kMdrReaders = Join({kReaders, {v1::ROLE_MDR_ANALYST}});
 const Roles kManagedRiskReaders = Join({kReaders, {v1::ROLE_MANAGED_RISK_ANALYST}});
 const Roles kEveryone = Join({kReaders, {v1::ROLE_MDR_ANALYST, v1::ROLE_MANAGED_RISK_ANALYST}});
@@ -51,11 +51,16 @@ std::vector<ActionRule> BuildActions() {
        {{kXdr, kCloseOrRemove}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kRemoveCase, "removing a case", {{kXdr, kCloseOrRemove}}},
       {Action::kConvertAlert, "converting an alert to a case", {{kXdr, kCustomerAdmins}}},
-      {Action::kAddCaseDetections, "adding detections to a case", {{kXdr, kCustomerAdmins}}},
+      {Action::kAddCaseDetections,
+       "adding detections to a case",
+       {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kCreateQueues, "creating queues", {{kXdr, kCustomerAdmins}}},
-      {Action::kReadQueues, "reading queues", {{kXdr, kReaders}}},
+      {Action::kReadQueues, "reading queues", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
       {Action::kIngestDetections, "ingesting detections", {{kXdr, kIngesters}, {kMdr, kIngesters}}},
-      {Action::kReadDetections, "reading detections and alerts", {{kXdr, kReaders}}},
+      // Items of a product, as cases: provider analysts read their product's detections.
+      {Action::kReadDetections,
+       "reading detections and alerts",
+       {{kXdr, kReaders}, {kMdr, kMdrReaders}, {kManagedRisk, kManagedRiskReaders}}},
       {Action::kCreateServiceRequest,
        "creating service requests",
        {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},

@@ -47,8 +47,11 @@ absl::StatusOr<Principal> ResolvePrincipal(const Claims& claims, const TenantSna
   p.subject = claims.subject;
   p.home_tenant_id = home->id;
   p.home_kind = static_cast<TenantKind>(home->kind);
+  p.ignored_roles = claims.ignored_roles;
   for (Role role : claims.roles) {
-    if (RoleFitsKind(role, p.home_kind) && !p.Has(role)) {
+    if (!RoleFitsKind(role, p.home_kind)) {
+      p.ignored_roles.push_back(v1::Role_Name(role).substr(5));  // without ROLE_
+    } else if (!p.Has(role)) {
       p.roles.push_back(role);
     }
   }

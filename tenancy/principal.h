@@ -24,6 +24,9 @@ struct Principal {
   TenantKind home_kind = ::soc::cases::v1::TENANT_KIND_UNSPECIFIED;
   // The token's roles that fit the home tenant's kind; the rest grant nothing.
   std::vector<Role> roles;
+  // The token's role strings that grant nothing: unknown, or not fitting the
+  // home tenant's kind (as written in the token).
+  std::vector<std::string> ignored_roles;
 
   bool Has(Role role) const;
 };

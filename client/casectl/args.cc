@@ -55,6 +55,14 @@ int Args::PageSize() const {
   return n;
 }
 
+int Args::Limit() const {
+  int n = 0;
+  if (Has("limit") && (!absl::SimpleAtoi(Get("limit"), &n) || n < 1)) {
+    throw UsageError("--limit must be a positive number");
+  }
+  return n;
+}
+
 Args ParseArgs(int argc, char** argv) {
   Args args;
   for (int i = 1; i < argc; ++i) {

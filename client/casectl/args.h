@@ -35,6 +35,8 @@ struct Args {
   std::string Word(size_t i, const char* what) const;
   // --page-size as a number (0 when not given).
   int PageSize() const;
+  // --limit N: at most N items of a list (0 = all of them).
+  int Limit() const;
 };
 
 Args ParseArgs(int argc, char** argv);

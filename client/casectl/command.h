@@ -10,9 +10,13 @@
 #ifndef CASES_CLIENT_CASECTL_COMMAND_H_
 #define CASES_CLIENT_CASECTL_COMMAND_H_
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cases/client.h"
@@ -24,6 +28,14 @@ namespace cases::client::cli {
 namespace v1 = ::soc::cases::v1;
 
 // What a running command has: its arguments and a connected client.
+// "tenants/{id}" of an item's name "tenants/{id}/...".
+std::string TenantOfItem(const std::string& name);
+
+template <typename T, typename = void>
+struct HasParent : std::false_type {};
+template <typename T>
+struct HasParent<T, std::void_t<decltype(std::declval<const T&>().parent())>> : std::true_type {};
+
 struct Context {
   Args args;
   std::unique_ptr<Client> client;
@@ -49,21 +61,46 @@ struct Context {
     return kExitOk;
   }
 
-  // Every page of a List call, as a table or as JSON lines; the exit code.
+  // Every page of a List call (or the first --limit items), as a table or as
+  // JSON lines; the exit code. A cross-tenant list (`tenants/-`) gets a TENANT
+  // column with each item's tenant display name.
   template <typename Stub, typename Request, typename Response, typename Item, typename Row>
   int List(Stub& stub,
            grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
            Request request,
            const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const,
-           const std::vector<std::string>& headers, Row row) {
-    request.set_page_size(args.PageSize());
+           std::vector<std::string> headers, Row row) {
+    const int limit = args.Limit();
+    int page_size = args.PageSize();
+    if (page_size == 0 && limit > 0) {
+      page_size = std::min(limit, 1000);
+    }
+    request.set_page_size(page_size);
+    bool across = false;
+    if constexpr (HasParent<Request>::value) {
+      across = request.parent() == "tenants/-" && !Json();
+    }
+    std::map<std::string, std::string> tenant_names;
+    if (across) {
+      tenant_names = TenantDisplayNames();
+      headers.insert(headers.begin(), "TENANT");
+    }
     auto pager = client->ListAll(stub, method, request, items);
     std::vector<std::vector<std::string>> rows;
+    int count = 0;
     for (const Item& item : pager) {
+      if (limit > 0 && count++ >= limit) {
+        break;
+      }
       if (Json()) {
         PrintJson(item);
-      } else {
-        rows.push_back(row(item));
+        continue;
+      }
+      rows.push_back(row(item));
+      if (across) {
+        const std::string tenant = TenantOfItem(item.name());
+        auto it = tenant_names.find(tenant);
+        rows.back().insert(rows.back().begin(), it == tenant_names.end() ? tenant : it->second);
       }
     }
     if (!pager.status().ok()) {
@@ -74,6 +111,9 @@ struct Context {
     }
     return kExitOk;
   }
+
+  // tenants/{id} → display name, for every tenant the caller reaches.
+  std::map<std::string, std::string> TenantDisplayNames();
 };
 
 struct Command {

@@ -218,7 +218,8 @@ int CreateQueue(Context& c) {
 std::vector<Command> CaseCommands() {
   return {
       {"cases", "list",
-       "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--page-size N]",
+       "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--limit N] "
+       "[--page-size N]",
        &ListCases},
       {"cases", "get", "cases get NAME", &GetCase},
       {"cases", "create",

@@ -32,6 +32,11 @@ void ShowIdentity(const v1::CallerIdentity& id) {
               Short(v1::TenantKind_descriptor(), id.home_kind()).c_str(),
               absl::StrJoin(roles, ", ").c_str(),
               absl::StrJoin(id.reachable_tenants(), "\n           ").c_str());
+  if (!id.ignored_roles().empty()) {
+    std::printf("ignored:   %s (grant nothing: unknown, or not for a %s tenant)\n",
+                absl::StrJoin(id.ignored_roles(), ", ").c_str(),
+                Short(v1::TenantKind_descriptor(), id.home_kind()).c_str());
+  }
 }
 
 int WhoAmI(Context& c) {
@@ -40,9 +45,10 @@ int WhoAmI(Context& c) {
 }
 
 int ListTenants(Context& c) {
-  return c.List(c.client->tenancy(), &v1::TenancyService::Stub::ListTenants,
-                v1::ListTenantsRequest(), &v1::ListTenantsResponse::tenants, kTenantHeaders,
-                &TenantRow);
+  v1::ListTenantsRequest request;
+  request.set_filter(c.args.Get("filter"));
+  return c.List(c.client->tenancy(), &v1::TenancyService::Stub::ListTenants, request,
+                &v1::ListTenantsResponse::tenants, kTenantHeaders, &TenantRow);
 }
 
 int GetTenant(Context& c) {
@@ -79,10 +85,28 @@ int InstallLicense(Context& c) {
 
 }  // namespace
 
+std::map<std::string, std::string> Context::TenantDisplayNames() {
+  std::map<std::string, std::string> names;
+  v1::ListTenantsRequest request;
+  request.set_page_size(1000);
+  auto pager = client->ListAll(client->tenancy(), &v1::TenancyService::Stub::ListTenants, request,
+                               &v1::ListTenantsResponse::tenants);
+  for (const v1::Tenant& t : pager) {
+    names[t.name()] = t.display_name();
+  }
+  return names;  // a failed lookup leaves the tenant names as they are
+}
+
+std::string TenantOfItem(const std::string& name) {
+  const size_t second = name.find('/', name.find('/') + 1);
+  return name.substr(0, second);
+}
+
 std::vector<Command> TenancyCommands() {
   return {
       {"whoami", "", "whoami", &WhoAmI},
-      {"tenants", "list", "tenants list", &ListTenants},
+      {"tenants", "list", "tenants list [--filter 'display_name:\"acme\" AND kind = TENANT']",
+       &ListTenants},
       {"tenants", "get", "tenants get NAME", &GetTenant},
       {"tenants", "create", "tenants create --parent P --kind TENANT|PARTNER|ORGANIZATION --name N",
        &CreateTenant},

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "cases/client.h"
+#include "client/casectl/width.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace cases::client::cli {
@@ -39,9 +40,9 @@ void PrintTable(const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(headers.size());
   for (size_t i = 0; i < headers.size(); ++i) {
-    width[i] = headers[i].size();
+    width[i] = DisplayWidth(headers[i]);
     for (const auto& r : rows) {
-      width[i] = std::max(width[i], r[i].size());
+      width[i] = std::max(width[i], DisplayWidth(r[i]));
     }
   }
   auto line = [&](const std::vector<std::string>& cells) {
@@ -49,7 +50,7 @@ void PrintTable(const std::vector<std::string>& headers,
     for (size_t i = 0; i < cells.size(); ++i) {
       out += cells[i];
       if (i + 1 < cells.size()) {
-        out += std::string(width[i] - cells[i].size() + 2, ' ');
+        out += std::string(width[i] - DisplayWidth(cells[i]) + 2, ' ');
       }
     }
     std::printf("%s\n", out.c_str());

@@ -28,6 +28,7 @@ std::string Short(const google::protobuf::EnumDescriptor* d, int value);
 std::string Time(const google::protobuf::Timestamp& t);
 
 // Aligned columns, headers first.
+// Columns aligned by display width, so wide (CJK) characters keep them straight.
 void PrintTable(const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows);
 // One message as a line of proto JSON.

@@ -10,7 +10,9 @@ namespace cases::testing {
 namespace {
 
 TEST_F(CaseServiceTest, SelfManagedCasesTakeXdrDetectionsOnly) {
-  const auto names = Ingest({{"x-1", v1::PRODUCT_XDR}, {"m-1", v1::PRODUCT_MDR}});
+  // One alert key groups one product's detections: an alert of each.
+  auto names = Ingest({{"x-1", v1::PRODUCT_XDR}}, "xdr-key");
+  names.push_back(Ingest({{"m-1", v1::PRODUCT_MDR}}, "mdr-key")[0]);
   v1::Case out;
   ASSERT_TRUE(Create(NewCase(), &out, "", {names[0]}).ok());
   EXPECT_EQ(out.detection_count(), 1);

@@ -6,11 +6,14 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "client/casectl/width.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/integration/world.h"
@@ -188,6 +191,25 @@ TEST_F(ClientTest, PythonClientListsCases) {
   EXPECT_EQ(out, "CASE-1 Seen from Python\n");
 }
 
+TEST_F(ClientTest, PythonToolingReadsErrorInfoAndBadRequest) {
+  setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
+  std::string out;
+  EXPECT_EQ(RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/errors.py",
+                        "--addr", world_.casesd().address(), "--token", token_, "--parent", tenant_,
+                        "--filter", "colour = red"},
+                       &out),
+            1);
+  EXPECT_THAT(out, ::testing::StartsWith("INVALID_ARGUMENT: filter: unknown field 'colour'"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\nfield filter: unknown field 'colour'"));
+  out.clear();
+  EXPECT_EQ(RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/errors.py",
+                        "--addr", world_.casesd().address(), "--token", token_, "--parent",
+                        world_.foreign_customer[Licence::kPresent]},
+                       &out),
+            1);
+  EXPECT_THAT(out, ::testing::HasSubstr("\nreason TENANT_NOT_REACHABLE (cases.soc)\n"));
+}
+
 TEST_F(ClientTest, InstalledPackageBuildsAndRunsTheExample) {
 #ifdef CASES_SANITIZED
   GTEST_SKIP() << "the installed library is instrumented; the example is not";
@@ -294,6 +316,37 @@ TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   std::stringstream golden;
   golden << in.rdbuf();
   EXPECT_EQ(Normalized(), golden.str());
+}
+
+}  // namespace
+}  // namespace cases::testing
+
+namespace cases::testing {
+namespace {
+
+TEST_F(CasectlGoldenTest, ListsStopAtTheLimitAndShowTenantsAlignedByWidth) {
+  auto c = MakeClient();
+  CreateCase(*c, "Phishing wave");
+  CreateCase(*c, "東京オフィスの不審なログイン");
+  CreateCase(*c, "Third case");
+  const std::string partner = world_.Token("PARTNER_ADMIN", world_.main_partner);
+  std::string out = Run(
+      partner, {"cases", "list", "--parent", "tenants/-", "--limit", "2", "--order-by", "number"});
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << out;  // the header and two cases
+  EXPECT_EQ(lines[0].rfind("TENANT ", 0), 0u) << out;
+  EXPECT_EQ(lines[1].rfind("Customer present", 0), 0u) << out;
+  // Every row's NAME column starts at the same terminal column, CJK or not.
+  out = Run(token_, {"cases", "list", "--parent", tenant_, "--order-by", "number"});
+  lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << out;
+  std::set<size_t> name_columns;
+  for (const std::string& line : lines) {
+    const size_t at = line.rfind(line.rfind("NUMBER", 0) == 0 ? "NAME" : "tenants/");
+    name_columns.insert(client::cli::DisplayWidth(absl::string_view(line).substr(0, at)));
+  }
+  EXPECT_EQ(name_columns.size(), 1u) << out;
+  EXPECT_EQ(Run(token_, {"cases", "list", "--limit", "0"}).rfind("casectl: --limit", 0), 0u);
 }
 
 }  // namespace

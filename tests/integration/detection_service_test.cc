@@ -330,7 +330,9 @@ TEST_F(DetectionServiceTest, AlertHistoryRecordsCreationAndGrouping) {
   EXPECT_EQ(events.events(0).type(), v1::EVENT_TYPE_CREATED);
   EXPECT_EQ(events.events(0).actor(), "sensor-1");
   EXPECT_EQ(events.events(1).type(), v1::EVENT_TYPE_DETECTION_GROUPED);
-  EXPECT_EQ(events.events(1).changes(0).new_value(), "+2");
+  // FieldChange carries old and new values: the count before and after.
+  EXPECT_EQ(events.events(1).changes(0).old_value(), "1");
+  EXPECT_EQ(events.events(1).changes(0).new_value(), "3");
   EXPECT_EQ(events.events(0).name().rfind(alert + "/events/", 0), 0u);
 }
 

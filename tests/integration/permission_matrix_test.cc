@@ -74,9 +74,12 @@ grpc::Status Drop(grpc::Status status, const Resp&) {
 
 std::vector<RpcSpec> Specs() {
   // Reads: every role that reaches the tenant; provider analysts only their product's items.
-  const auto xdr_reads = AllBut({"MDR_ANALYST", "MANAGED_RISK_ANALYST"});
-  const auto case_reads = AllBut({"MANAGED_RISK_ANALYST"});  // self-managed (XDR) or MDR-managed
-  const auto request_reads = kAllRoles;                      // MDR or Managed Risk requests
+  // "DETECTION_INGESTER is a pipeline account: it ingests and reads nothing else."
+  const auto queue_reads = AllBut({"MANAGED_RISK_ANALYST", "DETECTION_INGESTER"});
+  const auto detection_reads = AllBut({"DETECTION_INGESTER"});  // of any product
+  const auto case_reads = AllBut({"MANAGED_RISK_ANALYST", "DETECTION_INGESTER"});
+  const auto request_reads = AllBut({"DETECTION_INGESTER"});  // MDR or Managed Risk requests
+  const auto tenancy_reads = AllBut({"DETECTION_INGESTER"});
   const auto tenant_admins = std::set<std::string>{"TENANT_SUPER_ADMIN", "TENANT_ADMIN"};
   return {
       // CaseService. CreateCase without a type is a self-managed (XDR) case: MDR analysts may not.
@@ -101,7 +104,8 @@ std::vector<RpcSpec> Specs() {
       {"UpdateCase", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
        RPC(cases, UpdateCase, UpdateCaseRequest, v1::Case,
            req.mutable_case_()->set_name(Child(t, "cases")))},
-      {"AddCaseDetections", kCustomerAdmins, true, true,
+      // MDR analysts add MDR detections to MDR-managed cases.
+      {"AddCaseDetections", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
        RPC(cases, AddCaseDetections, AddCaseDetectionsRequest, v1::Case,
            req.set_case_(Child(t, "cases")))},
       // "close (→ RESOLVED) or remove a self-managed case: TENANT_SUPER_ADMIN, TENANT_ADMIN only".
@@ -116,26 +120,27 @@ std::vector<RpcSpec> Specs() {
            req.set_parent(Child(t, "cases")))},
       {"CreateQueue", kCustomerAdmins, true, true,
        RPC(cases, CreateQueue, CreateQueueRequest, v1::Queue, req.set_parent(t))},
-      {"ListQueues", xdr_reads, true, true,
+      {"ListQueues", queue_reads, true, true,
        RPC(cases, ListQueues, ListQueuesRequest, v1::ListQueuesResponse, req.set_parent(t))},
-      // DetectionService: "ingest detections: DETECTION_INGESTER, PLATFORM_ADMIN"; reads need XDR.
+      // DetectionService: "ingest detections: DETECTION_INGESTER, PLATFORM_ADMIN"; reads of each
+      // product's detections and alerts need that product's licence.
       {"IngestDetections",
        {"DETECTION_INGESTER", "PLATFORM_ADMIN"},
        true,
        true,
        RPC(detections, IngestDetections, IngestDetectionsRequest, v1::IngestDetectionsResponse,
            req.set_parent(t))},
-      {"GetDetection", xdr_reads, true, true,
+      {"GetDetection", detection_reads, true, true,
        RPC(detections, GetDetection, GetDetectionRequest, v1::Detection,
            req.set_name(Child(t, "detections")))},
-      {"ListDetections", xdr_reads, true, true,
+      {"ListDetections", detection_reads, true, true,
        RPC(detections, ListDetections, ListDetectionsRequest, v1::ListDetectionsResponse,
            req.set_parent(t))},
-      {"GetAlert", xdr_reads, true, true,
+      {"GetAlert", detection_reads, true, true,
        RPC(detections, GetAlert, GetAlertRequest, v1::Alert, req.set_name(Child(t, "alerts")))},
-      {"ListAlerts", xdr_reads, true, true,
+      {"ListAlerts", detection_reads, true, true,
        RPC(detections, ListAlerts, ListAlertsRequest, v1::ListAlertsResponse, req.set_parent(t))},
-      {"ListAlertEvents", xdr_reads, true, true,
+      {"ListAlertEvents", detection_reads, true, true,
        RPC(detections, ListAlertEvents, ListAlertEventsRequest, v1::ListAlertEventsResponse,
            req.set_parent(Child(t, "alerts")))},
       // ServiceRequestService.
@@ -189,9 +194,9 @@ std::vector<RpcSpec> Specs() {
            (req.mutable_tenant()->set_parent_tenant(t),
             req.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT),
             req.mutable_tenant()->set_display_name("Matrix tenant")))},
-      {"GetTenant", kAllRoles, false, true,
+      {"GetTenant", tenancy_reads, false, true,
        RPC(tenancy, GetTenant, GetTenantRequest, v1::Tenant, req.set_name(t))},
-      {"ListTenants", kAllRoles, false, false,
+      {"ListTenants", tenancy_reads, false, false,
        RPC(tenancy, ListTenants, ListTenantsRequest, v1::ListTenantsResponse, (void)t)},
       {"InstallLicense",
        {"PLATFORM_ADMIN"},
@@ -199,7 +204,7 @@ std::vector<RpcSpec> Specs() {
        true,
        RPC(tenancy, InstallLicense, InstallLicenseRequest, v1::License,
            (req.set_parent(t), req.set_license_key("not-a-key")))},
-      {"ListLicenses", kAllRoles, false, true,
+      {"ListLicenses", tenancy_reads, false, true,
        RPC(tenancy, ListLicenses, ListLicensesRequest, v1::ListLicensesResponse,
            req.set_parent(t))},
   };

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "tests/integration/world.h"
 
 namespace cases::testing {
@@ -298,6 +299,75 @@ TEST_F(StreamLimitTest, DrainEndsOpenStreamsAndTheServerExits) {
   stopper.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(8));  // not held until the drain timeout
+}
+
+}  // namespace
+}  // namespace cases::testing
+
+namespace cases::testing {
+namespace {
+
+class ServiceRequestConversationTest : public ServiceRequestTest {
+ protected:
+  v1::ServiceRequest Fetch(const std::string& name) {
+    v1::GetServiceRequestRequest request;
+    request.set_name(name);
+    v1::ServiceRequest out;
+    EXPECT_TRUE(world_.stubs()
+                    .requests->GetServiceRequest(World::Context(customer_).get(), request, &out)
+                    .ok());
+    return out;
+  }
+  void SetStatus(const std::string& name, v1::ServiceRequestStatus status) {
+    v1::UpdateServiceRequestRequest request;
+    request.mutable_service_request()->set_name(name);
+    request.mutable_service_request()->set_status(status);
+    request.mutable_update_mask()->add_paths("status");
+    v1::ServiceRequest out;
+    ASSERT_TRUE(world_.stubs()
+                    .requests->UpdateServiceRequest(World::Context(mdr_).get(), request, &out)
+                    .ok());
+  }
+};
+
+TEST_F(ServiceRequestConversationTest, ACustomerMessageReopensAResolvedRequest) {
+  const v1::ServiceRequest created = MustCreate();
+  SetStatus(created.name(), v1::SERVICE_REQUEST_STATUS_RESOLVED);
+  // The provider's closing words leave it resolved, but make it recently updated.
+  const v1::ServiceRequest resolved = Fetch(created.name());
+  v1::Message message;
+  ASSERT_TRUE(Post(created.name(), "Closing this, thanks", &message, mdr_).ok());
+  const v1::ServiceRequest after_provider = Fetch(created.name());
+  EXPECT_EQ(after_provider.status(), v1::SERVICE_REQUEST_STATUS_RESOLVED);
+  EXPECT_GT(absl::FromUnixMicros(after_provider.update_time().seconds() * 1000000 +
+                                 after_provider.update_time().nanos() / 1000),
+            absl::FromUnixMicros(resolved.update_time().seconds() * 1000000 +
+                                 resolved.update_time().nanos() / 1000));
+  ASSERT_TRUE(Post(created.name(), "It happened again this morning", &message).ok());
+  const v1::ServiceRequest reopened = Fetch(created.name());
+  EXPECT_EQ(reopened.status(), v1::SERVICE_REQUEST_STATUS_OPEN);
+  EXPECT_GT(
+      reopened.update_time().seconds() * 1000000000LL + reopened.update_time().nanos(),
+      after_provider.update_time().seconds() * 1000000000LL + after_provider.update_time().nanos());
+}
+
+TEST_F(ServiceRequestConversationTest, StartAfterMustNameAnExistingMessage) {
+  const v1::ServiceRequest created = MustCreate();
+  v1::Message message;
+  ASSERT_TRUE(Post(created.name(), "first", &message).ok());
+  for (const std::string& start_after :
+       {created.name() + "/messages/" + NewIdText(), std::string("garbage")}) {
+    v1::StreamMessagesRequest request;
+    request.set_parent(created.name());
+    request.set_start_after(start_after);
+    auto context = StreamContext(absl::Seconds(5));
+    auto reader = world_.stubs().requests->StreamMessages(context.get(), request);
+    v1::Message m;
+    EXPECT_FALSE(reader->Read(&m));
+    grpc::Status s = reader->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << start_after;
+    EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("start_after"));
+  }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // TenancyService on a real server: tenants, their hierarchy rules, request_id,
 // licences and the tenancy cache seeing this replica's own writes at once.
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/dev/dev_keys.h"
 #include "common/ids.h"
 #include "tests/integration/world.h"
@@ -197,6 +199,124 @@ TEST_F(TenancyServiceTest, BootstrapIsIdempotent) {
   std::string out;
   ASSERT_EQ(RunCommand({CASESD_PATH, "bootstrap", "--db=" + world_.db().Dsn()}, &out), 0);
   EXPECT_EQ(out, world_.provider + "\n");
+}
+
+}  // namespace
+}  // namespace cases::testing
+
+namespace cases::testing {
+namespace {
+
+class TenancySupportTest : public ::testing::Test {
+ protected:
+  World world_;
+  std::vector<std::string> ListTenantNames(const std::string& token, const std::string& filter,
+                                           grpc::Status* status = nullptr) {
+    v1::ListTenantsRequest request;
+    request.set_filter(filter);
+    request.set_page_size(1000);
+    v1::ListTenantsResponse response;
+    grpc::Status s =
+        world_.stubs().tenancy->ListTenants(World::Context(token).get(), request, &response);
+    if (status != nullptr) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    std::vector<std::string> names;
+    for (const auto& t : response.tenants()) {
+      names.push_back(t.display_name());
+    }
+    return names;
+  }
+};
+
+TEST_F(TenancySupportTest, ListTenantsFiltersOnKindParentAndDisplayName) {
+  ASSERT_TRUE(world_.ok());
+  ASSERT_FALSE(
+      world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, "Globex Labs").empty());
+  ASSERT_FALSE(
+      world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, "ACME Corp").empty());
+  const std::string admin = world_.Token("PLATFORM_ADMIN", world_.provider);
+  EXPECT_THAT(ListTenantNames(admin, "display_name:\"acme\""), ::testing::ElementsAre("ACME Corp"));
+  EXPECT_THAT(ListTenantNames(admin, "display_name = \"Globex Labs\""),
+              ::testing::ElementsAre("Globex Labs"));
+  EXPECT_TRUE(ListTenantNames(admin, "display_name = \"globex labs\"").empty());  // = is exact
+  for (const std::string& name : ListTenantNames(admin, "kind = PARTNER")) {
+    EXPECT_NE(name.find("artner"), std::string::npos) << name;
+  }
+  const auto children = ListTenantNames(
+      admin,
+      absl::StrCat("parent_tenant = \"", world_.main_partner, "\" AND kind = TENANT_KIND_TENANT"));
+  EXPECT_THAT(children, ::testing::IsSupersetOf({"ACME Corp", "Globex Labs"}));
+  EXPECT_THAT(ListTenantNames(admin, absl::StrCat("parent_tenant = \"", world_.foreign_partner,
+                                                  "\" AND display_name:\"acme\"")),
+              ::testing::IsEmpty());
+  // A partner's filter still sees only what it reaches.
+  const std::string foreign = world_.Token("PARTNER_ADMIN", world_.foreign_partner);
+  EXPECT_THAT(ListTenantNames(foreign, "display_name:\"acme\""), ::testing::IsEmpty());
+
+  grpc::Status s;
+  ListTenantNames(admin, "colour = red", &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("filter"));
+  ListTenantNames(admin, "kind = PARTNER or kind = TENANT", &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("AND, OR and NOT are written in upper case"));
+}
+
+TEST_F(TenancySupportTest, CallerIdentityShowsTheRolesItIgnored) {
+  ASSERT_TRUE(world_.ok());
+  const std::string customer = world_.customer[Licence::kPresent];
+  const std::string token = world_.Token("PARTNER_ADMIN", customer);  // not a tenant role
+  v1::GetCallerIdentityRequest request;
+  v1::CallerIdentity identity;
+  ASSERT_TRUE(world_.stubs()
+                  .tenancy->GetCallerIdentity(World::Context(token).get(), request, &identity)
+                  .ok());
+  EXPECT_TRUE(identity.roles().empty());
+  EXPECT_THAT(identity.ignored_roles(), ::testing::ElementsAre("PARTNER_ADMIN"));
+  // And a refusal says so.
+  v1::ListCasesRequest list;
+  list.set_parent(customer);
+  v1::ListCasesResponse cases;
+  grpc::Status s = world_.stubs().cases->ListCases(World::Context(token).get(), list, &cases);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("PARTNER_ADMIN grant nothing here"));
+}
+
+TEST_F(TenancySupportTest, RefusedCallsAreLoggedWithPrincipalAndTenant) {
+  ASSERT_TRUE(world_.ok());
+  const std::string foreign = world_.customer[Licence::kPresent];
+  const std::string token =
+      world_.Token("TENANT_ADMIN", world_.foreign_customer[Licence::kPresent], "prober-7");
+  v1::ListCasesRequest list;
+  list.set_parent(foreign);
+  v1::ListCasesResponse cases;
+  EXPECT_THAT(world_.stubs().cases->ListCases(World::Context(token).get(), list, &cases),
+              StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
+  bool found = false;
+  for (int i = 0; i < 50 && !found; ++i) {
+    for (absl::string_view line : absl::StrSplit(world_.casesd().Log(), '\n')) {
+      if (absl::StrContains(line, "\"principal\":\"prober-7\"") &&
+          absl::StrContains(line, absl::StrCat("\"tenant\":\"", foreign, "\"")) &&
+          absl::StrContains(line, "PERMISSION_DENIED")) {
+        found = true;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(found) << world_.casesd().Log();
+}
+
+TEST_F(TenancySupportTest, OversizedTokenIsRefusedWithDetails) {
+  ASSERT_TRUE(world_.ok());
+  v1::GetCallerIdentityRequest request;
+  v1::CallerIdentity identity;
+  grpc::Status s = world_.stubs().tenancy->GetCallerIdentity(
+      World::Context(std::string(20000, 'x')).get(), request, &identity);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::UNAUTHENTICATED, "TOKEN_INVALID"));
+  EXPECT_EQ(s.error_message(), "token larger than 8192 bytes");
 }
 
 }  // namespace

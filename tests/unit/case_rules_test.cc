@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/validation.h"
 #include "domain/service_requests.h"
@@ -152,10 +153,35 @@ TEST(CaseRulesTest, AConvertedAlertsAttributesComeFromTheAlertThenItsDetectionsT
   first.attributes = {{"host", "detection-host"}, {"user", "bob"}};
   sql::DetectionRow second = Detection(v1::PRODUCT_XDR);
   second.attributes = {{"user", "carol"}, {"ip", "10.0.0.7"}};
+  second.device = "host-7";
+  second.entity = "carol";
+  second.mitre_techniques = {"T1059.001", "T1021"};
+  first.device = "host-7";
   const auto merged = MergeConvertedAttributes(alert, {first, second}, {{"ip", "requested"}});
-  EXPECT_EQ(merged.at("host"), "alert-host");
-  EXPECT_EQ(merged.at("user"), "bob");
-  EXPECT_EQ(merged.at("ip"), "requested");
+  const std::map<std::string, std::string> expected = {{"host", "alert-host"},
+                                                       {"host.2", "detection-host"},
+                                                       {"user", "bob"},
+                                                       {"user.2", "carol"},
+                                                       {"ip", "requested"},
+                                                       {"device", "host-7"},
+                                                       {"entity", "carol"},
+                                                       {"mitre_technique", "T1059.001"},
+                                                       {"mitre_technique.2", "T1021"}};
+  EXPECT_EQ(merged, expected);
+}
+
+TEST(CaseRulesTest, AConvertedAlertKeepsAtMostTheAttributeLimit) {
+  sql::AlertRow alert;
+  std::vector<sql::DetectionRow> detections;
+  for (int i = 0; i < 150; ++i) {
+    sql::DetectionRow d = Detection(v1::PRODUCT_XDR);
+    d.attributes = {{"ip", absl::StrCat("10.0.0.", i)}};
+    detections.push_back(d);
+  }
+  const auto merged = MergeConvertedAttributes(alert, detections, {});
+  EXPECT_EQ(merged.size(), kMaxAttributes);
+  EXPECT_EQ(merged.at("ip"), "10.0.0.0");
+  EXPECT_EQ(merged.at("ip.2"), "10.0.0.1");
 }
 
 TEST(CaseRulesTest, AConvertedCaseTakesTheAlertsTitleAndSeverityUnlessGiven) {

@@ -2,8 +2,10 @@
 // builder and migration statement splitting.
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "common/errors.h"
 #include "common/ids.h"
+#include "common/page_token.h"
 #include "google/rpc/error_details.pb.h"
 #include "sql/dsn.h"
 #include "sql/migrate.h"
@@ -93,6 +95,34 @@ TEST(ErrorsTest, ReasonRoundTrips) {
                                         "needs XDR", {{"product", "PRODUCT_XDR"}});
   EXPECT_EQ(ErrorReason(status), "LICENSE_REQUIRED");
   EXPECT_EQ(ErrorReason(absl::InternalError("x")), "");
+}
+
+TEST(PageTokenTest, AnAlteredTokenIsRefusedNotAnotherPage) {
+  const std::string fingerprint = QueryFingerprint({"ListCases", "tenants/x"});
+  const std::string token = EncodePageToken(fingerprint, {"2026-01-01 00:00:00.000000", "id-7"});
+  auto key = DecodePageToken(token, fingerprint);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->at(1), "id-7");
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &raw));
+  for (size_t i = 0; i < raw.size(); ++i) {
+    std::string altered = raw;
+    altered[i] = static_cast<char>(altered[i] ^ 0x01);
+    EXPECT_EQ(DecodePageToken(absl::WebSafeBase64Escape(altered), fingerprint).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << "byte " << i;
+  }
+}
+
+TEST(PageTokenTest, TokensHoldAcrossProcessesThatShareTheKey) {
+  const std::string fingerprint = QueryFingerprint({"ListCases", "tenants/x"});
+  SetPageTokenKey("replica-shared-key-0123456789");
+  const std::string token = EncodePageToken(fingerprint, {"k"});
+  SetPageTokenKey("another-key-of-another-cluster");
+  EXPECT_EQ(DecodePageToken(token, fingerprint).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  SetPageTokenKey("replica-shared-key-0123456789");
+  EXPECT_TRUE(DecodePageToken(token, fingerprint).ok());
 }
 
 TEST(MigrationSplitTest, SplitsOnSemicolonsOutsideQuotesAndComments) {

@@ -31,11 +31,18 @@ const Roles kCustomerAdmins = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_
                                v1::ROLE_PARTNER_SUPER_ADMIN,    v1::ROLE_PARTNER_ADMIN,
                                v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN};
 // "every role that reaches the tenant (provider analysts: their product's items)"
-const Roles kCustomerReaders = {
-    v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,      v1::ROLE_TENANT_READ_ONLY,
-    v1::ROLE_PARTNER_SUPER_ADMIN,    v1::ROLE_PARTNER_ADMIN,     v1::ROLE_PARTNER_READ_ONLY,
-    v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,  v1::ROLE_ENTERPRISE_READ_ONLY,
-    v1::ROLE_PLATFORM_ADMIN,         v1::ROLE_DETECTION_INGESTER};
+const Roles kCustomerReaders = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,
+                                v1::ROLE_TENANT_READ_ONLY,       v1::ROLE_PARTNER_SUPER_ADMIN,
+                                v1::ROLE_PARTNER_ADMIN,          v1::ROLE_PARTNER_READ_ONLY,
+                                v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,
+                                v1::ROLE_ENTERPRISE_READ_ONLY,   v1::ROLE_PLATFORM_ADMIN};
+// "DETECTION_INGESTER is a pipeline account: it ingests and reads nothing else."
+const Roles kAllButIngester = {v1::ROLE_TENANT_SUPER_ADMIN,     v1::ROLE_TENANT_ADMIN,
+                               v1::ROLE_TENANT_READ_ONLY,       v1::ROLE_PARTNER_SUPER_ADMIN,
+                               v1::ROLE_PARTNER_ADMIN,          v1::ROLE_PARTNER_READ_ONLY,
+                               v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_ENTERPRISE_ADMIN,
+                               v1::ROLE_ENTERPRISE_READ_ONLY,   v1::ROLE_MDR_ANALYST,
+                               v1::ROLE_MANAGED_RISK_ANALYST,   v1::ROLE_PLATFORM_ADMIN};
 
 Roles Plus(Roles roles, std::initializer_list<v1::Role> more) {
   roles.insert(more);
@@ -62,13 +69,19 @@ std::vector<Expectation> FromTheContract() {
         {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kRemoveCase, {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
       {Action::kConvertAlert, {{kXdr, kCustomerAdmins}}},
-      {Action::kAddCaseDetections, {{kXdr, kCustomerAdmins}}},
+      // "MDR_ANALYST ... may AddCaseDetections them to MDR-managed cases"
+      {Action::kAddCaseDetections, {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kCreateQueues, {{kXdr, kCustomerAdmins}}},
-      {Action::kReadQueues, {{kXdr, kCustomerReaders}}},
+      {Action::kReadQueues,
+       {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
       {Action::kIngestDetections,
        {{kXdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}},
         {kMdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}}}},
-      {Action::kReadDetections, {{kXdr, kCustomerReaders}}},
+      // "Provider analysts read their product's detections and alerts"
+      {Action::kReadDetections,
+       {{kXdr, kCustomerReaders},
+        {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
+        {kManagedRisk, Plus(kCustomerReaders, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
       {Action::kCreateServiceRequest, {{kMdr, kCustomerAdmins}, {kManagedRisk, kCustomerAdmins}}},
       {Action::kReadServiceRequests,
        {{kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
@@ -81,9 +94,9 @@ std::vector<Expectation> FromTheContract() {
       {Action::kReadCallerIdentity, {{kNoProduct, kAllRoles}}},
       {Action::kCreateTenant,
        {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN}}}},
-      {Action::kReadTenants, {{kNoProduct, kAllRoles}}},
+      {Action::kReadTenants, {{kNoProduct, kAllButIngester}}},
       {Action::kInstallLicense, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
-      {Action::kReadLicenses, {{kNoProduct, kAllRoles}}},
+      {Action::kReadLicenses, {{kNoProduct, kAllButIngester}}},
   };
 }
 

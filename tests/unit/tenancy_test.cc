@@ -1,6 +1,7 @@
 // JWS, JWKS, token authentication and licence keys, without a server: every
 // attack the issue lists must end in UNAUTHENTICATED (tokens) or INVALID_ARGUMENT
 // (licence keys) with the documented reason.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
@@ -68,6 +69,28 @@ TEST_P(TokenTest, ValidTokenYieldsClaims) {
   EXPECT_EQ(IdToText(claims->tenant_id), tenant_);
   ASSERT_EQ(claims->roles.size(), 1u);  // the unknown role grants nothing
   EXPECT_EQ(claims->roles[0], ::soc::cases::v1::ROLE_TENANT_ADMIN);
+  EXPECT_THAT(claims->ignored_roles, ::testing::ElementsAre("NOT_A_ROLE"));  // and is shown
+}
+
+TEST_P(TokenTest, BadExpSaysWhatIsWrong) {
+  const auto with_exp = [&](const std::string& exp) {
+    return Sign(absl::StrCat("{\"iss\":\"cases-dev\",\"aud\":\"cases\",\"sub\":\"a\",\"tid\":\"",
+                             tenant_, "\",\"roles\":[],\"exp\":", exp, "}"));
+  };
+  const auto message = [&](const std::string& token) {
+    return std::string(auth_->Authenticate("Bearer " + token, now_).status().message());
+  };
+  EXPECT_EQ(message(with_exp("\"1800003600\"")), "exp must be a number (seconds since 1970)");
+  EXPECT_EQ(message(with_exp("253402300799")), "exp is too far ahead (after the year 5000)");
+  EXPECT_EQ(message(with_exp("-5")), "exp must not be negative");
+  EXPECT_EQ(Reason(with_exp("253402300799")), "TOKEN_CLAIMS_INVALID");
+}
+
+TEST_P(TokenTest, OversizedTokenIsRefusedAsInvalidWithItsLimit) {
+  const auto claims = auth_->Authenticate("Bearer " + std::string(9000, 'a'), now_);
+  ASSERT_FALSE(claims.ok());
+  EXPECT_EQ(ErrorReason(claims.status()), "TOKEN_INVALID");
+  EXPECT_EQ(claims.status().message(), "token larger than 8192 bytes");
 }
 
 TEST_P(TokenTest, AudienceMayBeAList) {
