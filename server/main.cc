@@ -15,6 +15,7 @@
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
+#include "server/malformed_request.h"
 #include "server/metrics.h"
 #include "server/retention_job.h"
 #include "server/server.h"
@@ -204,7 +205,8 @@ int RunServe(Config& config) {
   const domain::TenancyAdmin tenancy_admin(&directory, &tenant_store, *license_authority);
   TenancyServiceImpl tenancy_service(&edge, &tenancy_admin);
   CasesServer server(
-      config, {&case_service, &detection_service, &service_request_service, &tenancy_service});
+      config, {&case_service, &detection_service, &service_request_service, &tenancy_service},
+      &edge);
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }
@@ -244,6 +246,7 @@ int main(int argc, char** argv) {
   // gRPC's many threads keep freed memory parked in them: a few shared arenas keep
   // peak RSS down at no measurable cost.
   mallopt(M_ARENA_MAX, 4);
+  cases::server::RouteLibraryLogsToJson();
   cases::server::Config config;
   auto positional = cases::server::ParseFlags(argc, argv, &config);
   if (!positional.ok()) {

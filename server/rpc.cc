@@ -83,8 +83,15 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
       }
     }
   }
-  const absl::Duration latency = absl::Now() - start;
-  const std::string& method = MethodOf(request);
+  // Refusals name who and where as far as the guard got: an audit of probing needs them.
+  RecordCall(edge, MethodOf(request), audit.tenant, audit.principal, status, absl::Now() - start,
+             context->peer(), RequestIdOf(*context, request));
+  return ToGrpcStatus(status);
+}
+
+void RecordCall(const Edge& edge, absl::string_view method, absl::string_view tenant,
+                absl::string_view principal, const absl::Status& status, absl::Duration latency,
+                const std::string& peer, const std::string& request_id) {
   const std::string code = absl::StatusCodeToString(status.code());
   if (edge.metrics != nullptr) {
     edge.metrics->CallFinished(method, code, latency);
@@ -93,20 +100,16 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
                              ? LogLevel::kInfo
                              : LogLevel::kWarning;
   if (!LogEnabled(level)) {
-    return ToGrpcStatus(status);
+    return;
   }
-  // Refusals name who and where as far as the guard got: an audit of probing needs them.
-  const std::string principal = audit.principal.empty() ? "-" : audit.principal;
-  const std::string tenant = audit.tenant.empty() ? "-" : audit.tenant;
   Log(level, "access",
       {{"method", method},
-       {"tenant", tenant},
-       {"principal", principal},
+       {"tenant", tenant.empty() ? "-" : tenant},
+       {"principal", principal.empty() ? "-" : principal},
        {"code", code},
        {"latency_ms", absl::ToDoubleMilliseconds(latency)},
-       {"peer", context->peer()},
-       {"request_id", RequestIdOf(*context, request)}});
-  return ToGrpcStatus(status);
+       {"peer", peer},
+       {"request_id", request_id}});
 }
 
 std::optional<sql::IdempotencyKey> IdempotencyKeyFor(const std::string& tenant_id,

@@ -46,6 +46,14 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
 
+// One finished call's metric and JSON access-log line (method, tenant, principal,
+// code, latency, peer, request id — never tokens or bodies); empty tenant or
+// principal print as "-". Every call gets one, from Serve or, for requests that
+// never parse, from the malformed-request interceptor.
+void RecordCall(const Edge& edge, absl::string_view method, absl::string_view tenant,
+                absl::string_view principal, const absl::Status& status, absl::Duration latency,
+                const std::string& peer, const std::string& request_id);
+
 // The request_id claim of a create (AIP-155): empty request_id → none. The
 // fingerprint is SHA-256 of the request's deterministic serialization without
 // request_id, so a retry matches and a different body under the same id does not.

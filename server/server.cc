@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "server/malformed_request.h"
 
 namespace cases::server {
 namespace {
@@ -59,8 +60,9 @@ void SetServing(grpc::Server* server, bool serving) {
 
 }  // namespace
 
-CasesServer::CasesServer(const Config& config, std::vector<grpc::Service*> services)
-    : config_(config), services_(std::move(services)) {}
+CasesServer::CasesServer(const Config& config, std::vector<grpc::Service*> services,
+                         const Edge* edge)
+    : config_(config), services_(std::move(services)), edge_(edge) {}
 
 CasesServer::~CasesServer() = default;
 
@@ -83,6 +85,9 @@ absl::Status CasesServer::Start() {
   for (grpc::Service* service : services_) {
     builder.RegisterService(service);
   }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>(edge_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));

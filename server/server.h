@@ -12,13 +12,15 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/config.h"
+#include "server/rpc.h"
 
 namespace cases::server {
 
 class CasesServer {
  public:
-  // `services` are not owned and must outlive the server.
-  CasesServer(const Config& config, std::vector<grpc::Service*> services);
+  // `services` and `edge` are not owned and must outlive the server; the edge
+  // also records requests that never parse.
+  CasesServer(const Config& config, std::vector<grpc::Service*> services, const Edge* edge);
   ~CasesServer();
 
   // Binds and starts serving. Logs a "serving" line with the bound port.
@@ -33,6 +35,7 @@ class CasesServer {
  private:
   const Config& config_;
   std::vector<grpc::Service*> services_;
+  const Edge* edge_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;

@@ -321,3 +321,53 @@ TEST_F(TenancySupportTest, OversizedTokenIsRefusedWithDetails) {
 
 }  // namespace
 }  // namespace cases::testing
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
+
+namespace cases::testing {
+namespace {
+
+// Sends `bytes` as the request of `method`, as a client with a bug would.
+grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                      const std::string& method, const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  auto context = World::Context(token);
+  return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(),
+      grpc::internal::RpcMethod(method.c_str(), grpc::internal::RpcMethod::NORMAL_RPC),
+      context.get(), request, &response);
+}
+
+TEST_F(TenancySupportTest, MalformedRequestsAreInvalidArgumentAndLogged) {
+  ASSERT_TRUE(world_.ok());
+  const std::string token = world_.Token("TENANT_ADMIN", world_.customer[Licence::kPresent]);
+  // CreateCaseRequest.parent (field 1) holding invalid UTF-8, then a truncated one.
+  const std::string bad_utf8 = std::string("\x0a\x09tenants/\xff", 11);
+  const std::string truncated = std::string("\x0a\x10tenants/", 10);
+  for (const std::string& bytes : {bad_utf8, truncated}) {
+    grpc::Status s =
+        RawUnary(world_.casesd().Channel(), token, "/soc.cases.v1.CaseService/CreateCase", bytes);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(GrpcViolationFields(s), ::testing::ElementsAre("request"));
+  }
+  bool logged = false;
+  for (int i = 0; i < 50 && !logged; ++i) {
+    int lines = 0;
+    for (absl::string_view line : absl::StrSplit(world_.casesd().Log(), '\n')) {
+      if (absl::StrContains(line, "\"method\":\"/soc.cases.v1.CaseService/CreateCase\"") &&
+          absl::StrContains(line, "INVALID_ARGUMENT")) {
+        ++lines;
+      }
+      // Nothing but JSON reaches the log.
+      EXPECT_TRUE(line.empty() || line.front() == '{') << line;
+    }
+    logged = lines == 2;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(logged) << world_.casesd().Log();
+}
+
+}  // namespace
+}  // namespace cases::testing
