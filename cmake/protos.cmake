@@ -59,8 +59,33 @@ cases_generate(health_srcs ROOT ${CASES_GRPC_PROTO_DIR} PROTOS grpc/health/v1/he
 add_library(cases_health_proto OBJECT ${health_srcs})
 target_link_libraries(cases_health_proto PUBLIC cases_proto)
 
-# The reflection client stubs, for tests that list services the way grpcurl does.
+# Server reflection, v1 and v1alpha, served by casesd's own implementation
+# (server/reflection.cc) from a descriptor set that keeps the protos' comments;
+# tests use the same stubs to list and describe services the way grpcurl does.
 cases_generate(reflection_srcs ROOT ${CASES_GRPC_PROTO_DIR}
-               PROTOS grpc/reflection/v1alpha/reflection.proto GRPC)
-add_library(cases_reflection_client_proto STATIC ${reflection_srcs})
-target_link_libraries(cases_reflection_client_proto PUBLIC cases_proto)
+               PROTOS grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto GRPC)
+add_library(cases_reflection_proto STATIC ${reflection_srcs})
+target_link_libraries(cases_reflection_proto PUBLIC cases_proto)
+
+# Every file casesd serves, with source info (comments), embedded in casesd.
+set(CASES_DESCRIPTOR_SET ${CASES_PROTO_OUT}/cases_descriptors.pb)
+set(CASES_DESCRIPTOR_SET_CC ${CASES_PROTO_OUT}/cases_descriptors.cc)
+set(reflected_protos ${CASES_API_PROTOS_ABS} ${CASES_GRPC_PROTO_DIR}/grpc/health/v1/health.proto
+    ${CASES_GRPC_PROTO_DIR}/grpc/reflection/v1/reflection.proto
+    ${CASES_GRPC_PROTO_DIR}/grpc/reflection/v1alpha/reflection.proto)
+add_custom_command(
+  OUTPUT ${CASES_DESCRIPTOR_SET}
+  COMMAND protobuf::protoc ARGS --include_source_info --include_imports
+          --descriptor_set_out=${CASES_DESCRIPTOR_SET} -I${CMAKE_SOURCE_DIR}/protos
+          -I${CASES_GRPC_PROTO_DIR} -I${CASES_GOOGLEAPIS_DIR} -I${Protobuf_INCLUDE_DIRS}
+          ${reflected_protos}
+  DEPENDS ${reflected_protos} protobuf::protoc
+  COMMENT "descriptor set with source info"
+  VERBATIM)
+add_custom_command(
+  OUTPUT ${CASES_DESCRIPTOR_SET_CC}
+  COMMAND ${CMAKE_COMMAND} -DIN=${CASES_DESCRIPTOR_SET} -DOUT=${CASES_DESCRIPTOR_SET_CC}
+          -P ${CMAKE_SOURCE_DIR}/cmake/embed_descriptors.cmake
+  DEPENDS ${CASES_DESCRIPTOR_SET} ${CMAKE_SOURCE_DIR}/cmake/embed_descriptors.cmake
+  COMMENT "embedding the descriptor set")
+add_library(cases_descriptor_set STATIC ${CASES_DESCRIPTOR_SET_CC})

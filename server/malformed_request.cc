@@ -17,10 +17,18 @@ using grpc::experimental::InterceptionHookPoints;
 class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
  public:
   MalformedRequestInterceptor(const Edge* edge, grpc::experimental::ServerRpcInfo* info)
-      : edge_(edge), method_(info->method()), peer_(info->server_context()->peer()) {}
+      : edge_(edge),
+        method_(info->method()),
+        peer_(info->server_context()->peer()),
+        // Only calls with one request message: a stream of requests also ends
+        // with an empty read, which is no parse failure.
+        single_request_(info->type() == grpc::experimental::ServerRpcInfo::Type::UNARY ||
+                        info->type() == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING) {
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+    if (single_request_ &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       malformed_ = true;
     }
@@ -48,6 +56,7 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
   const std::string method_;
   const std::string peer_;
   const absl::Time start_ = absl::Now();
+  const bool single_request_;
   bool malformed_ = false;
 };
 

@@ -1,6 +1,5 @@
 #include "server/server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include <fstream>
@@ -10,6 +9,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "server/malformed_request.h"
+#include "server/reflection.h"
 
 namespace cases::server {
 namespace {
@@ -68,7 +68,12 @@ CasesServer::~CasesServer() = default;
 
 absl::Status CasesServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  reflection_index_ = std::make_unique<DescriptorIndex>(std::vector<std::string>{
+      "soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
+      "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService", "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"});
+  reflection_v1_ = std::make_unique<ReflectionV1>(reflection_index_.get());
+  reflection_v1alpha_ = std::make_unique<ReflectionV1Alpha>(reflection_index_.get());
   ASSIGN_OR_RETURN(auto creds, MainCredentials(config_));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, creds, &port_);
@@ -85,6 +90,8 @@ absl::Status CasesServer::Start() {
   for (grpc::Service* service : services_) {
     builder.RegisterService(service);
   }
+  builder.RegisterService(reflection_v1_.get());
+  builder.RegisterService(reflection_v1alpha_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>(edge_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -97,6 +104,10 @@ absl::Status CasesServer::Start() {
     grpc::ServerBuilder health_builder;
     health_builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
                                     &health_port);
+    // A sync service of its own, so the default health service runs synchronously
+    // there too (alone it would be async with no one polling); reflection is public.
+    health_reflection_ = std::make_unique<ReflectionV1>(reflection_index_.get());
+    health_builder.RegisterService(health_reflection_.get());
     health_server_ = health_builder.BuildAndStart();
     if (health_server_ == nullptr || health_port == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/config.h"
+#include "server/reflection.h"
 #include "server/rpc.h"
 
 namespace cases::server {
@@ -36,6 +37,10 @@ class CasesServer {
   const Config& config_;
   std::vector<grpc::Service*> services_;
   const Edge* edge_;
+  std::unique_ptr<DescriptorIndex> reflection_index_;
+  std::unique_ptr<ReflectionV1> reflection_v1_;
+  std::unique_ptr<ReflectionV1Alpha> reflection_v1alpha_;
+  std::unique_ptr<ReflectionV1> health_reflection_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;

@@ -4,7 +4,9 @@
 
 #include <set>
 
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "soc/cases/v1/tenancy_service.grpc.pb.h"
 #include "tests/integration/testing.h"
@@ -51,6 +53,55 @@ TEST_F(ServerE2eTest, ReflectionListsTheFourServicesHealthAndReflection) {
         "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {
     EXPECT_EQ(services.count(expected), 1u) << expected;
   }
+}
+
+// One v1 reflection request, as grpcurl and buf curl send it.
+grpc::reflection::v1::ServerReflectionResponse ReflectV1(
+    const std::shared_ptr<grpc::Channel>& channel,
+    const grpc::reflection::v1::ServerReflectionRequest& request) {
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->ServerReflectionInfo(&context);
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1::ServerReflectionResponse response;
+  EXPECT_TRUE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+  return response;
+}
+
+TEST_F(ServerE2eTest, ReflectionV1DescribesTheApiWithItsComments) {
+  ASSERT_TRUE(casesd_.started());
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("");
+  std::set<std::string> services;
+  const auto listed = ReflectV1(casesd_.Channel(), list);
+  for (const auto& s : listed.list_services_response().service()) {
+    services.insert(s.name());
+  }
+  EXPECT_EQ(services.count("grpc.reflection.v1.ServerReflection"), 1u);
+  EXPECT_EQ(services.count("soc.cases.v1.CaseService"), 1u);
+
+  grpc::reflection::v1::ServerReflectionRequest symbol;
+  symbol.set_file_containing_symbol("soc.cases.v1.ListDetectionsRequest");
+  const auto response = ReflectV1(casesd_.Channel(), symbol);
+  ASSERT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "soc/cases/v1/detection_service.proto");
+  // The comments reach the client: which filter fields exist, which fields are required.
+  std::string comments;
+  for (const auto& location : file.source_code_info().location()) {
+    comments += location.leading_comments();
+  }
+  EXPECT_NE(comments.find("AIP-160 filter on product, severity"), std::string::npos);
+  EXPECT_NE(comments.find("Required"), std::string::npos);
+
+  grpc::reflection::v1::ServerReflectionRequest unknown;
+  unknown.set_file_containing_symbol("soc.cases.v1.NoSuchThing");
+  EXPECT_EQ(ReflectV1(casesd_.Channel(), unknown).error_response().error_code(),
+            static_cast<int>(grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(ServerE2eTest, HealthIsServing) {
