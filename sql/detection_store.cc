@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,11 +36,11 @@ absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::strin
   });
 }
 
-// Runs `select` (two columns, "... tenant_id = ? AND <column> IN (" without the
-// placeholders) for `keys` and adds each row's first column → second to `out`.
+// Runs `select` ("... tenant_id = ? AND <column> IN (" without the placeholders)
+// for `keys`, handing each row to `read`.
 template <typename Keys>
-void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id,
-                 const Keys& keys, absl::flat_hash_map<std::string, std::string>* out) {
+void SelectIn(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
+              const std::function<void(::sql::ResultSet&)>& read) {
   auto& stmt =
       db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")"), keys.size());
   int k = 1;
@@ -49,8 +50,16 @@ void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_
   }
   std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
   while (rs->next()) {
-    (*out)[std::string(rs->getString(1))] = rs->getString(2);
+    read(*rs);
   }
+}
+
+// SelectIn of two columns: each row's first column → second into `out`.
+template <typename Keys>
+void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id,
+                 const Keys& keys, absl::flat_hash_map<std::string, std::string>* out) {
+  SelectIn(db, select, tenant_id, keys,
+           [out](::sql::ResultSet& rs) { (*out)[std::string(rs.getString(1))] = rs.getString(2); });
 }
 
 // How one batch grows one alert.
@@ -91,22 +100,14 @@ struct IngestTransaction {
   }
 
   void SelectAlerts(const std::vector<std::string>& keys) {
-    auto& stmt = db.PrepareRepeated(
-        absl::StrCat("SELECT alert_key, alert_id, product FROM alerts WHERE tenant_id = ? AND "
-                     "alert_key IN (",
-                     Placeholders(keys.size()), ")"),
-        keys.size());
-    int k = 1;
-    stmt.setString(k++, tenant_id);
-    for (const std::string& key : keys) {
-      stmt.setString(k++, key);
-    }
-    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-    while (rs->next()) {
-      const std::string key = rs->getString(1);
-      alert_of_key[key] = rs->getString(2);
-      product_of_key[key] = rs->getInt(3);
-    }
+    SelectIn(
+        db,
+        "SELECT alert_key, alert_id, product FROM alerts WHERE tenant_id = ? AND alert_key IN (",
+        tenant_id, keys, [this](::sql::ResultSet& rs) {
+          const std::string key = rs.getString(1);
+          alert_of_key[key] = rs.getString(2);
+          product_of_key[key] = rs.getInt(3);
+        });
   }
 
   void FindOrCreateAlerts() {
