@@ -1,6 +1,7 @@
 #include "common/errors.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace cases {
@@ -17,7 +18,8 @@ absl::Status Violations::ToStatus() const {
     return absl::OkStatus();
   }
   google::rpc::BadRequest bad_request;
-  for (const FieldViolation& v : list_) {
+  for (size_t i = 0; i < list_.size() && i < kMaxReportedViolations; ++i) {
+    const FieldViolation& v = list_[i];
     auto* out = bad_request.add_field_violations();
     out->set_field(v.field);
     out->set_description(v.description);
@@ -74,6 +76,31 @@ absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after) {
 
 absl::Status Unavailable(absl::string_view message, absl::Duration retry_after) {
   return WithRetryInfo(absl::UnavailableError(message), retry_after);
+}
+
+absl::Status ForItem(const absl::Status& status, absl::string_view item) {
+  if (status.ok() || item.empty()) {
+    return status;
+  }
+  absl::Status out(status.code(), absl::StrCat(item, ": ", status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    if (url == kBadRequestUrl) {
+      google::rpc::BadRequest bad_request;
+      bad_request.ParseFromString(std::string(payload));
+      for (auto& v : *bad_request.mutable_field_violations()) {
+        v.set_field(absl::StrCat(item, ".", v.field()));
+      }
+      Attach(out, url, bad_request);
+    } else if (url == kErrorInfoUrl) {
+      google::rpc::ErrorInfo info;
+      info.ParseFromString(std::string(payload));
+      (*info.mutable_metadata())["item"] = std::string(item);
+      Attach(out, url, info);
+    } else {
+      out.SetPayload(url, payload);
+    }
+  });
+  return out;
 }
 
 std::string ErrorReason(const absl::Status& status) {

@@ -24,12 +24,24 @@ struct FieldViolation {
   std::string description;
 };
 
+// At most this many field violations go into one error's BadRequest: the details
+// travel in one metadata entry that clients limit (16 KiB by default).
+inline constexpr size_t kMaxReportedViolations = 20;
+
 // Collects field violations while a request is validated, so the caller sees
-// every problem at once instead of one per round trip.
+// every problem at once instead of one per round trip (the first
+// kMaxReportedViolations of them; the message counts the rest).
 class Violations {
  public:
   void Add(std::string field, std::string description) {
     list_.push_back({std::move(field), std::move(description)});
+  }
+  // Adds every violation of `other`, its field prefixed with `item` and a dot
+  // (the item of a batch: "requests[7]" + ".case.etag").
+  void Merge(const Violations& other, const std::string& item) {
+    for (const FieldViolation& f : other.list_) {
+      list_.push_back({item + "." + f.field, f.description});
+    }
   }
   bool empty() const { return list_.empty(); }
   const std::vector<FieldViolation>& list() const { return list_; }
@@ -58,6 +70,12 @@ absl::Status WithRetryInfo(absl::Status status, absl::Duration retry_after);
 
 // UNAVAILABLE with a RetryInfo.
 absl::Status Unavailable(absl::string_view message, absl::Duration retry_after);
+
+// The error of one item of a batch request, `item` being its path ("requests[7]"):
+// the message starts with it, every BadRequest field is prefixed with it
+// ("requests[7].case.etag") and the ErrorInfo, if any, names it in `item`.
+// An empty `item` (a lone request) leaves the status as it is.
+absl::Status ForItem(const absl::Status& status, absl::string_view item);
 
 // Reads the ErrorInfo reason of a status made above; empty when there is none.
 std::string ErrorReason(const absl::Status& status);

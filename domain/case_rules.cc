@@ -81,15 +81,51 @@ absl::Status CheckRemovable(const sql::CaseRow& row) {
   return absl::OkStatus();
 }
 
-std::string EtagOf(const sql::CaseRow& row) { return absl::StrCat(row.revision); }
+namespace {
 
-absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row) {
-  if (etag.empty() || etag == EtagOf(row)) {
+absl::Status CheckRevision(const std::string& etag, int64_t revision, absl::string_view what) {
+  const std::string current = absl::StrCat(revision);
+  if (etag.empty() || etag == current) {
     return absl::OkStatus();
   }
   return ErrorWithReason(absl::StatusCode::kAborted, "ETAG_MISMATCH",
-                         "the case changed since it was read; get it again and retry",
-                         {{"etag", EtagOf(row)}});
+                         absl::StrCat(what, " changed since it was read; get it again and retry"),
+                         {{"etag", current}});
+}
+
+}  // namespace
+
+std::string EtagOf(const sql::CaseRow& row) { return absl::StrCat(row.revision); }
+std::string EtagOf(const sql::SlaPolicyRow& row) { return absl::StrCat(row.revision); }
+
+absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row) {
+  return CheckRevision(etag, row.revision, "the case");
+}
+
+absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row) {
+  return CheckRevision(etag, row.revision, "the SLA policy");
+}
+
+void ApplySlaDeadlines(const sql::SlaPolicyRow& policy, sql::CaseRow* row) {
+  row->acknowledge_deadline.reset();
+  row->resolve_deadline.reset();
+  auto it = policy.targets.find(row->severity);
+  if (it == policy.targets.end()) {
+    return;
+  }
+  if (it->second.acknowledge_within) {
+    row->acknowledge_deadline = row->create_time + *it->second.acknowledge_within;
+  }
+  if (it->second.resolve_within) {
+    row->resolve_deadline = row->create_time + *it->second.resolve_within;
+  }
+}
+
+void ApplyAcknowledgement(absl::Time now, sql::CaseRow* row) {
+  if (!row->acknowledge_time.has_value() &&
+      (row->status != v1::CASE_STATUS_NEW || !row->assignee.empty())) {
+    row->acknowledge_time = now;
+  }
 }
 
 tenancy::Action ActionForChange(const sql::CaseRow& after, const std::set<std::string>& paths) {

@@ -11,7 +11,11 @@
 //    ApplyResolution;
 //  - only self-managed cases can be removed → CheckRemovable;
 //  - a converted alert's attributes, then its detections', then the request's
-//    own → MergeConvertedAttributes.
+//    own → MergeConvertedAttributes;
+//  - a case's acknowledge and resolve deadlines are its create time plus its
+//    tenant's SLA targets for its severity, set at create and when the severity
+//    changes → ApplySlaDeadlines; it is acknowledged the first time it leaves NEW
+//    or gets an assignee → ApplyAcknowledgement.
 // The display-name charset is common/validation.h's CheckDisplayName (cases,
 // service requests, queues and tenants share it).
 #ifndef CASES_DOMAIN_CASE_RULES_H_
@@ -27,6 +31,7 @@
 #include "common/errors.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "sql/case_store.h"
+#include "sql/sla_store.h"
 #include "tenancy/permissions.h"
 
 namespace cases::domain {
@@ -34,6 +39,9 @@ namespace cases::domain {
 inline constexpr size_t kMaxCloseNoteChars = 600;
 inline constexpr int kMaxDetectionsPerCall = 1000;
 inline constexpr size_t kMaxAttributes = 100;
+inline constexpr int kMaxBatchUpdates = 100;
+inline constexpr absl::Duration kMinSlaTarget = absl::Minutes(1);
+inline constexpr absl::Duration kMaxSlaTarget = absl::Hours(24 * 90);
 
 // The one case type ↔ product mapping: the product whose licence and roles
 // govern a case of this type, and the case type a product's cases have.
@@ -61,9 +69,21 @@ void ApplyResolution(bool was_resolved, absl::Time now, absl::Duration retention
 // FAILED_PRECONDITION CASE_NOT_SELF_MANAGED for MDR-managed cases.
 absl::Status CheckRemovable(const sql::CaseRow& row);
 
-// The etag of a case revision, and the AIP-154 check (an empty etag always passes).
+// The etag of a revision, and the AIP-154 check (an empty etag always passes):
+// ABORTED ETAG_MISMATCH naming the current etag.
 std::string EtagOf(const sql::CaseRow& row);
+std::string EtagOf(const sql::SlaPolicyRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row);
+absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row);
+
+// The case's deadlines from `policy`'s targets for its severity, counted from
+// its create time; no target for that severity → no deadline. A policy change
+// reaches a case only through this: at create, or when its severity changes.
+void ApplySlaDeadlines(const sql::SlaPolicyRow& policy, sql::CaseRow* row);
+
+// Sets acknowledge_time to `now` the first time the case is out of NEW or has
+// an assignee; once set it stays (re-opening does not clear it).
+void ApplyAcknowledgement(absl::Time now, sql::CaseRow* row);
 
 // The history changes between two states of a case (API field names, enum
 // value names), in field order; empty when nothing shown changed.

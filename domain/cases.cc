@@ -40,11 +40,15 @@ absl::StatusOr<sql::CaseRow> Cases::Create(const Caller& call, CreateCaseCommand
   RETURN_IF_ERROR(AllowInitialStatus(call, row));
   ApplyResolution(false, sql::DbNow(), retention_, &row);
   row.creator = call.principal.subject;
-  const int type = row.type;
-  return store_->Create(
-      row, command.detection_ids,
-      [&call, type, this](const auto& rows) { return CheckAttachable(call, type, rows); },
-      command.key, call.principal.subject);
+  // Read before the transaction: a policy committed before this create applies to it.
+  ASSIGN_OR_RETURN(const sql::SlaPolicyRow policy, sla_->Get(call.tenant_id));
+  auto plan = [&](const std::vector<sql::DetectionRow>& detections, sql::CaseRow* c) {
+    RETURN_IF_ERROR(CheckAttachable(call, c->type, detections));
+    ApplySlaDeadlines(policy, c);
+    ApplyAcknowledgement(c->create_time, c);
+    return absl::OkStatus();
+  };
+  return store_->Create(row, command.detection_ids, plan, command.key, call.principal.subject);
 }
 
 absl::StatusOr<sql::CaseRow> Cases::Convert(const Caller& call, ConvertAlertCommand command) const {
@@ -53,11 +57,14 @@ absl::StatusOr<sql::CaseRow> Cases::Convert(const Caller& call, ConvertAlertComm
   ApplyResolution(false, sql::DbNow(), retention_, &row);
   row.creator = call.principal.subject;
   const std::map<std::string, std::string> requested = row.attributes;
+  ASSIGN_OR_RETURN(const sql::SlaPolicyRow policy, sla_->Get(call.tenant_id));
   auto plan = [&](const sql::AlertRow& alert, const std::vector<sql::DetectionRow>& detections,
                   sql::CaseRow* out) -> absl::Status {
     RETURN_IF_ERROR(CheckDetectionsEligible(out->type, detections));
     RETURN_IF_ERROR(DefaultFromAlert(alert, out));
     out->attributes = MergeConvertedAttributes(alert, detections, requested);
+    ApplySlaDeadlines(policy, out);
+    ApplyAcknowledgement(out->create_time, out);
     return absl::OkStatus();
   };
   return store_->Convert(row, command.alert_id, plan, command.key, call.principal.subject);
@@ -80,28 +87,90 @@ absl::StatusOr<Page<sql::CaseRow>> Cases::List(const Caller& call, sql::ListPara
 }
 
 absl::StatusOr<sql::CaseRow> Cases::Update(const Caller& call, UpdateCaseCommand command) const {
-  auto mutate = [&](const sql::CaseRow& current, sql::CaseRow* next,
-                    std::vector<sql::FieldChangeRow>* changes) -> absl::Status {
-    const v1::Product product = ProductOfCaseType(current.type);
-    RETURN_IF_ERROR(guard_->Allow(call, Action::kEditCases, product));
-    RETURN_IF_ERROR(CheckEtag(command.etag, current));
-    CopyPaths(command.patch, command.paths, next);
-    const bool was_resolved = current.status == v1::CASE_STATUS_RESOLVED;
-    const bool reopening = was_resolved && next->status != v1::CASE_STATUS_RESOLVED;
-    if (!reopening) {
-      Violations closing;
-      CheckClosing(closing, "case.", next->status, next->close_reason, next->close_note);
-      RETURN_IF_ERROR(closing.ToStatus());
+  ASSIGN_OR_RETURN(std::vector<sql::CaseRow> rows, UpdateMany(call, {std::move(command)}));
+  return std::move(rows.front());
+}
+
+absl::StatusOr<std::vector<sql::CaseRow>> Cases::UpdateMany(
+    const Caller& call, const std::vector<UpdateCaseCommand>& commands) const {
+  // The SLA policy is read only when a severity may change, before the transaction.
+  sql::SlaPolicyRow policy;
+  for (const UpdateCaseCommand& command : commands) {
+    if (command.paths.count("severity") != 0) {
+      ASSIGN_OR_RETURN(policy, sla_->Get(call.tenant_id));
+      break;
     }
-    // Beyond editing, the change may need more: closing needs the closing action.
-    if (const Action needed = ActionForChange(*next, command.paths); needed != Action::kEditCases) {
-      RETURN_IF_ERROR(guard_->Allow(call, needed, product));
+  }
+  const absl::Time now = sql::DbNow();
+  std::vector<sql::CaseUpdate> updates;
+  for (const UpdateCaseCommand& command : commands) {
+    auto mutate = [&call, &command, &policy, now, this](
+                      const sql::CaseRow& current, sql::CaseRow* next,
+                      std::vector<sql::FieldChangeRow>* changes) -> absl::Status {
+      const v1::Product product = ProductOfCaseType(current.type);
+      RETURN_IF_ERROR(guard_->Allow(call, Action::kEditCases, product));
+      RETURN_IF_ERROR(CheckEtag(command.etag, current));
+      CopyPaths(command.patch, command.paths, next);
+      const bool was_resolved = current.status == v1::CASE_STATUS_RESOLVED;
+      const bool reopening = was_resolved && next->status != v1::CASE_STATUS_RESOLVED;
+      if (!reopening) {
+        Violations closing;
+        CheckClosing(closing, "case.", next->status, next->close_reason, next->close_note);
+        RETURN_IF_ERROR(closing.ToStatus());
+      }
+      // Beyond editing, the change may need more: closing needs the closing action.
+      if (const Action needed = ActionForChange(*next, command.paths);
+          needed != Action::kEditCases) {
+        RETURN_IF_ERROR(guard_->Allow(call, needed, product));
+      }
+      ApplyResolution(was_resolved, now, retention_, next);
+      *changes = CaseChanges(current, *next);
+      if (changes->empty()) {
+        return absl::OkStatus();  // nothing shown changed: nothing is written
+      }
+      if (next->severity != current.severity) {
+        ApplySlaDeadlines(policy, next);
+      }
+      ApplyAcknowledgement(now, next);
+      return absl::OkStatus();
+    };
+    updates.push_back({command.case_id, std::move(mutate), command.item});
+  }
+  return store_->Update(call.tenant_id, updates, call.principal.subject);
+}
+
+absl::StatusOr<CaseStats> Cases::Stats(const Caller& call, sql::ListParams params) const {
+  ScopeToPermittedProducts(*guard_, call, "type", &CaseTypeOfProduct, &params);
+  ASSIGN_OR_RETURN(sql::CaseStatsRow rows, store_->Stats(params, call.now));
+  CaseStats stats;
+  for (const sql::CaseCountRow& row : rows.counts) {
+    if (stats.tenants.empty() || stats.tenants.back().tenant_id != row.tenant_id) {
+      stats.tenants.push_back({row.tenant_id});
     }
-    ApplyResolution(was_resolved, sql::DbNow(), retention_, next);
-    *changes = CaseChanges(current, *next);
-    return absl::OkStatus();
-  };
-  return store_->Update(call.tenant_id, command.case_id, mutate, call.principal.subject);
+    for (CaseStats::Tenant* t : {&stats.tenants.back(), &stats.all}) {
+      t->by_status[row.status] += row.count;
+      t->by_severity[row.severity] += row.count;
+      t->total += row.count;
+      t->overdue += row.overdue;
+    }
+  }
+  stats.median_acknowledge = rows.median_acknowledge;
+  stats.median_resolve = rows.median_resolve;
+  return stats;
+}
+
+absl::StatusOr<sql::SlaPolicyRow> Cases::GetSlaPolicy(const Caller& call) const {
+  return sla_->Get(call.tenant_id);
+}
+
+absl::StatusOr<sql::SlaPolicyRow> Cases::UpdateSlaPolicy(
+    const Caller& call, const UpdateSlaPolicyCommand& command) const {
+  return sla_->Update(call.tenant_id,
+                      [&](const sql::SlaPolicyRow& current, sql::SlaPolicyRow* next) {
+                        RETURN_IF_ERROR(CheckEtag(command.etag, current));
+                        next->targets = command.targets;
+                        return absl::OkStatus();
+                      });
 }
 
 absl::StatusOr<sql::CaseRow> Cases::AddDetections(

@@ -3,11 +3,12 @@
 // each change needs once the case's product is known, applies the seed rules of
 // case_rules.h, and has the store write rows in one transaction.
 //
-//   domain::Cases cases(&guard, &case_store, &queue_store, retention);
+//   domain::Cases cases(&guard, &case_store, &queue_store, &sla_store, retention);
 //   ASSIGN_OR_RETURN(sql::CaseRow row, cases.Create(call, std::move(command)));
 #ifndef CASES_DOMAIN_CASES_H_
 #define CASES_DOMAIN_CASES_H_
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 #include "domain/page.h"
 #include "sql/case_store.h"
 #include "sql/queue_store.h"
+#include "sql/sla_store.h"
 #include "tenancy/guard.h"
 
 namespace cases::domain {
@@ -41,6 +43,24 @@ struct UpdateCaseCommand {
   sql::CaseRow patch;           // the new values of `paths`
   std::set<std::string> paths;  // update_mask paths, "*" expanded
   std::string etag;             // empty: no check
+  std::string item;             // in a batch, its path ("requests[7]") for errors
+};
+
+// One tenant's case counts for GetCaseStats, with the totals over all tenants.
+struct CaseStats {
+  struct Tenant {
+    std::string tenant_id;
+    std::map<int, int64_t> by_status, by_severity;
+    int64_t total = 0, overdue = 0;
+  };
+  std::vector<Tenant> tenants;  // by tenant id
+  Tenant all;                   // over every tenant (no tenant_id)
+  std::optional<absl::Duration> median_acknowledge, median_resolve;
+};
+
+struct UpdateSlaPolicyCommand {
+  std::map<int, sql::SlaTargetRow> targets;  // replaces the policy's
+  std::string etag;                          // empty: no check
 };
 
 struct DeleteCasesCommand {
@@ -51,14 +71,25 @@ struct DeleteCasesCommand {
 class Cases {
  public:
   Cases(const tenancy::Guard* guard, sql::CaseStore* store, sql::QueueStore* queues,
-        absl::Duration retention)
-      : guard_(guard), store_(store), queues_(queues), retention_(retention) {}
+        sql::SlaStore* sla, absl::Duration retention)
+      : guard_(guard), store_(store), queues_(queues), sla_(sla), retention_(retention) {}
 
   absl::StatusOr<sql::CaseRow> Create(const Caller& call, CreateCaseCommand command) const;
   absl::StatusOr<sql::CaseRow> Convert(const Caller& call, ConvertAlertCommand command) const;
   absl::StatusOr<sql::CaseRow> Get(const Caller& call, const std::string& case_id) const;
   absl::StatusOr<Page<sql::CaseRow>> List(const Caller& call, sql::ListParams params) const;
   absl::StatusOr<sql::CaseRow> Update(const Caller& call, UpdateCaseCommand command) const;
+  // Updates of one tenant's distinct cases, each checked as a lone Update, in one
+  // transaction: all or nothing. Rows in command order.
+  absl::StatusOr<std::vector<sql::CaseRow>> UpdateMany(
+      const Caller& call, const std::vector<UpdateCaseCommand>& commands) const;
+  // Counts over what a ListCases selection (tenants, filter) holds that the
+  // caller may read.
+  absl::StatusOr<CaseStats> Stats(const Caller& call, sql::ListParams params) const;
+
+  absl::StatusOr<sql::SlaPolicyRow> GetSlaPolicy(const Caller& call) const;
+  absl::StatusOr<sql::SlaPolicyRow> UpdateSlaPolicy(const Caller& call,
+                                                    const UpdateSlaPolicyCommand& command) const;
   absl::StatusOr<sql::CaseRow> AddDetections(const Caller& call, const std::string& case_id,
                                              const std::vector<std::string>& detection_ids) const;
   absl::Status Delete(const Caller& call, const DeleteCasesCommand& command) const;
@@ -80,6 +111,7 @@ class Cases {
   const tenancy::Guard* guard_;
   sql::CaseStore* store_;
   sql::QueueStore* queues_;
+  sql::SlaStore* sla_;
   const absl::Duration retention_;
 };
 

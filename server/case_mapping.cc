@@ -1,5 +1,7 @@
 #include "server/case_mapping.h"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -173,18 +175,18 @@ absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(
   return command;
 }
 
-absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(
-    const CallContext& call, const v1::UpdateCaseRequest& request) {
-  Violations v;
-  domain::UpdateCaseCommand command;
-  command.case_id = call.target.id();
-  command.etag = request.case_().etag();
+namespace {
+
+// An UpdateCaseRequest's mask and fields, checked into `command` (all but the case id).
+void CheckUpdate(Violations& v, const std::string& tenant_id, const v1::UpdateCaseRequest& request,
+                 domain::UpdateCaseCommand* command) {
+  command->etag = request.case_().etag();
   const std::set<std::string>& updatable = domain::UpdatablePaths();
   for (const std::string& path : request.update_mask().paths()) {
     if (path == "*") {
-      command.paths.insert(updatable.begin(), updatable.end());
+      command->paths.insert(updatable.begin(), updatable.end());
     } else if (updatable.count(path) != 0) {
-      command.paths.insert(path);
+      command->paths.insert(path);
     } else {
       v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
                                         absl::StrJoin(updatable, ", ")));
@@ -193,7 +195,100 @@ absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(
   if (request.update_mask().paths().empty()) {
     v.Add("update_mask", "required: the fields to change");
   }
-  CheckCaseFields(v, request.case_(), call.tenant_id, &command.paths, &command.patch);
+  CheckCaseFields(v, request.case_(), tenant_id, &command->paths, &command->patch);
+}
+
+std::optional<absl::Duration> CheckSlaDuration(Violations& v, const std::string& field,
+                                               const google::protobuf::Duration& d, bool has) {
+  if (!has) {
+    return std::nullopt;
+  }
+  const absl::Duration value = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  if (d.nanos() != 0 || value < domain::kMinSlaTarget || value > domain::kMaxSlaTarget) {
+    v.Add(field, "whole seconds from 1 minute (60s) to 90 days (7776000s)");
+  }
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(
+    const CallContext& call, const v1::UpdateCaseRequest& request) {
+  Violations v;
+  domain::UpdateCaseCommand command;
+  command.case_id = call.target.id();
+  CheckUpdate(v, call.tenant_id, request, &command);
+  RETURN_IF_ERROR(v.ToStatus());
+  return command;
+}
+
+absl::StatusOr<std::vector<domain::UpdateCaseCommand>> BatchUpdateCommandsOf(
+    const CallContext& call, const v1::BatchUpdateCasesRequest& request) {
+  Violations v;
+  if (request.requests().empty() || request.requests_size() > domain::kMaxBatchUpdates) {
+    v.Add("requests", absl::StrCat("between 1 and ", domain::kMaxBatchUpdates, " updates"));
+  }
+  std::vector<domain::UpdateCaseCommand> commands;
+  std::map<std::string, int> seen;  // case id → first index
+  for (int i = 0; i < request.requests_size() && i < domain::kMaxBatchUpdates; ++i) {
+    const std::string item = absl::StrCat("requests[", i, "]");
+    const v1::UpdateCaseRequest& r = request.requests(i);
+    domain::UpdateCaseCommand command;
+    command.item = item;
+    Violations item_violations;
+    auto id = ParseChildName(r.case_().name(), "case.name", call.tenant_id, "cases");
+    if (!id.ok()) {
+      item_violations.Add("case.name",
+                          "must be tenants/{tenant}/cases/{case} of the parent tenant");
+    } else if (auto [it, fresh] = seen.emplace(*id, i); !fresh) {
+      item_violations.Add("case.name", absl::StrCat("the same case as requests[", it->second,
+                                                    "]: each case at most once per batch"));
+    } else {
+      command.case_id = *id;
+    }
+    CheckUpdate(item_violations, call.tenant_id, r, &command);
+    v.Merge(item_violations, item);
+    commands.push_back(std::move(command));
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+  return commands;
+}
+
+absl::StatusOr<domain::UpdateSlaPolicyCommand> UpdateSlaPolicyCommandOf(
+    const v1::UpdateSlaPolicyRequest& request) {
+  Violations v;
+  const auto& paths = request.update_mask().paths();
+  if (paths.empty()) {
+    v.Add("update_mask", "required: targets");
+  }
+  for (const std::string& path : paths) {
+    if (path != "targets" && path != "*") {
+      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: targets"));
+    }
+  }
+  domain::UpdateSlaPolicyCommand command;
+  command.etag = request.sla_policy().etag();
+  const auto& targets = request.sla_policy().targets();
+  for (int i = 0; i < targets.size(); ++i) {
+    const v1::SlaTarget& t = targets[i];
+    const std::string prefix = absl::StrCat("sla_policy.targets[", i, "].");
+    if (!v1::Severity_IsValid(t.severity()) || t.severity() == v1::SEVERITY_UNSPECIFIED) {
+      v.Add(prefix + "severity", "required: SEVERITY_LOW, _MEDIUM, _HIGH or _CRITICAL");
+      continue;
+    }
+    if (command.targets.count(t.severity()) != 0) {
+      v.Add(prefix + "severity", "each severity at most once");
+      continue;
+    }
+    if (!t.has_acknowledge_within() && !t.has_resolve_within()) {
+      v.Add(prefix + "acknowledge_within", "set acknowledge_within, resolve_within or both");
+    }
+    sql::SlaTargetRow& row = command.targets[t.severity()];
+    row.acknowledge_within = CheckSlaDuration(v, prefix + "acknowledge_within",
+                                              t.acknowledge_within(), t.has_acknowledge_within());
+    row.resolve_within =
+        CheckSlaDuration(v, prefix + "resolve_within", t.resolve_within(), t.has_resolve_within());
+  }
   RETURN_IF_ERROR(v.ToStatus());
   return command;
 }
@@ -268,6 +363,67 @@ void CaseToProto(const sql::CaseRow& row, v1::Case* out) {
   }
   if (row.purge_time) {
     SetTimestamp(*row.purge_time, out->mutable_purge_time());
+  }
+  out->set_etag(domain::EtagOf(row));
+  if (row.acknowledge_time) {
+    SetTimestamp(*row.acknowledge_time, out->mutable_acknowledge_time());
+  }
+  if (row.acknowledge_deadline) {
+    SetTimestamp(*row.acknowledge_deadline, out->mutable_acknowledge_deadline());
+  }
+  if (row.resolve_deadline) {
+    SetTimestamp(*row.resolve_deadline, out->mutable_resolve_deadline());
+  }
+}
+
+namespace {
+
+template <typename Counts>
+void CountsToProto(const domain::CaseStats::Tenant& in, Counts* out) {
+  out->set_total(in.total);
+  out->set_overdue(in.overdue);
+  for (const auto& [status, n] : in.by_status) {
+    (*out->mutable_by_status())[v1::CaseStatus_Name(static_cast<v1::CaseStatus>(status))] = n;
+  }
+  for (const auto& [severity, n] : in.by_severity) {
+    (*out->mutable_by_severity())[v1::Severity_Name(static_cast<v1::Severity>(severity))] = n;
+  }
+}
+
+}  // namespace
+
+void CaseStatsToProto(const CallContext& call, const domain::CaseStats& stats, v1::CaseStats* out) {
+  for (const domain::CaseStats::Tenant& t : stats.tenants) {
+    v1::TenantCaseStats* tenant = out->add_tenants();
+    tenant->set_tenant(TenantName(t.tenant_id));
+    if (const sql::TenantRow* row = call.snapshot->Find(t.tenant_id); row != nullptr) {
+      tenant->set_tenant_display_name(row->display_name);
+    }
+    CountsToProto(t, tenant);
+  }
+  CountsToProto(stats.all, out);
+  if (stats.median_acknowledge) {
+    SetDuration(*stats.median_acknowledge, out->mutable_median_time_to_acknowledge());
+  }
+  if (stats.median_resolve) {
+    SetDuration(*stats.median_resolve, out->mutable_median_time_to_resolve());
+  }
+}
+
+void SlaPolicyToProto(const sql::SlaPolicyRow& row, v1::SlaPolicy* out) {
+  out->set_name(TenantName(row.tenant_id) + "/slaPolicy");
+  for (const auto& [severity, target] : row.targets) {
+    v1::SlaTarget* t = out->add_targets();
+    t->set_severity(static_cast<v1::Severity>(severity));
+    if (target.acknowledge_within) {
+      SetDuration(*target.acknowledge_within, t->mutable_acknowledge_within());
+    }
+    if (target.resolve_within) {
+      SetDuration(*target.resolve_within, t->mutable_resolve_within());
+    }
+  }
+  if (row.update_time) {
+    SetTimestamp(*row.update_time, out->mutable_update_time());
   }
   out->set_etag(domain::EtagOf(row));
 }

@@ -20,6 +20,12 @@ absl::StatusOr<domain::ConvertAlertCommand> ConvertAlertCommandOf(
     const tenancy::CallContext& call, const v1::ConvertAlertToCaseRequest& request);
 absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(const tenancy::CallContext& call,
                                                               const v1::UpdateCaseRequest& request);
+// Every item validated as UpdateCase validates it, violations named
+// `requests[i].…`; 1–100 distinct cases of the parent tenant.
+absl::StatusOr<std::vector<domain::UpdateCaseCommand>> BatchUpdateCommandsOf(
+    const tenancy::CallContext& call, const v1::BatchUpdateCasesRequest& request);
+absl::StatusOr<domain::UpdateSlaPolicyCommand> UpdateSlaPolicyCommandOf(
+    const v1::UpdateSlaPolicyRequest& request);
 absl::StatusOr<domain::DeleteCasesCommand> DeleteCasesCommandOf(
     const tenancy::CallContext& call, const v1::BatchDeleteCasesRequest& request);
 // The detection names of AddCaseDetections as ids of the case's tenant.
@@ -28,6 +34,10 @@ absl::StatusOr<std::vector<std::string>> DetectionIdsOf(
 absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request);
 
 void CaseToProto(const sql::CaseRow& row, v1::Case* out);
+// Tenant display names from the call's tenancy snapshot.
+void CaseStatsToProto(const tenancy::CallContext& call, const domain::CaseStats& stats,
+                      v1::CaseStats* out);
+void SlaPolicyToProto(const sql::SlaPolicyRow& row, v1::SlaPolicy* out);
 void QueueToProto(const sql::QueueRow& row, v1::Queue* out);
 
 }  // namespace cases::server

@@ -134,4 +134,53 @@ grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context,
   });
 }
 
+grpc::Status CaseServiceImpl::BatchUpdateCases(grpc::ServerContext* context,
+                                               const v1::BatchUpdateCasesRequest* request,
+                                               v1::BatchUpdateCasesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<domain::UpdateCaseCommand> commands,
+                     BatchUpdateCommandsOf(call, *request));
+    ASSIGN_OR_RETURN(std::vector<sql::CaseRow> rows, cases_->UpdateMany(call, commands));
+    for (const sql::CaseRow& row : rows) {
+      CaseToProto(row, response->add_cases());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::GetCaseStats(grpc::ServerContext* context,
+                                           const v1::GetCaseStatsRequest* request,
+                                           v1::CaseStats* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    sql::ListParams params;
+    params.tenant_ids = call.tenant_ids;
+    params.parent = request->parent();
+    params.filter = request->filter();
+    ASSIGN_OR_RETURN(domain::CaseStats stats, cases_->Stats(call, std::move(params)));
+    CaseStatsToProto(call, stats, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::GetSlaPolicy(grpc::ServerContext* context,
+                                           const v1::GetSlaPolicyRequest* request,
+                                           v1::SlaPolicy* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(sql::SlaPolicyRow row, cases_->GetSlaPolicy(call));
+    SlaPolicyToProto(row, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::UpdateSlaPolicy(grpc::ServerContext* context,
+                                              const v1::UpdateSlaPolicyRequest* request,
+                                              v1::SlaPolicy* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(domain::UpdateSlaPolicyCommand command, UpdateSlaPolicyCommandOf(*request));
+    ASSIGN_OR_RETURN(sql::SlaPolicyRow row, cases_->UpdateSlaPolicy(call, command));
+    SlaPolicyToProto(row, response);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace cases::server

@@ -42,6 +42,16 @@ class CaseServiceImpl final : public v1::CaseService::Service {
                            v1::Queue* response) override;
   grpc::Status ListQueues(grpc::ServerContext* context, const v1::ListQueuesRequest* request,
                           v1::ListQueuesResponse* response) override;
+  grpc::Status BatchUpdateCases(grpc::ServerContext* context,
+                                const v1::BatchUpdateCasesRequest* request,
+                                v1::BatchUpdateCasesResponse* response) override;
+  grpc::Status GetCaseStats(grpc::ServerContext* context, const v1::GetCaseStatsRequest* request,
+                            v1::CaseStats* response) override;
+  grpc::Status GetSlaPolicy(grpc::ServerContext* context, const v1::GetSlaPolicyRequest* request,
+                            v1::SlaPolicy* response) override;
+  grpc::Status UpdateSlaPolicy(grpc::ServerContext* context,
+                               const v1::UpdateSlaPolicyRequest* request,
+                               v1::SlaPolicy* response) override;
 
  private:
   const Edge* edge_;

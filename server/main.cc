@@ -24,6 +24,7 @@
 #include "server/tenant_limiter.h"
 #include "sql/migrate.h"
 #include "sql/pool.h"
+#include "sql/sla_store.h"
 #include "sql/tenant_store.h"
 #include "tenancy/authenticator.h"
 #include "tenancy/directory.h"
@@ -191,7 +192,8 @@ int RunServe(Config& config) {
 
   sql::CaseStore case_store(&pool);
   sql::QueueStore queue_store(&pool);
-  const domain::Cases cases(&guard, &case_store, &queue_store, config.retention);
+  sql::SlaStore sla_store(&pool);
+  const domain::Cases cases(&guard, &case_store, &queue_store, &sla_store, config.retention);
   CaseServiceImpl case_service(&edge, &cases);
   sql::DetectionStore detection_store(&pool);
   const domain::Detections detections(&guard, &detection_store);

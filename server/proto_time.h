@@ -1,8 +1,9 @@
-// absl::Time ↔ google.protobuf.Timestamp at the API edge.
+// absl::Time ↔ google.protobuf.Timestamp, absl::Duration → Duration at the API edge.
 #ifndef CASES_SERVER_PROTO_TIME_H_
 #define CASES_SERVER_PROTO_TIME_H_
 
 #include "absl/time/time.h"
+#include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace cases::server {
@@ -17,6 +18,12 @@ inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   }
   out->set_seconds(seconds);
   out->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+inline void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(d);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 inline absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {

@@ -17,7 +17,7 @@ namespace cases::sql {
 
 void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
   auto alone = [&](PendingCreate* p) {
-    p->result = CreateAlone(*p->row, {}, *p->check, *p->key, *p->actor);
+    p->result = CreateAlone(*p->row, {}, *p->plan, *p->key, *p->actor);
   };
   if (group.size() == 1) {
     alone(group.front());
@@ -37,7 +37,7 @@ void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
         claims.push_back({&**p->key, ChildName(tenant_id, "cases", rows.back().case_id)});
       }
       queues.insert(p->row->queue_id);
-      RETURN_IF_ERROR((*p->check)({}));
+      RETURN_IF_ERROR((*p->plan)({}, &rows.back()));
     }
     // Anything but a clean create of every member (a replayed or reused request_id,
     // a missing queue) sends the group back to run one by one.

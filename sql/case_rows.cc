@@ -21,9 +21,10 @@ namespace {
 
 const std::set<std::string>& MutableCaseColumns() {
   static const auto* columns = new std::set<std::string>{
-      "display_name", "description",  "severity",   "priority", "status",
-      "close_reason", "close_note",   "queue_id",   "assignee", "detection_count",
-      "update_time",  "resolve_time", "purge_time", "revision"};
+      "display_name",         "description",     "severity",   "priority", "status",
+      "close_reason",         "close_note",      "queue_id",   "assignee", "detection_count",
+      "update_time",          "resolve_time",    "purge_time", "revision", "acknowledge_time",
+      "acknowledge_deadline", "resolve_deadline"};
   return *columns;
 }
 
@@ -94,6 +95,49 @@ void UpdateCaseRow(Lease& db, const CaseRow& c) {
   stmt.setString(k++, c.tenant_id);
   stmt.setString(k++, c.case_id);
   stmt.execute();
+}
+
+void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows) {
+  if (rows.size() == 1) {
+    UpdateCaseRow(db, rows.front());
+    return;
+  }
+  // Every row exists and is locked: the insert always lands on its duplicate
+  // key and updates the mutable columns from the values given.
+  std::string updates;
+  for (const std::string& column : MutableCaseColumns()) {
+    absl::StrAppend(&updates, updates.empty() ? "" : ", ", column, " = VALUES(", column, ")");
+  }
+  auto& stmt =
+      db.PrepareRepeated(absl::StrCat("INSERT INTO cases (", CaseTable().List(), ") VALUES ",
+                                      Placeholders(rows.size(), CaseTable().ValueGroup()),
+                                      " ON DUPLICATE KEY UPDATE ", updates),
+                         rows.size());
+  int k = 1;
+  for (const CaseRow& c : rows) {
+    k = CaseTable().Bind(stmt, k, c);
+  }
+  stmt.execute();
+}
+
+std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
+                               const std::vector<std::string>& case_ids) {
+  auto& stmt = db.PrepareRepeated(
+      absl::StrCat("SELECT ", CaseTable().List(),
+                   " FROM cases WHERE tenant_id = ? AND case_id IN (",
+                   Placeholders(case_ids.size()), ") ORDER BY case_id FOR UPDATE"),
+      case_ids.size());
+  int k = 1;
+  stmt.setString(k++, tenant_id);
+  for (const std::string& id : case_ids) {
+    stmt.setString(k++, id);
+  }
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<CaseRow> out;
+  while (rs->next()) {
+    out.push_back(ReadCase(*rs));
+  }
+  return out;
 }
 
 // The detections with these ids; INVALID_ARGUMENT naming `detections[i]` for a missing one.

@@ -25,6 +25,12 @@ void InsertNewCase(Lease& db, CaseRow* row);
 
 // Writes the mutable columns of `c` (the rest never change after insert).
 void UpdateCaseRow(Lease& db, const CaseRow& c);
+// The same for several cases of one tenant, in one statement.
+void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows);
+
+// The cases with these ids of one tenant, locked, in no particular order.
+std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
+                               const std::vector<std::string>& case_ids);
 
 // The detections with these ids; INVALID_ARGUMENT naming `detections[i]` for a missing one.
 absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::string& tenant_id,
@@ -44,7 +50,7 @@ void FillNew(CaseRow* row, absl::Time now);
 
 struct PendingCreate {
   const CaseRow* row;
-  const DetectionCheck* check;
+  const CreatePlan* plan;
   const std::optional<IdempotencyKey>* key;
   const std::string* actor;
   absl::StatusOr<CaseRow> result = absl::UnknownError("create did not run");

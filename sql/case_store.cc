@@ -2,6 +2,9 @@
 
 #include <cppconn/prepared_statement.h>
 
+#include <map>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/ids.h"
@@ -127,14 +130,18 @@ const ListSchema& CaseStore::CaseSchema() {
        {"queue", "queue_id", FieldType::kResource, nullptr, "queues", true},
        {"create_time", "create_time", FieldType::kTime},
        {"update_time", "update_time", FieldType::kTime},
-       {"number", "number", FieldType::kInt}},
+       {"number", "number", FieldType::kInt},
+       {"acknowledge_deadline", "acknowledge_deadline", FieldType::kTime},
+       {"resolve_deadline", "resolve_deadline", FieldType::kTime}},
       {{"create_time", {{"create_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"update_time", {{"update_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"severity",
         {{"severity", FieldType::kEnum},
          {"create_time", FieldType::kTime},
          {"case_id", FieldType::kResource}}},
-       {"number", {{"number", FieldType::kInt}, {"case_id", FieldType::kResource}}}},
+       {"number", {{"number", FieldType::kInt}, {"case_id", FieldType::kResource}}},
+       {"resolve_deadline",
+        {{"resolve_deadline", FieldType::kTime}, {"case_id", FieldType::kResource}}}},
       "create_time desc"};
   return *schema;
 }
@@ -160,20 +167,20 @@ GroupRunner<PendingGet>::Stats CaseStore::GetGroupStats() const { return gets_->
 
 absl::StatusOr<CaseRow> CaseStore::Create(CaseRow row,
                                           const std::vector<std::string>& detection_ids,
-                                          const DetectionCheck& check,
+                                          const CreatePlan& plan,
                                           const std::optional<IdempotencyKey>& key,
                                           const std::string& actor) {
   if (!detection_ids.empty()) {
-    return CreateAlone(std::move(row), detection_ids, check, key, actor);
+    return CreateAlone(std::move(row), detection_ids, plan, key, actor);
   }
-  PendingCreate pending{&row, &check, &key, &actor};
+  PendingCreate pending{&row, &plan, &key, &actor};
   creates_->Run(row.tenant_id, &pending);
   return std::move(pending.result);
 }
 
 absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
                                                const std::vector<std::string>& detection_ids,
-                                               const DetectionCheck& check,
+                                               const CreatePlan& plan,
                                                const std::optional<IdempotencyKey>& key,
                                                const std::string& actor) {
   return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
@@ -186,7 +193,7 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
     RETURN_IF_ERROR(CheckQueue(db, row.tenant_id, row.queue_id, "case.queue"));
     ASSIGN_OR_RETURN(std::vector<DetectionRow> detections,
                      LoadDetections(db, row.tenant_id, detection_ids));
-    RETURN_IF_ERROR(check(detections));
+    RETURN_IF_ERROR(plan(detections, &c));
     c.detection_count = static_cast<int>(detections.size());
     InsertNewCase(db, &c);
     LinkDetections(db, c.tenant_id, c.case_id, detections, now);
@@ -226,30 +233,57 @@ absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_
   return std::move(pending.result);
 }
 
-absl::StatusOr<CaseRow> CaseStore::Update(const std::string& tenant_id, const std::string& case_id,
-                                          const CaseMutation& mutate, const std::string& actor) {
-  return TransactionValue<CaseRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseRow> {
-    std::optional<CaseRow> current = SelectCase(db, tenant_id, case_id, true);
-    if (!current.has_value()) {
-      return CaseNotFound(tenant_id, case_id);
-    }
-    CaseRow next = *current;
-    std::vector<FieldChangeRow> changes;
-    RETURN_IF_ERROR(mutate(*current, &next, &changes));
-    if (changes.empty()) {
-      return *current;
-    }
-    if (next.queue_id != current->queue_id) {
-      RETURN_IF_ERROR(CheckQueue(db, tenant_id, next.queue_id, "case.queue"));
-    }
-    const absl::Time now = DbNow();
-    next.update_time = now;
-    next.revision = current->revision + 1;
-    UpdateCaseRow(db, next);
-    InsertEvents(db, kCaseHistory, tenant_id,
-                 {CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now)});
-    return next;
-  });
+absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant_id,
+                                                       const std::vector<CaseUpdate>& updates,
+                                                       const std::string& actor) {
+  std::vector<std::string> ids;
+  for (const CaseUpdate& u : updates) {
+    ids.push_back(u.case_id);
+  }
+  return TransactionValue<std::vector<CaseRow>>(
+      *pool_, [&](Lease& db) -> absl::StatusOr<std::vector<CaseRow>> {
+        std::map<std::string, CaseRow> locked;
+        for (CaseRow& row : LockCases(db, tenant_id, ids)) {
+          std::string id = row.case_id;
+          locked.emplace(std::move(id), std::move(row));
+        }
+        const absl::Time now = DbNow();
+        std::vector<CaseRow> result, changed;
+        std::vector<EventRow> events;
+        std::map<std::string, const CaseUpdate*> queues;  // new queue → first update naming it
+        for (const CaseUpdate& u : updates) {
+          auto it = locked.find(u.case_id);
+          if (it == locked.end()) {
+            return ForItem(CaseNotFound(tenant_id, u.case_id), u.item);
+          }
+          const CaseRow& current = it->second;
+          CaseRow next = current;
+          std::vector<FieldChangeRow> changes;
+          if (absl::Status s = u.mutate(current, &next, &changes); !s.ok()) {
+            return ForItem(s, u.item);
+          }
+          if (!changes.empty()) {
+            if (next.queue_id != current.queue_id) {
+              queues.emplace(next.queue_id, &u);
+            }
+            next.update_time = now;
+            next.revision = current.revision + 1;
+            events.push_back(CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now));
+            changed.push_back(next);
+          }
+          result.push_back(std::move(next));
+        }
+        for (const auto& [queue_id, u] : queues) {
+          if (absl::Status s = CheckQueue(db, tenant_id, queue_id, "case.queue"); !s.ok()) {
+            return ForItem(s, u->item);
+          }
+        }
+        if (!changed.empty()) {
+          UpdateCaseRows(db, changed);
+          InsertEvents(db, kCaseHistory, tenant_id, events);
+        }
+        return result;
+      });
 }
 
 absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id,
@@ -307,6 +341,67 @@ absl::Status CaseStore::Delete(const std::string& tenant_id,
 
 absl::StatusOr<std::string> CaseStore::List(const ListParams& params, std::vector<CaseRow>* out) {
   return RunListPage(*pool_, CaseSchema(), params, &ReadCase, out);
+}
+
+namespace {
+
+// The median of `column` − create_time (microseconds) over the `n` selected cases
+// where it is set: the middle one, or the mean of the two middle ones. The
+// ordered read stops at the middle; cases_stats serves it without row reads.
+absl::StatusOr<std::optional<absl::Duration>> MedianSince(Lease& db, const SqlCondition& where,
+                                                          const std::string& column, int64_t n) {
+  if (n == 0) {
+    return std::nullopt;
+  }
+  auto& stmt = db.Prepare(absl::StrCat("SELECT TIMESTAMPDIFF(MICROSECOND, create_time, ", column,
+                                       ") AS d FROM cases WHERE ", where.sql, " AND ", column,
+                                       " IS NOT NULL ORDER BY d LIMIT ? OFFSET ?"));
+  int k = BindParams(stmt, where.params);
+  stmt.setInt64(k++, n % 2 == 1 ? 1 : 2);
+  stmt.setInt64(k++, (n - 1) / 2);
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  int64_t sum = 0, taken = 0;
+  while (rs->next()) {
+    sum += rs->getInt64(1);
+    ++taken;
+  }
+  if (taken == 0) {
+    return std::nullopt;
+  }
+  return absl::Microseconds(sum / taken);
+}
+
+}  // namespace
+
+absl::StatusOr<CaseStatsRow> CaseStore::Stats(const ListParams& params, absl::Time now) {
+  ASSIGN_OR_RETURN(std::optional<SqlCondition> where, ListWhere(CaseSchema(), params));
+  CaseStatsRow out;
+  if (!where.has_value()) {
+    return out;
+  }
+  return QueryValue<CaseStatsRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseStatsRow> {
+    auto& counts = db.Prepare(absl::StrCat(
+        "SELECT tenant_id, status, severity, COUNT(*), "
+        "SUM(status <> ? AND resolve_deadline < ?), SUM(acknowledge_time IS NOT NULL), "
+        "SUM(resolve_time IS NOT NULL) FROM cases WHERE ",
+        where->sql, " GROUP BY tenant_id, status, severity ORDER BY tenant_id, status, severity"));
+    counts.setInt(1, v1::CASE_STATUS_RESOLVED);
+    counts.setString(2, FormatDbTime(now));
+    BindParams(counts, where->params, 3);
+    std::unique_ptr<::sql::ResultSet> rs(counts.executeQuery());
+    out.counts.clear();
+    int64_t acknowledged = 0, resolved = 0;
+    while (rs->next()) {
+      out.counts.push_back(
+          {rs->getString(1), rs->getInt(2), rs->getInt(3), rs->getInt64(4), rs->getInt64(5)});
+      acknowledged += rs->getInt64(6);
+      resolved += rs->getInt64(7);
+    }
+    ASSIGN_OR_RETURN(out.median_acknowledge,
+                     MedianSince(db, *where, "acknowledge_time", acknowledged));
+    ASSIGN_OR_RETURN(out.median_resolve, MedianSince(db, *where, "resolve_time", resolved));
+    return out;
+  });
 }
 
 absl::StatusOr<std::string> CaseStore::ListEvents(const std::string& tenant_id,

@@ -39,21 +39,50 @@ struct CaseRow {
   std::string creator;
   absl::Time create_time, update_time;
   std::optional<absl::Time> resolve_time, purge_time;
+  std::optional<absl::Time> acknowledge_time;
+  // From the tenant's SLA policy (domain/case_rules.h ApplySlaDeadlines); none: no target.
+  std::optional<absl::Time> acknowledge_deadline, resolve_deadline;
   int64_t revision = 1;
 };
 
-// Decides, on the detections a create or an add would attach, whether they may
-// be (e.g. self-managed cases take XDR detections only). Runs in the transaction.
+// Decides, on the detections an add would attach, whether they may be (e.g.
+// self-managed cases take XDR detections only). Runs in the transaction.
 using DetectionCheck = std::function<absl::Status(const std::vector<DetectionRow>&)>;
+// Checks the detections a create would attach, as DetectionCheck, and completes
+// the new case, whose id and create time are set (e.g. its SLA deadlines). Runs
+// in the transaction; an error aborts.
+using CreatePlan = std::function<absl::Status(const std::vector<DetectionRow>&, CaseRow* row)>;
 // Builds the new state of a locked case and the history changes; an error aborts.
 using CaseMutation = std::function<absl::Status(const CaseRow& current, CaseRow* next,
                                                 std::vector<FieldChangeRow>* changes)>;
+// One case of an update batch and the change to make to it.
+struct CaseUpdate {
+  std::string case_id;
+  CaseMutation mutate;
+  // The update's path in a batch request ("requests[7]"): its errors name it
+  // (common/errors.h ForItem). Empty for a lone update.
+  std::string item;
+};
 // Decides whether a locked case may be removed.
 using CaseCheck = std::function<absl::Status(const CaseRow& current)>;
 // Completes the case a conversion makes, once the locked alert and its
 // detections are read (the domain's conversion policy); an error aborts.
 using ConversionPlan = std::function<absl::Status(
     const AlertRow& alert, const std::vector<DetectionRow>& detections, CaseRow* row)>;
+
+// Counts over the cases a list selection holds (GetCaseStats): one entry per
+// tenant, status and severity present, and the medians over all of them.
+struct CaseCountRow {
+  std::string tenant_id;
+  int status = 0, severity = 0;
+  int64_t count = 0;
+  int64_t overdue = 0;  // unresolved, resolve deadline before `now`
+};
+struct CaseStatsRow {
+  std::vector<CaseCountRow> counts;
+  // acknowledge_time − create_time and resolve_time − create_time; none: no such case.
+  std::optional<absl::Duration> median_acknowledge, median_resolve;
+};
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_rows.h)
 struct PendingGet;     // a read of one case, likewise
@@ -71,8 +100,7 @@ class CaseStore {
   // group commits only if every create in it would; otherwise each runs alone, so
   // every caller gets exactly the answer it would get alone.
   absl::StatusOr<CaseRow> Create(CaseRow row, const std::vector<std::string>& detection_ids,
-                                 const DetectionCheck& check,
-                                 const std::optional<IdempotencyKey>& key,
+                                 const CreatePlan& plan, const std::optional<IdempotencyKey>& key,
                                  const std::string& actor);
 
   // Creates a case from an alert: `plan` completes the row from the locked alert
@@ -89,10 +117,14 @@ class CaseStore {
   absl::StatusOr<std::optional<CaseRow>> Get(const std::string& tenant_id,
                                              const std::string& case_id);
 
-  // Locks the case, runs `mutate`, writes the new row and an UPDATED event with
-  // the changes (no event and no write when nothing changed).
-  absl::StatusOr<CaseRow> Update(const std::string& tenant_id, const std::string& case_id,
-                                 const CaseMutation& mutate, const std::string& actor);
+  // Locks the cases (distinct ids; in one statement, in key order), runs each
+  // update's `mutate`, then writes the changed rows and an UPDATED event for each
+  // with its changes (nothing for a case that did not change): all in one
+  // transaction, all or nothing. NOT_FOUND names the first missing case. The
+  // rows come back in the order of `updates`.
+  absl::StatusOr<std::vector<CaseRow>> Update(const std::string& tenant_id,
+                                              const std::vector<CaseUpdate>& updates,
+                                              const std::string& actor);
 
   // Attaches detections (already attached ones are skipped) and records it.
   absl::StatusOr<CaseRow> AddDetections(const std::string& tenant_id, const std::string& case_id,
@@ -106,6 +138,8 @@ class CaseStore {
                       const CaseCheck& may_remove);
 
   absl::StatusOr<std::string> List(const ListParams& params, std::vector<CaseRow>* out);
+  // Counts and medians over what `params` (tenants, scope, filter; no paging) selects.
+  absl::StatusOr<CaseStatsRow> Stats(const ListParams& params, absl::Time now);
   absl::StatusOr<std::string> ListEvents(const std::string& tenant_id, const std::string& case_id,
                                          const std::string& case_name, int page_size,
                                          const std::string& page_token, std::vector<EventRow>* out);
@@ -118,7 +152,7 @@ class CaseStore {
 
  private:
   absl::StatusOr<CaseRow> CreateAlone(CaseRow row, const std::vector<std::string>& detection_ids,
-                                      const DetectionCheck& check,
+                                      const CreatePlan& plan,
                                       const std::optional<IdempotencyKey>& key,
                                       const std::string& actor);
   void CreateGroup(const std::vector<PendingCreate*>& group);

@@ -93,6 +93,18 @@ class Columns {
                           : std::optional<absl::Time>(ParseDbTime(std::string(rs.getString(i))));
         });
   }
+  // An optional time in a NOT NULL column that holds NoDeadline() for none.
+  Columns&& Deadline(std::string name, std::optional<absl::Time> Row::*field) && {
+    return Add(
+        std::move(name),
+        [field](auto& s, int i, const Row& r) {
+          s.setString(i, FormatDbTime((r.*field).value_or(NoDeadline())));
+        },
+        [field](auto& rs, int i, Row* r) {
+          const absl::Time t = ParseDbTime(std::string(rs.getString(i)));
+          r->*field = t >= NoDeadline() ? std::nullopt : std::optional<absl::Time>(t);
+        });
+  }
   // A string map stored as a JSON object.
   Columns&& Map(std::string name, std::map<std::string, std::string> Row::*field) && {
     return Add(

@@ -19,4 +19,8 @@ absl::Time ParseDbTime(absl::string_view text) {
 
 absl::Time DbNow() { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
 
+absl::Time NoDeadline() {
+  return absl::FromCivil(absl::CivilSecond(9999, 12, 31, 0, 0, 0), absl::UTCTimeZone());
+}
+
 }  // namespace cases::sql

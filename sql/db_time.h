@@ -15,6 +15,9 @@ std::string FormatDbTime(absl::Time t);
 absl::Time ParseDbTime(absl::string_view text);
 // Time truncated to what the database keeps, so values round-trip exactly.
 absl::Time DbNow();
+// What a NOT NULL deadline column holds for "no deadline": 9999-12-31, which
+// sorts after every real deadline (sql/migrations/0005_sla_deadlines.sql).
+absl::Time NoDeadline();
 
 }  // namespace cases::sql
 

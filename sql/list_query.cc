@@ -397,9 +397,33 @@ std::string ReadPage(Lease& db, const std::string& sql, const std::vector<SqlPar
 
 }  // namespace
 
+absl::StatusOr<std::optional<SqlCondition>> ListWhere(const ListSchema& schema,
+                                                      const ListParams& params) {
+  ASSIGN_OR_RETURN(SqlCondition condition, CompileFilter(schema.fields, params.filter));
+  if (params.tenant_ids.empty() || (!params.values.column.empty() && params.values.arms.empty())) {
+    return std::nullopt;
+  }
+  SqlCondition where;
+  where.sql = absl::StrCat("tenant_id ",
+                           params.tenant_ids.size() == 1
+                               ? "= ?"
+                               : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
+  where.params.insert(where.params.end(), params.tenant_ids.begin(), params.tenant_ids.end());
+  if (!params.scope.sql.empty()) {
+    absl::StrAppend(&where.sql, " AND ", params.scope.sql);
+    where.params.insert(where.params.end(), params.scope.params.begin(), params.scope.params.end());
+  }
+  AppendValueScope(params.values, &where.sql, &where.params);
+  if (!condition.sql.empty()) {
+    absl::StrAppend(&where.sql, " AND ", condition.sql);
+    where.params.insert(where.params.end(), condition.params.begin(), condition.params.end());
+  }
+  return where;
+}
+
 absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,
                                      const std::function<void(::sql::ResultSet&)>& read_row) {
-  ASSIGN_OR_RETURN(SqlCondition condition, CompileFilter(schema.fields, params.filter));
+  ASSIGN_OR_RETURN(std::optional<SqlCondition> where, ListWhere(schema, params));
   ASSIGN_OR_RETURN(auto order, ParseOrder(schema, params.order_by));
   const auto& [option, desc] = order;
   const std::string normalized_order = absl::StrCat(option->field, desc ? " desc" : "");
@@ -409,29 +433,16 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
   if (!last.empty() && last.size() != option->columns.size()) {
     return InvalidField("page_token", "not a page token of this service");
   }
-  if (params.tenant_ids.empty() || (!params.values.column.empty() && params.values.arms.empty())) {
+  if (!where.has_value()) {
     return std::string();
   }
 
-  std::vector<SqlParam> binds;
+  std::vector<SqlParam> binds = std::move(where->params);
   std::string sql = absl::StrCat("SELECT ", schema.columns);
   for (const SortColumn& c : option->columns) {
     absl::StrAppend(&sql, ", ", c.column);
   }
-  absl::StrAppend(&sql, " FROM ", schema.table, " WHERE tenant_id ",
-                  params.tenant_ids.size() == 1
-                      ? "= ?"
-                      : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
-  binds.insert(binds.end(), params.tenant_ids.begin(), params.tenant_ids.end());
-  if (!params.scope.sql.empty()) {
-    absl::StrAppend(&sql, " AND ", params.scope.sql);
-    binds.insert(binds.end(), params.scope.params.begin(), params.scope.params.end());
-  }
-  AppendValueScope(params.values, &sql, &binds);
-  if (!condition.sql.empty()) {
-    absl::StrAppend(&sql, " AND ", condition.sql);
-    binds.insert(binds.end(), condition.params.begin(), condition.params.end());
-  }
+  absl::StrAppend(&sql, " FROM ", schema.table, " WHERE ", where->sql);
   RETURN_IF_ERROR(AppendKeyset(*option, desc, last, &sql, &binds));
   absl::StrAppend(&sql, " ORDER BY ");
   for (size_t i = 0; i < option->columns.size(); ++i) {

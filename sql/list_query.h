@@ -118,6 +118,13 @@ class RowFilter {
   std::optional<FilterExpr> expr_;  // none: matches every row
 };
 
+// The WHERE condition of a list (tenants, fixed scope, per-tenant value scope,
+// filter), without the keyset; nullopt when nothing can match (no tenants, or a
+// value scope with no arms). Shared by pages and by aggregates over the same
+// selection (GetCaseStats).
+absl::StatusOr<std::optional<SqlCondition>> ListWhere(const ListSchema& schema,
+                                                      const ListParams& params);
+
 // Runs one page: `read_row` gets each row (the schema's columns first); returns
 // the next page token ("" on the last page). Runs inside RunQuery/RunInTransaction.
 absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const ListParams& params,

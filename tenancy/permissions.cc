@@ -56,6 +56,14 @@ std::vector<ActionRule> BuildActions() {
        {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kCreateQueues, "creating queues", {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues, "reading queues", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
+      // Deadlines are on every case: whoever reads cases reads the policy; its
+      // owners set it. No licence: the policy is the tenant's, for any case type.
+      {Action::kReadSlaPolicy, "reading the SLA policy", {{kNoProduct, kEveryone}}},
+      {Action::kManageSlaPolicy,
+       "changing the SLA policy",
+       {{kNoProduct,
+         {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN,
+          v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kIngestDetections, "ingesting detections", {{kXdr, kIngesters}, {kMdr, kIngesters}}},
       // Items of a product, as cases: provider analysts read their product's detections.
       {Action::kReadDetections,
@@ -92,6 +100,7 @@ constexpr char kCase[] = "tenants/{tenant}/cases/{case}";
 constexpr char kAlert[] = "tenants/{tenant}/alerts/{alert}";
 constexpr char kDetection[] = "tenants/{tenant}/detections/{detection}";
 constexpr char kRequest[] = "tenants/{tenant}/serviceRequests/{service_request}";
+constexpr char kSlaPolicy[] = "tenants/{tenant}/slaPolicy";
 
 std::vector<Permission> BuildMethods() {
   const std::string cs = "soc.cases.v1.CaseService.";
@@ -119,6 +128,11 @@ std::vector<Permission> BuildMethods() {
       {cs + "ListCaseEvents", "parent", kCase, false, Action::kReadCases},
       {cs + "CreateQueue", "parent", kTenant, false, Action::kCreateQueues},
       {cs + "ListQueues", "parent", kTenant, false, Action::kReadQueues},
+      // Each item is authorized again as a lone UpdateCase once its case is read.
+      {cs + "BatchUpdateCases", "parent", kTenant, false, Action::kEditCases},
+      {cs + "GetCaseStats", "parent", kTenant, true, Action::kReadCases},
+      {cs + "GetSlaPolicy", "name", kSlaPolicy, false, Action::kReadSlaPolicy},
+      {cs + "UpdateSlaPolicy", "sla_policy.name", kSlaPolicy, false, Action::kManageSlaPolicy},
       // DetectionService
       {ds + "IngestDetections", "parent", kTenant, false, Action::kIngestDetections},
       {ds + "GetDetection", "name", kDetection, false, Action::kReadDetections},

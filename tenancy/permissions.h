@@ -29,6 +29,8 @@ enum class Action {
   kAddCaseDetections,
   kCreateQueues,
   kReadQueues,
+  kReadSlaPolicy,
+  kManageSlaPolicy,
   kIngestDetections,
   kReadDetections,
   kCreateServiceRequest,

@@ -58,7 +58,8 @@ class CaseGroupTest : public ::testing::Test {
   absl::StatusOr<sql::CaseRow> Create(const sql::CaseRow& row,
                                       const std::optional<sql::IdempotencyKey>& key = {}) {
     return store_.Create(
-        row, {}, [](const std::vector<sql::DetectionRow>&) { return absl::OkStatus(); }, key,
+        row, {},
+        [](const std::vector<sql::DetectionRow>&, sql::CaseRow*) { return absl::OkStatus(); }, key,
         "alice");
   }
 

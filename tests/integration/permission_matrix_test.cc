@@ -122,6 +122,23 @@ std::vector<RpcSpec> Specs() {
        RPC(cases, CreateQueue, CreateQueueRequest, v1::Queue, req.set_parent(t))},
       {"ListQueues", queue_reads, true, true,
        RPC(cases, ListQueues, ListQueuesRequest, v1::ListQueuesResponse, req.set_parent(t))},
+      // Bulk updates: each item as a lone UpdateCase, so the first check is UpdateCase's.
+      {"BatchUpdateCases", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(cases, BatchUpdateCases, BatchUpdateCasesRequest, v1::BatchUpdateCasesResponse,
+           req.set_parent(t))},
+      {"GetCaseStats", case_reads, true, true,
+       RPC(cases, GetCaseStats, GetCaseStatsRequest, v1::CaseStats, req.set_parent(t))},
+      // "SLA policy: tenant, partner and enterprise SUPER_ADMIN; PLATFORM_ADMIN"; whoever reads
+      // cases reads it. The policy needs no licence.
+      {"GetSlaPolicy", tenancy_reads, false, true,
+       RPC(cases, GetSlaPolicy, GetSlaPolicyRequest, v1::SlaPolicy,
+           req.set_name(t + "/slaPolicy"))},
+      {"UpdateSlaPolicy",
+       {"TENANT_SUPER_ADMIN", "PARTNER_SUPER_ADMIN", "ENTERPRISE_SUPER_ADMIN", "PLATFORM_ADMIN"},
+       false,
+       true,
+       RPC(cases, UpdateSlaPolicy, UpdateSlaPolicyRequest, v1::SlaPolicy,
+           req.mutable_sla_policy()->set_name(t + "/slaPolicy"))},
       // DetectionService: "ingest detections: DETECTION_INGESTER, PLATFORM_ADMIN"; reads of each
       // product's detections and alerts need that product's licence.
       {"IngestDetections",

@@ -296,6 +296,20 @@ std::string GrpcReason(const grpc::Status& status) {
   return "";
 }
 
+std::map<std::string, std::string> GrpcErrorMetadata(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  if (!ParseDetails(status, &rpc)) {
+    return {};
+  }
+  for (const auto& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      return {info.metadata().begin(), info.metadata().end()};
+    }
+  }
+  return {};
+}
+
 std::vector<std::string> GrpcViolationFields(const grpc::Status& status) {
   std::vector<std::string> fields;
   google::rpc::Status rpc;

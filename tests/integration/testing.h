@@ -86,6 +86,8 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr)
 
 // The ErrorInfo reason of a grpc::Status (empty when it has none).
 std::string GrpcReason(const grpc::Status& status);
+// The ErrorInfo metadata of a grpc::Status (empty when it has none).
+std::map<std::string, std::string> GrpcErrorMetadata(const grpc::Status& status);
 // The BadRequest field paths of a grpc::Status.
 std::vector<std::string> GrpcViolationFields(const grpc::Status& status);
 

@@ -113,6 +113,45 @@ TEST(CaseRulesTest, AResolvedCaseIsPurgedAfterTheRetentionAndReopeningClearsItAl
   EXPECT_EQ(row.close_note, "");
 }
 
+TEST(CaseRulesTest, DeadlinesAreTheCreateTimePlusTheTargetsOfTheSeverity) {
+  sql::SlaPolicyRow policy;
+  policy.targets[v1::SEVERITY_HIGH] = {absl::Hours(1), absl::Hours(24)};
+  policy.targets[v1::SEVERITY_LOW] = {std::nullopt, absl::Hours(24 * 7)};
+  sql::CaseRow row;
+  row.create_time = absl::FromUnixSeconds(1'800'000'000);
+  row.severity = v1::SEVERITY_HIGH;
+  ApplySlaDeadlines(policy, &row);
+  EXPECT_EQ(row.acknowledge_deadline, row.create_time + absl::Hours(1));
+  EXPECT_EQ(row.resolve_deadline, row.create_time + absl::Hours(24));
+  row.severity = v1::SEVERITY_LOW;
+  ApplySlaDeadlines(policy, &row);
+  EXPECT_FALSE(row.acknowledge_deadline.has_value()) << "a target left out gives no deadline";
+  EXPECT_EQ(row.resolve_deadline, row.create_time + absl::Hours(24 * 7));
+  row.severity = v1::SEVERITY_CRITICAL;
+  ApplySlaDeadlines(policy, &row);
+  EXPECT_FALSE(row.resolve_deadline.has_value()) << "no target for the severity";
+  ApplySlaDeadlines(sql::SlaPolicyRow{}, &row);
+  EXPECT_FALSE(row.acknowledge_deadline.has_value());
+}
+
+TEST(CaseRulesTest, ACaseIsAcknowledgedOnceWhenItLeavesNewOrIsAssigned) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  sql::CaseRow row;
+  row.status = v1::CASE_STATUS_NEW;
+  ApplyAcknowledgement(t0, &row);
+  EXPECT_FALSE(row.acknowledge_time.has_value());
+  row.assignee = "bob";
+  ApplyAcknowledgement(t0, &row);
+  EXPECT_EQ(row.acknowledge_time, t0);
+  row.status = v1::CASE_STATUS_RESOLVED;
+  ApplyAcknowledgement(t0 + absl::Hours(1), &row);
+  EXPECT_EQ(row.acknowledge_time, t0) << "the first time only";
+  sql::CaseRow investigating;
+  investigating.status = v1::CASE_STATUS_INVESTIGATING;
+  ApplyAcknowledgement(t0, &investigating);
+  EXPECT_EQ(investigating.acknowledge_time, t0);
+}
+
 TEST(CaseRulesTest, OnlySelfManagedCasesCanBeRemoved) {
   sql::CaseRow row;
   row.tenant_id = NewIdBytes();

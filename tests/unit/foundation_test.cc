@@ -88,6 +88,27 @@ TEST(ErrorsTest, ViolationsCarryEveryField) {
   EXPECT_EQ(bad.field_violations(1).field(), "case.severity");
 }
 
+TEST(ErrorsTest, AnItemsErrorNamesTheItemInFieldsMetadataAndMessage) {
+  absl::Status bad = ForItem(InvalidField("case.etag", "stale"), "requests[7]");
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.message(), "requests[7]: case.etag: stale");
+  google::rpc::BadRequest violations;
+  ASSERT_TRUE(violations.ParseFromString(std::string(*bad.GetPayload(kBadRequestUrl))));
+  EXPECT_EQ(violations.field_violations(0).field(), "requests[7].case.etag");
+
+  absl::Status aborted = ForItem(
+      ErrorWithReason(absl::StatusCode::kAborted, "ETAG_MISMATCH", "changed", {{"etag", "3"}}),
+      "requests[2]");
+  EXPECT_EQ(ErrorReason(aborted), "ETAG_MISMATCH");
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*aborted.GetPayload(kErrorInfoUrl))));
+  EXPECT_EQ(info.metadata().at("item"), "requests[2]");
+  EXPECT_EQ(info.metadata().at("etag"), "3");
+
+  const absl::Status lone = absl::NotFoundError("x");
+  EXPECT_EQ(ForItem(lone, ""), lone) << "a lone request's error is left as it is";
+}
+
 TEST(ErrorsTest, NoViolationsIsOk) { EXPECT_TRUE(Violations().ToStatus().ok()); }
 
 TEST(ErrorsTest, ReasonRoundTrips) {

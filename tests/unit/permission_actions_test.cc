@@ -74,6 +74,13 @@ std::vector<Expectation> FromTheContract() {
       {Action::kCreateQueues, {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues,
        {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
+      // "SLA policy: tenant, partner and enterprise SUPER_ADMIN; PLATFORM_ADMIN"; every
+      // reader of cases reads it (deadlines are on every case). No licence.
+      {Action::kReadSlaPolicy, {{kNoProduct, kAllButIngester}}},
+      {Action::kManageSlaPolicy,
+       {{kNoProduct,
+         {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_PARTNER_SUPER_ADMIN,
+          v1::ROLE_ENTERPRISE_SUPER_ADMIN, v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kIngestDetections,
        {{kXdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}},
         {kMdr, {v1::ROLE_DETECTION_INGESTER, v1::ROLE_PLATFORM_ADMIN}}}},

@@ -1,0 +1,49 @@
+// SLA policies (one per tenant) in MySQL: response targets per case severity.
+// What a target means for a case is the domain's (domain/case_rules.h
+// ApplySlaDeadlines); this stores and reads the targets.
+#ifndef CASES_SQL_SLA_STORE_H_
+#define CASES_SQL_SLA_STORE_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sql/pool.h"
+
+namespace cases::sql {
+
+struct SlaTargetRow {
+  std::optional<absl::Duration> acknowledge_within, resolve_within;
+};
+
+struct SlaPolicyRow {
+  std::string tenant_id;
+  std::map<int, SlaTargetRow> targets;    // by severity number
+  std::optional<absl::Time> update_time;  // none: never set
+  int64_t revision = 0;                   // 0: never set
+};
+
+// Builds the new policy from the locked current one; an error aborts.
+using SlaPolicyMutation =
+    std::function<absl::Status(const SlaPolicyRow& current, SlaPolicyRow* next)>;
+
+class SlaStore {
+ public:
+  explicit SlaStore(ConnectionPool* pool) : pool_(pool) {}
+
+  // The tenant's policy; an empty one (revision 0) when it never set one.
+  absl::StatusOr<SlaPolicyRow> Get(const std::string& tenant_id);
+  // Locks the policy row (or the gap where it goes), runs `mutate`, writes the result.
+  absl::StatusOr<SlaPolicyRow> Update(const std::string& tenant_id,
+                                      const SlaPolicyMutation& mutate);
+
+ private:
+  ConnectionPool* pool_;
+};
+
+}  // namespace cases::sql
+
+#endif  // CASES_SQL_SLA_STORE_H_
