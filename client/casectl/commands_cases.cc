@@ -1,9 +1,11 @@
 // cases and queues.
 #include <cstdio>
+#include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "client/casectl/command.h"
 
 namespace cases::client::cli {
@@ -40,6 +42,9 @@ void ShowCase(const v1::Case& c) {
   field("creator", c.creator());
   field("created", Time(c.create_time()));
   field("updated", Time(c.update_time()));
+  field("acknowledged", Time(c.acknowledge_time()));
+  field("ack due", Time(c.acknowledge_deadline()));
+  field("resolve due", Time(c.resolve_deadline()));
   field("resolved", Time(c.resolve_time()));
   field("purge", Time(c.purge_time()));
   field("etag", c.etag());
@@ -144,6 +149,190 @@ int UpdateCase(Context& c, bool close) {
   return c.Unary(c.client->cases(), &v1::CaseService::Stub::UpdateCase, request, &ShowCase);
 }
 
+// The case names after the command words; UsageError when there are none.
+std::vector<std::string> CaseNames(const Args& args) {
+  if (args.words.size() <= 2) {
+    throw UsageError("missing case name");
+  }
+  return {args.words.begin() + 2, args.words.end()};
+}
+
+// `cases close` and `cases assign` on several cases: BatchUpdateCases, one call
+// per tenant and hundred cases (each all or nothing). `fill` sets the case's
+// fields and returns the update_mask paths.
+int BatchUpdate(Context& c, const std::vector<std::string>& names,
+                const std::function<std::vector<std::string>(v1::Case*)>& fill) {
+  std::map<std::string, std::vector<std::string>> by_tenant;
+  for (const std::string& name : names) {
+    by_tenant[TenantOfItem(name)].push_back(name);
+  }
+  std::vector<std::vector<std::string>> rows;
+  size_t done = 0;
+  for (const auto& [tenant, tenant_names] : by_tenant) {
+    for (size_t first = 0; first < tenant_names.size(); first += 100) {
+      v1::BatchUpdateCasesRequest request;
+      request.set_parent(tenant);
+      for (size_t i = first; i < tenant_names.size() && i < first + 100; ++i) {
+        v1::UpdateCaseRequest* item = request.add_requests();
+        item->mutable_case_()->set_name(tenant_names[i]);
+        for (const std::string& path : fill(item->mutable_case_())) {
+          item->mutable_update_mask()->add_paths(path);
+        }
+      }
+      v1::BatchUpdateCasesResponse response;
+      grpc::Status status = c.client->Call(
+          c.client->cases(), &v1::CaseService::Stub::BatchUpdateCases, request, &response);
+      if (!status.ok()) {
+        if (done > 0) {
+          std::fprintf(stderr, "%zu case(s) were updated before this batch failed\n", done);
+        }
+        return PrintError(status);
+      }
+      done += response.cases_size();
+      for (const v1::Case& updated : response.cases()) {
+        if (c.Json()) {
+          PrintJson(updated);
+        } else {
+          rows.push_back(CaseRow(updated));
+        }
+      }
+    }
+  }
+  if (!c.Json()) {
+    PrintTable({"NUMBER", "STATUS", "SEVERITY", "PRIORITY", "ASSIGNEE", "DISPLAY NAME", "NAME"},
+               rows);
+  }
+  return kExitOk;
+}
+
+int CloseCases(Context& c) {
+  const std::vector<std::string> names = CaseNames(c.args);
+  if (names.size() == 1) {
+    return UpdateCase(c, true);
+  }
+  const auto reason =
+      ParseEnum<v1::CloseReason>(v1::CloseReason_descriptor(), c.args.Required("reason"), "reason");
+  const std::string note = c.args.Get("note");
+  return BatchUpdate(c, names, [&](v1::Case* item) {
+    item->set_status(v1::CASE_STATUS_RESOLVED);
+    item->set_close_reason(reason);
+    item->set_close_note(note);
+    return std::vector<std::string>{"status", "close_reason", "close_note"};
+  });
+}
+
+int AssignCases(Context& c) {
+  const std::string assignee = c.args.Required("to");
+  return BatchUpdate(c, CaseNames(c.args), [&](v1::Case* item) {
+    item->set_assignee(assignee);
+    return std::vector<std::string>{"assignee"};
+  });
+}
+
+std::string Count(const google::protobuf::Map<std::string, int64_t>& counts,
+                  const std::string& key) {
+  auto it = counts.find(key);
+  return std::to_string(it == counts.end() ? 0 : it->second);
+}
+
+std::string DurationText(const google::protobuf::Duration& d, bool has) {
+  if (!has) {
+    return "-";
+  }
+  return absl::FormatDuration(absl::Seconds(d.seconds()));
+}
+
+int CaseStats(Context& c) {
+  v1::GetCaseStatsRequest request;
+  request.set_parent(c.Parent());
+  request.set_filter(c.args.Get("filter"));
+  return c.Unary(
+      c.client->cases(), &v1::CaseService::Stub::GetCaseStats, request,
+      [](const v1::CaseStats& stats) {
+        std::vector<std::vector<std::string>> rows;
+        auto row = [&](const std::string& tenant, const auto& s) {
+          rows.push_back({tenant, std::to_string(s.total()),
+                          Count(s.by_status(), "CASE_STATUS_NEW"),
+                          Count(s.by_status(), "CASE_STATUS_INVESTIGATING"),
+                          Count(s.by_status(), "CASE_STATUS_ON_HOLD"),
+                          Count(s.by_status(), "CASE_STATUS_RESOLVED"),
+                          Count(s.by_severity(), "SEVERITY_CRITICAL"),
+                          Count(s.by_severity(), "SEVERITY_HIGH"), std::to_string(s.overdue())});
+        };
+        for (const v1::TenantCaseStats& t : stats.tenants()) {
+          row(t.tenant_display_name().empty() ? t.tenant() : t.tenant_display_name(), t);
+        }
+        row("ALL", stats);
+        PrintTable({"TENANT", "TOTAL", "NEW", "INVESTIGATING", "ON HOLD", "RESOLVED", "CRITICAL",
+                    "HIGH", "OVERDUE"},
+                   rows);
+        std::printf(
+            "median time to acknowledge: %s\nmedian time to resolve:     %s\n",
+            DurationText(stats.median_time_to_acknowledge(), stats.has_median_time_to_acknowledge())
+                .c_str(),
+            DurationText(stats.median_time_to_resolve(), stats.has_median_time_to_resolve())
+                .c_str());
+      });
+}
+
+void ShowSlaPolicy(const v1::SlaPolicy& policy) {
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::SlaTarget& t : policy.targets()) {
+    rows.push_back({Short(v1::Severity_descriptor(), t.severity()),
+                    DurationText(t.acknowledge_within(), t.has_acknowledge_within()),
+                    DurationText(t.resolve_within(), t.has_resolve_within())});
+  }
+  PrintTable({"SEVERITY", "ACKNOWLEDGE WITHIN", "RESOLVE WITHIN"}, rows);
+  std::printf("etag %s\n", policy.etag().c_str());
+}
+
+int GetSla(Context& c) {
+  v1::GetSlaPolicyRequest request;
+  request.set_name(c.args.Word(2, "tenant name") + "/slaPolicy");
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::GetSlaPolicy, request, &ShowSlaPolicy);
+}
+
+// "--target high=1h/24h": acknowledge within 1 h, resolve within 24 h ("-" for none).
+v1::SlaTarget ParseTarget(const std::string& text) {
+  const size_t eq = text.find('='), slash = text.find('/');
+  if (eq == std::string::npos || slash == std::string::npos || slash < eq) {
+    throw UsageError("--target wants SEVERITY=ACK/RESOLVE, e.g. high=1h/24h (- for none)");
+  }
+  v1::SlaTarget target;
+  target.set_severity(
+      ParseEnum<v1::Severity>(v1::Severity_descriptor(), text.substr(0, eq), "target"));
+  auto duration = [&](const std::string& part, google::protobuf::Duration* out) {
+    absl::Duration d;
+    if (part == "-") {
+      return false;
+    }
+    if (!absl::ParseDuration(part, &d)) {
+      throw UsageError(absl::StrCat("--target: '", part, "' is not a duration like 30m or 24h"));
+    }
+    out->set_seconds(absl::ToInt64Seconds(d));
+    return true;
+  };
+  if (!duration(text.substr(eq + 1, slash - eq - 1), target.mutable_acknowledge_within())) {
+    target.clear_acknowledge_within();
+  }
+  if (!duration(text.substr(slash + 1), target.mutable_resolve_within())) {
+    target.clear_resolve_within();
+  }
+  return target;
+}
+
+int SetSla(Context& c) {
+  v1::UpdateSlaPolicyRequest request;
+  request.mutable_sla_policy()->set_name(c.args.Word(2, "tenant name") + "/slaPolicy");
+  request.mutable_sla_policy()->set_etag(c.args.Get("etag"));
+  for (const std::string& t : c.args.All("target")) {
+    *request.mutable_sla_policy()->add_targets() = ParseTarget(t);
+  }
+  request.mutable_update_mask()->add_paths("targets");
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::UpdateSlaPolicy, request,
+                 &ShowSlaPolicy);
+}
+
 int RemoveCases(Context& c) {
   const std::vector<std::string> names(
       c.args.words.size() > 2
@@ -232,8 +421,18 @@ std::vector<Command> CaseCommands() {
        "cases update NAME [--name N] [--description D] [--severity S] [--priority P] [--status S]\n"
        "               [--assignee A] [--queue Q] [--etag E]",
        [](Context& c) { return UpdateCase(c, false); }},
-      {"cases", "close", "cases close NAME --reason REASON [--note TEXT] [--etag E]",
-       [](Context& c) { return UpdateCase(c, true); }},
+      {"cases", "close",
+       "cases close NAME [NAME...] --reason REASON [--note TEXT] [--etag E]\n"
+       "               (several names: one all-or-nothing batch per tenant)",
+       &CloseCases},
+      {"cases", "assign", "cases assign NAME [NAME...] --to ASSIGNEE", &AssignCases},
+      {"cases", "stats", "cases stats [--parent tenants/ID|tenants/-] [--filter F]", &CaseStats},
+      {"sla", "get", "sla get TENANT", &GetSla},
+      {"sla", "set",
+       "sla set TENANT --target SEVERITY=ACK/RESOLVE [--target ...] [--etag E]\n"
+       "               e.g. --target critical=15m/4h --target high=1h/24h (- for none; no target "
+       "clears the policy)",
+       &SetSla},
       {"cases", "remove", "cases remove NAME [NAME...]", &RemoveCases},
       {"cases", "add-detections",
        "cases add-detections NAME --detection NAME [--detection NAME]...", &AddDetections},

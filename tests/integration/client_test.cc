@@ -275,6 +275,36 @@ class CasectlGoldenTest : public ClientTest {
   std::string transcript_;
 };
 
+TEST_F(CasectlGoldenTest, SlaStatsAndBulkCommandsWorkTheQueue) {
+  const std::string owner = world_.Token("TENANT_SUPER_ADMIN", tenant_, "owner");
+  std::string out =
+      Run(owner, {"sla", "set", tenant_, "--target", "high=1h/24h", "--target", "critical=15m/-"});
+  EXPECT_THAT(out, ::testing::HasSubstr("HIGH      1h                  24h"));
+  EXPECT_THAT(Run(token_, {"sla", "get", tenant_}),
+              ::testing::HasSubstr("CRITICAL  15m                 -"));
+  EXPECT_THAT(Run(owner, {"sla", "set", tenant_, "--target", "high=1h"}),
+              ::testing::HasSubstr("--target wants SEVERITY=ACK/RESOLVE"));
+  std::vector<std::string> names;
+  for (const char* n : {"Bulk one", "Bulk two"}) {
+    Run(token_, {"cases", "create", "--parent", tenant_, "--name", n, "--severity", "high"}, &out);
+    EXPECT_THAT(out, ::testing::HasSubstr("resolve due"));
+    names.push_back(FirstName(out, "cases"));
+  }
+  std::vector<std::string> assign = {"cases", "assign", names[0], names[1], "--to", "erin"};
+  out = Run(token_, assign);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("erin"));
+  out = Run(token_, {"cases", "close", names[0], names[1], "--reason", "low_risk"});
+  EXPECT_THAT(out, ::testing::HasSubstr("RESOLVED"));
+  out = Run(token_, {"cases", "stats", "--parent", tenant_});
+  EXPECT_THAT(out, ::testing::ContainsRegex("ALL +2 +0 +0 +0 +2 +0 +2 +0"));
+  EXPECT_THAT(out, ::testing::HasSubstr("median time to resolve:"));
+  // A partner admin may assign but not close: the batch is refused, naming the item.
+  out = Run(world_.Token("PARTNER_ADMIN", world_.main_partner),
+            {"cases", "close", names[0], names[1], "--reason", "low_risk"});
+  EXPECT_THAT(out, ::testing::HasSubstr("PERMISSION_DENIED: requests[0]"));
+}
+
 TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   const std::string admin = token_;
   Run(admin, {"whoami"});
