@@ -5,6 +5,8 @@
 //   cases_load --addr HOST:PORT --token T --scenario NAME [--concurrency 32] [--warmup 2s]
 //              [--duration 10s] [--tenant tenants/ID] [--filter F] [--deep 1000] [--streams 100]
 // Scenarios: health, whoami, get_case, create_case, update_case, list_first, list_deep,
+// stats and stats_all (GetCaseStats of --tenant, e.g. tenants/-, with --filter), close_single and
+// close_batch (close and re-open cases: 100 UpdateCase calls vs one BatchUpdateCases of 100),
 //            ingest (batches of 500), stream_fanout (messages delivered per second).
 #include <atomic>
 #include <cstdio>
@@ -142,6 +144,55 @@ class Bench {
           return Call(w, &v1::CaseService::Stub::UpdateCase, request, &out, &client::Client::cases);
         });
       }
+    } else if (s == "stats" || s == "stats_all") {
+      r = Drive(o_, [&](int w, std::mt19937_64&) {
+        v1::GetCaseStatsRequest request;
+        request.set_parent(o_.tenant);
+        request.set_filter(o_.filter);
+        v1::CaseStats out;
+        return Call(w, &v1::CaseService::Stub::GetCaseStats, request, &out,
+                    &client::Client::cases) &&
+               out.total() > 0;
+      });
+    } else if (s == "close_single" || s == "close_batch") {
+      // Each caller owns 100 cases and toggles them: all closed, then all re-opened,
+      // as 100 UpdateCase calls or as one BatchUpdateCases. Items are cases.
+      constexpr int kPerCaller = 100;
+      const std::vector<std::string> names = CaseNames(kPerCaller * o_.concurrency);
+      if (names.size() < static_cast<size_t>(kPerCaller * o_.concurrency)) {
+        return Fail("not enough cases for every caller");
+      }
+      items_per_op = s == "close_batch" ? kPerCaller : 1;
+      std::vector<int> step(o_.concurrency, 0);
+      auto update = [&](const std::string& name, bool close) {
+        v1::UpdateCaseRequest u;
+        u.mutable_case_()->set_name(name);
+        u.mutable_case_()->set_status(close ? v1::CASE_STATUS_RESOLVED
+                                            : v1::CASE_STATUS_INVESTIGATING);
+        u.mutable_case_()->set_close_reason(close ? v1::CLOSE_REASON_LOW_RISK
+                                                  : v1::CLOSE_REASON_UNSPECIFIED);
+        u.mutable_update_mask()->add_paths("status");
+        u.mutable_update_mask()->add_paths("close_reason");
+        return u;
+      };
+      r = Drive(o_, [&](int w, std::mt19937_64&) {
+        const int k = step[w]++;
+        if (s == "close_single") {
+          // Cases k % 100 of the caller's; the first pass closes them, the next re-opens.
+          const std::string& name = names[w * kPerCaller + k % kPerCaller];
+          v1::Case out;
+          return Call(w, &v1::CaseService::Stub::UpdateCase, update(name, (k / kPerCaller) % 2 == 0),
+                      &out, &client::Client::cases);
+        }
+        v1::BatchUpdateCasesRequest request;
+        request.set_parent(o_.tenant);
+        for (int i = 0; i < kPerCaller; ++i) {
+          *request.add_requests() = update(names[w * kPerCaller + i], k % 2 == 0);
+        }
+        v1::BatchUpdateCasesResponse out;
+        return Call(w, &v1::CaseService::Stub::BatchUpdateCases, request, &out,
+                    &client::Client::cases);
+      });
     } else if (s == "create_case") {
       r = Drive(o_, [&](int w, std::mt19937_64& rng) {
         v1::CreateCaseRequest request;
@@ -222,18 +273,28 @@ class Bench {
         r.p99_ms, r.p999_ms, static_cast<long long>(r.calls), static_cast<long long>(r.errors));
   }
 
-  std::vector<std::string> CaseNames() {
+  // The names of the tenant's first `n` cases (newest first).
+  std::vector<std::string> CaseNames(size_t n = 1000) {
     v1::ListCasesRequest request;
     request.set_parent(o_.tenant);
     request.set_page_size(1000);
-    v1::ListCasesResponse out;
     std::vector<std::string> names;
-    if (clients_[0]
-            ->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out)
-            .ok()) {
-      for (const auto& c : out.cases()) {
-        names.push_back(c.name());
+    while (names.size() < n) {
+      v1::ListCasesResponse out;
+      if (!clients_[0]
+               ->Call(clients_[0]->cases(), &v1::CaseService::Stub::ListCases, request, &out)
+               .ok()) {
+        break;
       }
+      for (const auto& c : out.cases()) {
+        if (names.size() < n) {
+          names.push_back(c.name());
+        }
+      }
+      if (out.next_page_token().empty()) {
+        break;
+      }
+      request.set_page_token(out.next_page_token());
     }
     return names;
   }

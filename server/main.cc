@@ -192,7 +192,7 @@ int RunServe(Config& config) {
 
   sql::CaseStore case_store(&pool);
   sql::QueueStore queue_store(&pool);
-  sql::SlaStore sla_store(&pool);
+  sql::SlaStore sla_store(&pool, config.tenancy_cache_ttl);
   const domain::Cases cases(&guard, &case_store, &queue_store, &sla_store, config.retention);
   CaseServiceImpl case_service(&edge, &cases);
   sql::DetectionStore detection_store(&pool);

@@ -122,21 +122,13 @@ void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows) {
 
 std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
                                const std::vector<std::string>& case_ids) {
-  auto& stmt = db.PrepareRepeated(
-      absl::StrCat("SELECT ", CaseTable().List(),
-                   " FROM cases WHERE tenant_id = ? AND case_id IN (",
-                   Placeholders(case_ids.size()), ") ORDER BY case_id FOR UPDATE"),
-      case_ids.size());
-  int k = 1;
-  stmt.setString(k++, tenant_id);
-  for (const std::string& id : case_ids) {
-    stmt.setString(k++, id);
-  }
-  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
   std::vector<CaseRow> out;
-  while (rs->next()) {
-    out.push_back(ReadCase(*rs));
-  }
+  SelectIn(
+      db,
+      absl::StrCat("SELECT ", CaseTable().List(),
+                   " FROM cases WHERE tenant_id = ? AND case_id IN ("),
+      tenant_id, case_ids, [&](::sql::ResultSet& rs) { out.push_back(ReadCase(rs)); },
+      " ORDER BY case_id FOR UPDATE");
   return out;
 }
 
@@ -148,22 +140,14 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
     return out;
   }
   std::set<std::string> unique(ids.begin(), ids.end());
-  auto& stmt =
-      db.PrepareRepeated(absl::StrCat("SELECT ", DetectionTable().List(),
-                                      " FROM detections WHERE tenant_id = ? AND detection_id IN (",
-                                      Placeholders(unique.size()), ")"),
-                         unique.size());
-  int k = 1;
-  stmt.setString(k++, tenant_id);
-  for (const std::string& id : unique) {
-    stmt.setString(k++, id);
-  }
-  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
   std::set<std::string> found;
-  while (rs->next()) {
-    out.push_back(ReadDetection(*rs));
-    found.insert(out.back().detection_id);
-  }
+  SelectIn(db,
+           absl::StrCat("SELECT ", DetectionTable().List(),
+                        " FROM detections WHERE tenant_id = ? AND detection_id IN ("),
+           tenant_id, unique, [&](::sql::ResultSet& rs) {
+             out.push_back(ReadDetection(rs));
+             found.insert(out.back().detection_id);
+           });
   Violations v;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (found.count(ids[i]) == 0) {

@@ -36,24 +36,6 @@ absl::StatusOr<std::optional<Row>> GetOne(ConnectionPool* pool, const std::strin
   });
 }
 
-// Runs `select` ("... tenant_id = ? AND <column> IN (" without the placeholders)
-// for `keys`, handing each row to `read`.
-template <typename Keys>
-void SelectIn(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
-              const std::function<void(::sql::ResultSet&)>& read) {
-  auto& stmt =
-      db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")"), keys.size());
-  int k = 1;
-  stmt.setString(k++, tenant_id);
-  for (const std::string& key : keys) {
-    stmt.setString(k++, key);
-  }
-  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
-  while (rs->next()) {
-    read(*rs);
-  }
-}
-
 // SelectIn of two columns: each row's first column → second into `out`.
 template <typename Keys>
 void SelectPairs(Lease& db, absl::string_view select, const std::string& tenant_id,

@@ -6,6 +6,7 @@
 #ifndef CASES_SQL_LIST_QUERY_H_
 #define CASES_SQL_LIST_QUERY_H_
 
+#include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
 #include <functional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/filter.h"
 #include "google/protobuf/descriptor.h"
@@ -142,6 +144,24 @@ int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& para
 
 // "?, ?, ?" with n placeholders; with a group, "(?, ?), (?, ?)" for a multi-row insert.
 std::string Placeholders(size_t n, absl::string_view group = "?");
+
+// Runs `select` ("... tenant_id = ? AND <column> IN (" without the placeholders),
+// then `)` and `rest` (e.g. " FOR UPDATE"), for `keys`, handing each row to `read`.
+template <typename Keys>
+void SelectIn(Lease& db, absl::string_view select, const std::string& tenant_id, const Keys& keys,
+              const std::function<void(::sql::ResultSet&)>& read, absl::string_view rest = "") {
+  auto& stmt =
+      db.PrepareRepeated(absl::StrCat(select, Placeholders(keys.size()), ")", rest), keys.size());
+  int k = 1;
+  stmt.setString(k++, tenant_id);
+  for (const std::string& key : keys) {
+    stmt.setString(k++, key);
+  }
+  std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  while (rs->next()) {
+    read(*rs);
+  }
+}
 
 }  // namespace cases::sql
 

@@ -66,14 +66,29 @@ SlaPolicyRow SelectPolicy(Lease& db, const std::string& tenant_id, bool for_upda
 }  // namespace
 
 absl::StatusOr<SlaPolicyRow> SlaStore::Get(const std::string& tenant_id) {
-  return QueryValue<SlaPolicyRow>(*pool_, [&](Lease& db) -> absl::StatusOr<SlaPolicyRow> {
-    return SelectPolicy(db, tenant_id, false);
-  });
+  const absl::Time now = absl::Now();
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    MutexLock lock(&mu_);
+    if (auto it = cache_.find(tenant_id);
+        it != cache_.end() && now - it->second.loaded_at < cache_ttl_) {
+      return it->second.row;
+    }
+  }
+  ASSIGN_OR_RETURN(SlaPolicyRow row,
+                   QueryValue<SlaPolicyRow>(*pool_, [&](Lease& db) -> absl::StatusOr<SlaPolicyRow> {
+                     return SelectPolicy(db, tenant_id, false);
+                   }));
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    MutexLock lock(&mu_);
+    cache_[tenant_id] = {row, now};
+  }
+  return row;
 }
 
 absl::StatusOr<SlaPolicyRow> SlaStore::Update(const std::string& tenant_id,
                                               const SlaPolicyMutation& mutate) {
-  return TransactionValue<SlaPolicyRow>(*pool_, [&](Lease& db) -> absl::StatusOr<SlaPolicyRow> {
+  absl::StatusOr<SlaPolicyRow> result = TransactionValue<
+      SlaPolicyRow>(*pool_, [&](Lease& db) -> absl::StatusOr<SlaPolicyRow> {
     const SlaPolicyRow current = SelectPolicy(db, tenant_id, true);
     SlaPolicyRow next = current;
     RETURN_IF_ERROR(mutate(current, &next));
@@ -90,6 +105,11 @@ absl::StatusOr<SlaPolicyRow> SlaStore::Update(const std::string& tenant_id,
     upsert.execute();
     return next;
   });
+  // Whether or not the write landed (an UNAVAILABLE commit may have), the next
+  // read on this replica goes to the database.
+  MutexLock lock(&mu_);
+  cache_.erase(tenant_id);
+  return result;
 }
 
 }  // namespace cases::sql

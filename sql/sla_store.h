@@ -1,6 +1,8 @@
 // SLA policies (one per tenant) in MySQL: response targets per case severity.
 // What a target means for a case is the domain's (domain/case_rules.h
-// ApplySlaDeadlines); this stores and reads the targets.
+// ApplySlaDeadlines); this stores and reads the targets. Every create reads its
+// tenant's policy, so reads are cached for `cache_ttl` (the tenancy cache TTL):
+// an update is seen at once on the replica that made it, on others within the TTL.
 #ifndef CASES_SQL_SLA_STORE_H_
 #define CASES_SQL_SLA_STORE_H_
 
@@ -9,8 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/sync.h"
 #include "sql/pool.h"
 
 namespace cases::sql {
@@ -32,16 +36,26 @@ using SlaPolicyMutation =
 
 class SlaStore {
  public:
-  explicit SlaStore(ConnectionPool* pool) : pool_(pool) {}
+  explicit SlaStore(ConnectionPool* pool, absl::Duration cache_ttl = absl::ZeroDuration())
+      : pool_(pool), cache_ttl_(cache_ttl) {}
 
-  // The tenant's policy; an empty one (revision 0) when it never set one.
+  // The tenant's policy (from the cache when fresh); an empty one (revision 0)
+  // when it never set one.
   absl::StatusOr<SlaPolicyRow> Get(const std::string& tenant_id);
   // Locks the policy row (or the gap where it goes), runs `mutate`, writes the result.
   absl::StatusOr<SlaPolicyRow> Update(const std::string& tenant_id,
                                       const SlaPolicyMutation& mutate);
 
  private:
+  struct Cached {
+    SlaPolicyRow row;
+    absl::Time loaded_at;
+  };
+
   ConnectionPool* pool_;
+  const absl::Duration cache_ttl_;
+  Mutex mu_;
+  absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cases::sql
