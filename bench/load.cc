@@ -158,8 +158,9 @@ class Bench {
       // Each caller owns 100 cases and toggles them: all closed, then all re-opened,
       // as 100 UpdateCase calls or as one BatchUpdateCases. Items are cases.
       constexpr int kPerCaller = 100;
-      const std::vector<std::string> names = CaseNames(kPerCaller * o_.concurrency);
-      if (names.size() < static_cast<size_t>(kPerCaller * o_.concurrency)) {
+      const size_t wanted = static_cast<size_t>(kPerCaller) * o_.concurrency;
+      const std::vector<std::string> names = CaseNames(wanted);
+      if (names.size() < wanted) {
         return Fail("not enough cases for every caller");
       }
       items_per_op = s == "close_batch" ? kPerCaller : 1;
@@ -181,8 +182,8 @@ class Bench {
           // Cases k % 100 of the caller's; the first pass closes them, the next re-opens.
           const std::string& name = names[w * kPerCaller + k % kPerCaller];
           v1::Case out;
-          return Call(w, &v1::CaseService::Stub::UpdateCase, update(name, (k / kPerCaller) % 2 == 0),
-                      &out, &client::Client::cases);
+          return Call(w, &v1::CaseService::Stub::UpdateCase,
+                      update(name, (k / kPerCaller) % 2 == 0), &out, &client::Client::cases);
         }
         v1::BatchUpdateCasesRequest request;
         request.set_parent(o_.tenant);

@@ -237,6 +237,7 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
                                                        const std::vector<CaseUpdate>& updates,
                                                        const std::string& actor) {
   std::vector<std::string> ids;
+  ids.reserve(updates.size());
   for (const CaseUpdate& u : updates) {
     ids.push_back(u.case_id);
   }
