@@ -376,11 +376,11 @@ absl::StatusOr<std::optional<absl::Duration>> MedianSince(Lease& db, const SqlCo
 
 absl::StatusOr<CaseStatsRow> CaseStore::Stats(const ListParams& params, absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<SqlCondition> where, ListWhere(CaseSchema(), params));
-  CaseStatsRow out;
   if (!where.has_value()) {
-    return out;
+    return CaseStatsRow{};  // nothing the caller may read
   }
   return QueryValue<CaseStatsRow>(*pool_, [&](Lease& db) -> absl::StatusOr<CaseStatsRow> {
+    CaseStatsRow out;
     auto& counts = db.Prepare(absl::StrCat(
         "SELECT tenant_id, status, severity, COUNT(*), "
         "SUM(status <> ? AND resolve_deadline < ?), SUM(acknowledge_time IS NOT NULL), "
@@ -390,7 +390,6 @@ absl::StatusOr<CaseStatsRow> CaseStore::Stats(const ListParams& params, absl::Ti
     counts.setString(2, FormatDbTime(now));
     BindParams(counts, where->params, 3);
     std::unique_ptr<::sql::ResultSet> rs(counts.executeQuery());
-    out.counts.clear();
     int64_t acknowledged = 0, resolved = 0;
     while (rs->next()) {
       out.counts.push_back(

@@ -67,12 +67,14 @@ SlaPolicyRow SelectPolicy(Lease& db, const std::string& tenant_id, bool for_upda
 
 absl::StatusOr<SlaPolicyRow> SlaStore::Get(const std::string& tenant_id) {
   const absl::Time now = absl::Now();
+  int64_t updates_before = 0;
   if (cache_ttl_ > absl::ZeroDuration()) {
     MutexLock lock(&mu_);
     if (auto it = cache_.find(tenant_id);
         it != cache_.end() && now - it->second.loaded_at < cache_ttl_) {
       return it->second.row;
     }
+    updates_before = updates_;
   }
   ASSIGN_OR_RETURN(SlaPolicyRow row,
                    QueryValue<SlaPolicyRow>(*pool_, [&](Lease& db) -> absl::StatusOr<SlaPolicyRow> {
@@ -80,7 +82,9 @@ absl::StatusOr<SlaPolicyRow> SlaStore::Get(const std::string& tenant_id) {
                    }));
   if (cache_ttl_ > absl::ZeroDuration()) {
     MutexLock lock(&mu_);
-    cache_[tenant_id] = {row, now};
+    if (updates_ == updates_before) {
+      cache_[tenant_id] = {row, now};
+    }
   }
   return row;
 }
@@ -109,6 +113,7 @@ absl::StatusOr<SlaPolicyRow> SlaStore::Update(const std::string& tenant_id,
   // read on this replica goes to the database.
   MutexLock lock(&mu_);
   cache_.erase(tenant_id);
+  ++updates_;
   return result;
 }
 

@@ -56,6 +56,9 @@ class SlaStore {
   const absl::Duration cache_ttl_;
   Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  // Bumped by every update: a read that started before one does not refill the
+  // cache with what it read (it may be the policy the update replaced).
+  int64_t updates_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cases::sql
