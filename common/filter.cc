@@ -17,7 +17,7 @@ struct Token {
 
 bool IsTextChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
-         c == '+' || c == '/' || static_cast<unsigned char>(c) >= 0x80;
+         c == '+' || c == '/' || c == '*' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 absl::StatusOr<std::vector<Token>> Lex(absl::string_view in) {
@@ -125,7 +125,8 @@ class Parser {
 
   bool StartsTerm() const {
     const auto t = Peek().type;
-    return t == Token::Type::kLParen || t == Token::Type::kNot || t == Token::Type::kText;
+    return t == Token::Type::kLParen || t == Token::Type::kNot || t == Token::Type::kText ||
+           t == Token::Type::kString;
   }
 
   // expression := sequence { AND sequence }; sequence := factor { factor }
@@ -202,10 +203,10 @@ class Parser {
 
   absl::StatusOr<FilterExpr> Comparison(bool* negate) {
     Token field = Next();
-    if (field.type != Token::Type::kText) {
+    if (field.type != Token::Type::kText && field.type != Token::Type::kString) {
       return Unexpected(field);
     }
-    if (field.text.size() > 1 && field.text.front() == '-') {
+    if (field.type == Token::Type::kText && field.text.size() > 1 && field.text.front() == '-') {
       *negate = !*negate;  // `-field = x` is NOT
       field.text.erase(0, 1);
       ++field.position;
@@ -213,18 +214,21 @@ class Parser {
     if (++comparisons_ > kMaxFilterComparisons) {
       return FilterError(absl::StrCat("at most ", kMaxFilterComparisons, " comparisons"));
     }
-    const Token& op = Next();
-    if (op.type != Token::Type::kOp) {
+    if (Peek().type != Token::Type::kOp) {
       const std::string word = absl::AsciiStrToUpper(field.text);
-      if (word == "AND" || word == "OR" || word == "NOT") {
+      if (field.type == Token::Type::kText && (word == "AND" || word == "OR" || word == "NOT")) {
         return FilterError(absl::StrCat("unexpected '", field.text, "' at position ",
                                         field.position,
                                         ": AND, OR and NOT are written in upper case"));
       }
-      if (op.type == Token::Type::kEnd) {
-        return FilterError(absl::StrCat("'", field.text, "' needs an operator and a value"));
-      }
-      return Unexpected(op);
+      FilterExpr text;  // a word or string standing alone: a text term
+      text.value = field.text;
+      text.position = field.position;
+      return text;
+    }
+    const Token& op = Next();
+    if (field.type != Token::Type::kText) {
+      return Unexpected(op);  // a quoted string is no field name
     }
     const Token& value = Next();
     if (value.type != Token::Type::kText && value.type != Token::Type::kString) {

@@ -2,6 +2,9 @@
 //   field op value, joined by AND, OR (binds tighter than AND, as AIP-160 says),
 //   NOT or a leading `-`, parentheses, and juxtaposition (implicit AND).
 //   ops: = != < <= > >= :   values: bare words, numbers, or "quoted strings".
+//   A word or quoted string standing alone (`"powershell" AND severity >= HIGH`)
+//   is a text term: a comparison with an empty field and op, which a List's
+//   schema maps to its full-text search, or refuses.
 // This is only the syntax; which fields exist and what their values mean is the
 // List's schema (sql/list_query.h). Errors are INVALID_ARGUMENT on `filter`,
 // naming the offending token and its position.
@@ -27,8 +30,8 @@ struct FilterExpr {
   Kind kind = Kind::kCompare;
   std::vector<FilterExpr> children;  // kAnd, kOr: two or more; kNot: one
   // kCompare only:
-  std::string field;
-  std::string op;  // "=", "!=", "<", "<=", ">", ">=", ":"
+  std::string field;  // empty for a text term
+  std::string op;     // "=", "!=", "<", "<=", ">", ">=", ":"; empty for a text term
   std::string value;
   size_t position = 0;  // of the field, for error messages
 };

@@ -1,6 +1,10 @@
 #include "domain/case_rules.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/names.h"
 #include "common/validation.h"
 
@@ -106,6 +110,46 @@ absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row) {
   return CheckRevision(etag, row.revision, "the SLA policy");
 }
 
+std::string EtagOf(const sql::NoteRow& row) { return absl::StrCat(row.revision); }
+
+absl::Status CheckEtag(const std::string& etag, const sql::NoteRow& row) {
+  return CheckRevision(etag, row.revision, "the note");
+}
+
+std::vector<std::string> NormalizeTags(Violations& v, const std::string& field,
+                                       const std::vector<std::string>& tags) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const std::string tag = absl::AsciiStrToLower(tags[i]);
+    const bool charset = std::all_of(tag.begin(), tag.end(), [](char c) {
+      return absl::ascii_islower(static_cast<unsigned char>(c)) ||
+             absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+             c == ':' || c == '.';
+    });
+    if (tag.empty() || tag.size() > kMaxTagChars || !charset) {
+      v.Add(absl::StrCat(field, "[", i, "]"),
+            absl::StrCat("a tag is 1–", kMaxTagChars, " of a-z 0-9 - _ : ."));
+      continue;
+    }
+    if (seen.insert(tag).second) {
+      out.push_back(tag);
+    }
+  }
+  if (out.size() > kMaxTags) {
+    v.Add(field, absl::StrCat("at most ", kMaxTags, " distinct tags"));
+  }
+  return out;
+}
+
+absl::Status CheckNoteAuthor(const sql::NoteRow& note, const std::string& subject) {
+  if (note.author == subject) {
+    return absl::OkStatus();
+  }
+  return ErrorWithReason(absl::StatusCode::kPermissionDenied, "NOT_NOTE_AUTHOR",
+                         "only the note's author may do this", {{"author", note.author}});
+}
+
 void ApplySlaDeadlines(const sql::SlaPolicyRow& policy, sql::CaseRow* row) {
   row->acknowledge_deadline.reset();
   row->resolve_deadline.reset();
@@ -152,7 +196,8 @@ std::map<std::string, std::string> Describe(const sql::CaseRow& c) {
            c.close_reason == 0 ? "" : name(v1::CloseReason_descriptor(), c.close_reason)},
           {"closeNote", c.close_note},
           {"queue", c.queue_id.empty() ? "" : ChildName(c.tenant_id, "queues", c.queue_id)},
-          {"assignee", c.assignee}};
+          {"assignee", c.assignee},
+          {"tags", absl::StrJoin(c.tags, ", ")}};
 }
 
 }  // namespace
@@ -172,7 +217,7 @@ std::vector<sql::FieldChangeRow> CaseChanges(const sql::CaseRow& before,
 const std::set<std::string>& UpdatablePaths() {
   static const auto* paths =
       new std::set<std::string>{"display_name", "description", "severity", "priority", "status",
-                                "close_reason", "close_note",  "queue",    "assignee"};
+                                "close_reason", "close_note",  "queue",    "assignee", "tags"};
   return *paths;
 }
 
@@ -196,6 +241,8 @@ void CopyPaths(const sql::CaseRow& patch, const std::set<std::string>& paths, sq
       row->queue_id = patch.queue_id;
     } else if (p == "assignee") {
       row->assignee = patch.assignee;
+    } else if (p == "tags") {
+      row->tags = patch.tags;
     }
   }
 }

@@ -15,7 +15,11 @@
 //  - a case's acknowledge and resolve deadlines are its create time plus its
 //    tenant's SLA targets for its severity, set at create and when the severity
 //    changes → ApplySlaDeadlines; it is acknowledged the first time it leaves NEW
-//    or gets an assignee → ApplyAcknowledgement.
+//    or gets an assignee → ApplyAcknowledgement;
+//  - tags are up to 20 labels of 1–64 `a-z 0-9 - _ : .`, lower-cased, repeats
+//    dropped, order kept → NormalizeTags;
+//  - notes are edited by their author only, and deleted by their author or a
+//    tenant admin → CheckNoteAuthor.
 // The display-name charset is common/validation.h's CheckDisplayName (cases,
 // service requests, queues and tenants share it).
 #ifndef CASES_DOMAIN_CASE_RULES_H_
@@ -42,6 +46,9 @@ inline constexpr size_t kMaxAttributes = 100;
 inline constexpr int kMaxBatchUpdates = 100;
 inline constexpr absl::Duration kMinSlaTarget = absl::Minutes(1);
 inline constexpr absl::Duration kMaxSlaTarget = absl::Hours(24 * 90);
+inline constexpr size_t kMaxTags = 20;
+inline constexpr size_t kMaxTagChars = 64;
+inline constexpr size_t kMaxNoteBytes = 16 * 1024;
 
 // The one case type ↔ product mapping: the product whose licence and roles
 // govern a case of this type, and the case type a product's cases have.
@@ -73,6 +80,8 @@ absl::Status CheckRemovable(const sql::CaseRow& row);
 // ABORTED ETAG_MISMATCH naming the current etag.
 std::string EtagOf(const sql::CaseRow& row);
 std::string EtagOf(const sql::SlaPolicyRow& row);
+std::string EtagOf(const sql::NoteRow& row);
+absl::Status CheckEtag(const std::string& etag, const sql::NoteRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row);
 
@@ -84,6 +93,14 @@ void ApplySlaDeadlines(const sql::SlaPolicyRow& policy, sql::CaseRow* row);
 // Sets acknowledge_time to `now` the first time the case is out of NEW or has
 // an assignee; once set it stays (re-opening does not clear it).
 void ApplyAcknowledgement(absl::Time now, sql::CaseRow* row);
+
+// `tags` lower-cased, repeats dropped, order kept; violations on `field` (and
+// `field[i]`) for more than kMaxTags or a tag that is not 1–64 of a-z 0-9 - _ : .
+std::vector<std::string> NormalizeTags(Violations& v, const std::string& field,
+                                       const std::vector<std::string>& tags);
+
+// PERMISSION_DENIED NOT_NOTE_AUTHOR unless `subject` wrote the note.
+absl::Status CheckNoteAuthor(const sql::NoteRow& note, const std::string& subject);
 
 // The history changes between two states of a case (API field names, enum
 // value names), in field order; empty when nothing shown changed.

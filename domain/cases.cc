@@ -205,6 +205,67 @@ absl::StatusOr<Page<sql::EventRow>> Cases::ListEvents(const Caller& call,
   return page;
 }
 
+absl::StatusOr<sql::NoteRow> Cases::CreateNote(const Caller& call,
+                                               CreateNoteCommand command) const {
+  sql::NoteRow note;
+  note.tenant_id = call.tenant_id;
+  note.case_id = command.case_id;
+  note.author = call.principal.subject;
+  note.body = std::move(command.body);
+  auto may_write = [&](const sql::CaseRow& c, const sql::NoteRow*) {
+    return guard_->Allow(call, Action::kWriteCaseNotes, ProductOfCaseType(c.type));
+  };
+  ASSIGN_OR_RETURN(sql::NoteResult result,
+                   store_->CreateNote(std::move(note), may_write, command.key));
+  return std::move(result.note);
+}
+
+absl::StatusOr<Page<sql::NoteRow>> Cases::ListNotes(const Caller& call, const std::string& case_id,
+                                                    const PageRequest& request) const {
+  ASSIGN_OR_RETURN(sql::CaseRow row, Get(call, case_id));
+  sql::ListParams params;
+  params.tenant_ids = {call.tenant_id};
+  params.parent = request.parent;
+  params.page_size = request.page_size;
+  params.page_token = request.page_token;
+  params.scope = {"case_id = ?", {row.case_id}};
+  Page<sql::NoteRow> page;
+  ASSIGN_OR_RETURN(page.next_page_token, store_->ListNotes(params, &page.rows));
+  return page;
+}
+
+absl::StatusOr<sql::NoteRow> Cases::UpdateNote(const Caller& call,
+                                               const NoteCommand& command) const {
+  ASSIGN_OR_RETURN(sql::NoteResult result,
+                   store_->UpdateNote(
+                       call.tenant_id, command.case_id, command.note_id,
+                       [&](const sql::CaseRow& c, const sql::NoteRow& current, sql::NoteRow* next) {
+                         RETURN_IF_ERROR(guard_->Allow(call, Action::kWriteCaseNotes,
+                                                       ProductOfCaseType(c.type)));
+                         RETURN_IF_ERROR(CheckNoteAuthor(current, call.principal.subject));
+                         RETURN_IF_ERROR(CheckEtag(command.etag, current));
+                         next->body = command.body;
+                         return absl::OkStatus();
+                       },
+                       call.principal.subject));
+  return std::move(result.note);
+}
+
+absl::Status Cases::DeleteNote(const Caller& call, const NoteCommand& command) const {
+  auto may_delete = [&](const sql::CaseRow& c, const sql::NoteRow* note) -> absl::Status {
+    const v1::Product product = ProductOfCaseType(c.type);
+    RETURN_IF_ERROR(guard_->Allow(call, Action::kWriteCaseNotes, product));
+    if (!CheckNoteAuthor(*note, call.principal.subject).ok()) {
+      RETURN_IF_ERROR(guard_->Allow(call, Action::kDeleteAnyCaseNote, product));
+    }
+    return CheckEtag(command.etag, *note);
+  };
+  return store_
+      ->DeleteNote(call.tenant_id, command.case_id, command.note_id, may_delete,
+                   call.principal.subject)
+      .status();
+}
+
 absl::StatusOr<sql::QueueRow> Cases::CreateQueue(
     const Caller& call, sql::QueueRow row, const std::optional<sql::IdempotencyKey>& key) const {
   row.tenant_id = call.tenant_id;

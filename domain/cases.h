@@ -63,6 +63,19 @@ struct UpdateSlaPolicyCommand {
   std::string etag;                          // empty: no check
 };
 
+struct CreateNoteCommand {
+  std::string case_id;
+  std::string body;  // checked: 1 byte – 16 KiB of UTF-8
+  std::optional<sql::IdempotencyKey> key;
+};
+
+// An edit (`body` set) or a delete of one note.
+struct NoteCommand {
+  std::string case_id, note_id;
+  std::string body;  // edits: the new body, checked
+  std::string etag;  // empty: no check
+};
+
 struct DeleteCasesCommand {
   std::vector<std::string> case_ids;  // distinct
   std::string etag;                   // for a single delete; empty: no check
@@ -95,6 +108,15 @@ class Cases {
   absl::Status Delete(const Caller& call, const DeleteCasesCommand& command) const;
   absl::StatusOr<Page<sql::EventRow>> ListEvents(const Caller& call, const std::string& case_id,
                                                  const PageRequest& page) const;
+
+  // The notebook. Writing needs kWriteCaseNotes for the case's product (who may
+  // update the case; on MDR-managed cases also the tenant's admins); an edit is
+  // its author's only; a delete its author's, or needs kDeleteAnyCaseNote.
+  absl::StatusOr<sql::NoteRow> CreateNote(const Caller& call, CreateNoteCommand command) const;
+  absl::StatusOr<Page<sql::NoteRow>> ListNotes(const Caller& call, const std::string& case_id,
+                                               const PageRequest& page) const;
+  absl::StatusOr<sql::NoteRow> UpdateNote(const Caller& call, const NoteCommand& command) const;
+  absl::Status DeleteNote(const Caller& call, const NoteCommand& command) const;
 
   absl::StatusOr<sql::QueueRow> CreateQueue(const Caller& call, sql::QueueRow row,
                                             const std::optional<sql::IdempotencyKey>& key) const;

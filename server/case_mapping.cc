@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "domain/case_rules.h"
+#include "server/mapping.h"
 #include "server/proto_time.h"
 #include "server/rpc.h"
 
@@ -74,6 +75,9 @@ void CheckCaseFields(Violations& v, const v1::Case& c, const std::string& tenant
   if (touched("assignee")) {
     CheckText(v, "case.assignee", c.assignee(), kMaxAssigneeBytes);
     row->assignee = c.assignee();
+  }
+  if (touched("tags")) {
+    row->tags = domain::NormalizeTags(v, "case.tags", {c.tags().begin(), c.tags().end()});
   }
   if (touched("attributes")) {
     if (c.attributes_size() > static_cast<int>(kMaxAttributes)) {
@@ -210,7 +214,60 @@ std::optional<absl::Duration> CheckSlaDuration(Violations& v, const std::string&
   return value;
 }
 
+// An update_mask of a resource with one updatable field: `path` (or `*`), required.
+void CheckOnlyPath(Violations& v, const google::protobuf::FieldMask& mask,
+                   const std::string& path) {
+  if (mask.paths().empty()) {
+    v.Add("update_mask", "required: " + path);
+  }
+  for (const std::string& p : mask.paths()) {
+    if (p != path && p != "*") {
+      v.Add("update_mask", absl::StrCat("'", p, "' cannot be updated; updatable: ", path));
+    }
+  }
+}
+
+void CheckNoteBody(Violations& v, const std::string& body) {
+  CheckText(v, "note.body", body, domain::kMaxNoteBytes, /*required=*/true);
+}
+
 }  // namespace
+
+absl::StatusOr<domain::CreateNoteCommand> CreateNoteCommandOf(
+    const CallContext& call, const v1::CreateCaseNoteRequest& request) {
+  Violations v;
+  CheckNoteBody(v, request.note().body());
+  CheckRequestId(v, "request_id", request.request_id());
+  RETURN_IF_ERROR(v.ToStatus());
+  return domain::CreateNoteCommand{
+      call.target.id(), request.note().body(),
+      IdempotencyKeyFor(call.tenant_id, "CreateCaseNote", request, request.request_id())};
+}
+
+absl::StatusOr<domain::NoteCommand> UpdateNoteCommandOf(const CallContext& call,
+                                                        const v1::UpdateCaseNoteRequest& request) {
+  Violations v;
+  CheckOnlyPath(v, request.update_mask(), "body");
+  CheckNoteBody(v, request.note().body());
+  RETURN_IF_ERROR(v.ToStatus());
+  return domain::NoteCommand{call.target.ids.at(0), call.target.ids.at(1), request.note().body(),
+                             request.note().etag()};
+}
+
+domain::NoteCommand DeleteNoteCommandOf(const CallContext& call,
+                                        const v1::DeleteCaseNoteRequest& request) {
+  return domain::NoteCommand{call.target.ids.at(0), call.target.ids.at(1), "", request.etag()};
+}
+
+void NoteToProto(const sql::NoteRow& row, v1::CaseNote* out) {
+  out->set_name(absl::StrCat(ChildName(row.tenant_id, "cases", row.case_id), "/notes/",
+                             IdToText(row.note_id)));
+  out->set_author(row.author);
+  out->set_body(row.body);
+  SetTimestamp(row.create_time, out->mutable_create_time());
+  SetTimestamp(row.update_time, out->mutable_update_time());
+  out->set_etag(domain::EtagOf(row));
+}
 
 absl::StatusOr<domain::UpdateCaseCommand> UpdateCaseCommandOf(
     const CallContext& call, const v1::UpdateCaseRequest& request) {
@@ -257,15 +314,7 @@ absl::StatusOr<std::vector<domain::UpdateCaseCommand>> BatchUpdateCommandsOf(
 absl::StatusOr<domain::UpdateSlaPolicyCommand> UpdateSlaPolicyCommandOf(
     const v1::UpdateSlaPolicyRequest& request) {
   Violations v;
-  const auto& paths = request.update_mask().paths();
-  if (paths.empty()) {
-    v.Add("update_mask", "required: targets");
-  }
-  for (const std::string& path : paths) {
-    if (path != "targets" && path != "*") {
-      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: targets"));
-    }
-  }
+  CheckOnlyPath(v, request.update_mask(), "targets");
   domain::UpdateSlaPolicyCommand command;
   command.etag = request.sla_policy().etag();
   const auto& targets = request.sla_policy().targets();
@@ -335,8 +384,9 @@ absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request) {
   return row;
 }
 
-void CaseToProto(const sql::CaseRow& row, v1::Case* out) {
+void CaseToProto(const CallContext& call, const sql::CaseRow& row, v1::Case* out) {
   out->set_name(ChildName(row.tenant_id, "cases", row.case_id));
+  out->set_tenant_display_name(TenantDisplayName(call, row.tenant_id));
   out->set_number(row.number);
   out->set_display_name(row.display_name);
   out->set_description(row.description);
@@ -374,6 +424,10 @@ void CaseToProto(const sql::CaseRow& row, v1::Case* out) {
   if (row.resolve_deadline) {
     SetTimestamp(*row.resolve_deadline, out->mutable_resolve_deadline());
   }
+  out->mutable_tags()->Add(row.tags.begin(), row.tags.end());
+  out->mutable_devices()->Add(row.devices.begin(), row.devices.end());
+  out->mutable_entities()->Add(row.entities.begin(), row.entities.end());
+  out->mutable_mitre_techniques()->Add(row.mitre_techniques.begin(), row.mitre_techniques.end());
 }
 
 namespace {
@@ -396,9 +450,7 @@ void CaseStatsToProto(const CallContext& call, const domain::CaseStats& stats, v
   for (const domain::CaseStats::Tenant& t : stats.tenants) {
     v1::TenantCaseStats* tenant = out->add_tenants();
     tenant->set_tenant(TenantName(t.tenant_id));
-    if (const sql::TenantRow* row = call.snapshot->Find(t.tenant_id); row != nullptr) {
-      tenant->set_tenant_display_name(row->display_name);
-    }
+    tenant->set_tenant_display_name(TenantDisplayName(call, t.tenant_id));
     CountsToProto(t, tenant);
   }
   CountsToProto(stats.all, out);

@@ -33,7 +33,16 @@ absl::StatusOr<std::vector<std::string>> DetectionIdsOf(
     const tenancy::CallContext& call, const v1::AddCaseDetectionsRequest& request);
 absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request);
 
-void CaseToProto(const sql::CaseRow& row, v1::Case* out);
+absl::StatusOr<domain::CreateNoteCommand> CreateNoteCommandOf(
+    const tenancy::CallContext& call, const v1::CreateCaseNoteRequest& request);
+absl::StatusOr<domain::NoteCommand> UpdateNoteCommandOf(const tenancy::CallContext& call,
+                                                        const v1::UpdateCaseNoteRequest& request);
+domain::NoteCommand DeleteNoteCommandOf(const tenancy::CallContext& call,
+                                        const v1::DeleteCaseNoteRequest& request);
+
+// The tenant's display name comes from the call's tenancy snapshot.
+void CaseToProto(const tenancy::CallContext& call, const sql::CaseRow& row, v1::Case* out);
+void NoteToProto(const sql::NoteRow& row, v1::CaseNote* out);
 // Tenant display names from the call's tenancy snapshot.
 void CaseStatsToProto(const tenancy::CallContext& call, const domain::CaseStats& stats,
                       v1::CaseStats* out);

@@ -13,7 +13,7 @@ grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context,
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::CreateCaseCommand command, CreateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Create(call, std::move(command)));
-    CaseToProto(row, response);
+    CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -24,7 +24,7 @@ grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::ConvertAlertCommand command, ConvertAlertCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Convert(call, std::move(command)));
-    CaseToProto(row, response);
+    CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -33,7 +33,7 @@ grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context,
                                       const v1::GetCaseRequest* request, v1::Case* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
-    CaseToProto(row, response);
+    CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -45,7 +45,7 @@ grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::CaseRow> page, cases_->List(call, std::move(params)));
     for (const auto& row : page.rows) {
-      CaseToProto(row, response->add_cases());
+      CaseToProto(call, row, response->add_cases());
     }
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -57,7 +57,7 @@ grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context,
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::UpdateCaseCommand command, UpdateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Update(call, std::move(command)));
-    CaseToProto(row, response);
+    CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -69,7 +69,7 @@ grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(std::vector<std::string> detection_ids, DetectionIdsOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row,
                      cases_->AddDetections(call, call.target.id(), detection_ids));
-    CaseToProto(row, response);
+    CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -142,7 +142,7 @@ grpc::Status CaseServiceImpl::BatchUpdateCases(grpc::ServerContext* context,
                      BatchUpdateCommandsOf(call, *request));
     ASSIGN_OR_RETURN(std::vector<sql::CaseRow> rows, cases_->UpdateMany(call, commands));
     for (const sql::CaseRow& row : rows) {
-      CaseToProto(row, response->add_cases());
+      CaseToProto(call, row, response->add_cases());
     }
     return absl::OkStatus();
   });
@@ -180,6 +180,51 @@ grpc::Status CaseServiceImpl::UpdateSlaPolicy(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(sql::SlaPolicyRow row, cases_->UpdateSlaPolicy(call, command));
     SlaPolicyToProto(row, response);
     return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::CreateCaseNote(grpc::ServerContext* context,
+                                             const v1::CreateCaseNoteRequest* request,
+                                             v1::CaseNote* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(domain::CreateNoteCommand command, CreateNoteCommandOf(call, *request));
+    ASSIGN_OR_RETURN(sql::NoteRow row, cases_->CreateNote(call, std::move(command)));
+    NoteToProto(row, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::ListCaseNotes(grpc::ServerContext* context,
+                                            const v1::ListCaseNotesRequest* request,
+                                            v1::ListCaseNotesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
+    ASSIGN_OR_RETURN(domain::Page<sql::NoteRow> page,
+                     cases_->ListNotes(call, call.target.id(), page_request));
+    for (const auto& row : page.rows) {
+      NoteToProto(row, response->add_notes());
+    }
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::UpdateCaseNote(grpc::ServerContext* context,
+                                             const v1::UpdateCaseNoteRequest* request,
+                                             v1::CaseNote* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(domain::NoteCommand command, UpdateNoteCommandOf(call, *request));
+    ASSIGN_OR_RETURN(sql::NoteRow row, cases_->UpdateNote(call, command));
+    NoteToProto(row, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CaseServiceImpl::DeleteCaseNote(grpc::ServerContext* context,
+                                             const v1::DeleteCaseNoteRequest* request,
+                                             google::protobuf::Empty* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    return cases_->DeleteNote(call, DeleteNoteCommandOf(call, *request));
   });
 }
 

@@ -52,6 +52,17 @@ class CaseServiceImpl final : public v1::CaseService::Service {
   grpc::Status UpdateSlaPolicy(grpc::ServerContext* context,
                                const v1::UpdateSlaPolicyRequest* request,
                                v1::SlaPolicy* response) override;
+  grpc::Status CreateCaseNote(grpc::ServerContext* context,
+                              const v1::CreateCaseNoteRequest* request,
+                              v1::CaseNote* response) override;
+  grpc::Status ListCaseNotes(grpc::ServerContext* context, const v1::ListCaseNotesRequest* request,
+                             v1::ListCaseNotesResponse* response) override;
+  grpc::Status UpdateCaseNote(grpc::ServerContext* context,
+                              const v1::UpdateCaseNoteRequest* request,
+                              v1::CaseNote* response) override;
+  grpc::Status DeleteCaseNote(grpc::ServerContext* context,
+                              const v1::DeleteCaseNoteRequest* request,
+                              google::protobuf::Empty* response) override;
 
  private:
   const Edge* edge_;

@@ -20,6 +20,13 @@
 
 namespace cases::server {
 
+// The display name of a tenant in the call's tenancy snapshot ("" if it has none).
+inline std::string TenantDisplayName(const tenancy::CallContext& call,
+                                     const std::string& tenant_id) {
+  const sql::TenantRow* row = call.snapshot->Find(tenant_id);
+  return row == nullptr ? std::string() : row->display_name;
+}
+
 // CaseEvent and AlertEvent have the same shape.
 template <typename EventProto>
 void FillEvent(const sql::EventRow& row, const std::string& parent_name, EventProto* out) {

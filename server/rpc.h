@@ -4,7 +4,7 @@
 //   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
 //     return Serve(*edge_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
 //       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
-//       CaseToProto(row, out);
+//       CaseToProto(call, row, out);
 //       return absl::OkStatus();
 //     });
 //   }

@@ -14,7 +14,9 @@ namespace {
 
 using tenancy::CallContext;
 
-void RequestToProto(const sql::ServiceRequestRow& row, v1::ServiceRequest* out) {
+void RequestToProto(const CallContext& call, const sql::ServiceRequestRow& row,
+                    v1::ServiceRequest* out) {
+  out->set_tenant_display_name(TenantDisplayName(call, row.tenant_id));
   out->set_name(ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
   out->set_type(static_cast<v1::ServiceRequestType>(row.type));
   out->set_display_name(row.display_name);
@@ -102,7 +104,7 @@ grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(
                      requests_->Create(call, std::move(fields),
                                        IdempotencyKeyFor(call.tenant_id, "CreateServiceRequest",
                                                          *request, request->request_id())));
-    RequestToProto(row, response);
+    RequestToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -112,7 +114,7 @@ grpc::Status ServiceRequestServiceImpl::GetServiceRequest(
     v1::ServiceRequest* response) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row, requests_->Get(call, call.target.id()));
-    RequestToProto(row, response);
+    RequestToProto(call, row, response);
     return absl::OkStatus();
   });
 }
@@ -125,7 +127,7 @@ grpc::Status ServiceRequestServiceImpl::ListServiceRequests(
     ASSIGN_OR_RETURN(domain::Page<sql::ServiceRequestRow> page,
                      requests_->List(call, std::move(params)));
     for (const auto& row : page.rows) {
-      RequestToProto(row, response->add_service_requests());
+      RequestToProto(call, row, response->add_service_requests());
     }
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -139,7 +141,7 @@ grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(
     ASSIGN_OR_RETURN(int status, StatusOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->UpdateStatus(call, call.target.id(), status));
-    RequestToProto(row, response);
+    RequestToProto(call, row, response);
     return absl::OkStatus();
   });
 }

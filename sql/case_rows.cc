@@ -2,8 +2,10 @@
 
 #include <cppconn/prepared_statement.h>
 
+#include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/ids.h"
@@ -21,10 +23,11 @@ namespace {
 
 const std::set<std::string>& MutableCaseColumns() {
   static const auto* columns = new std::set<std::string>{
-      "display_name",         "description",     "severity",   "priority", "status",
-      "close_reason",         "close_note",      "queue_id",   "assignee", "detection_count",
-      "update_time",          "resolve_time",    "purge_time", "revision", "acknowledge_time",
-      "acknowledge_deadline", "resolve_deadline"};
+      "display_name",         "description",      "severity",   "priority", "status",
+      "close_reason",         "close_note",       "queue_id",   "assignee", "detection_count",
+      "update_time",          "resolve_time",     "purge_time", "revision", "acknowledge_time",
+      "acknowledge_deadline", "resolve_deadline", "tags",       "devices",  "entities",
+      "mitre_techniques"};
   return *columns;
 }
 
@@ -75,10 +78,13 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   }
   // RETURNING gives the inserted rows in the order of the VALUES list.
   std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<CaseWrite> writes;
   for (CaseRow& c : *rows) {
     rs->next();
     c.number = rs->getInt64(1);
+    writes.push_back({nullptr, &c});
   }
+  SyncCaseIndexes(db, rows->front().tenant_id, writes);
 }
 
 void InsertNewCase(Lease& db, CaseRow* row) {
@@ -140,18 +146,22 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
     return out;
   }
   std::set<std::string> unique(ids.begin(), ids.end());
-  std::set<std::string> found;
+  std::map<std::string, DetectionRow> found;
   SelectIn(db,
            absl::StrCat("SELECT ", DetectionTable().List(),
                         " FROM detections WHERE tenant_id = ? AND detection_id IN ("),
            tenant_id, unique, [&](::sql::ResultSet& rs) {
-             out.push_back(ReadDetection(rs));
-             found.insert(out.back().detection_id);
+             DetectionRow d = ReadDetection(rs);
+             std::string id = d.detection_id;
+             found.emplace(std::move(id), std::move(d));
            });
   Violations v;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (found.count(ids[i]) == 0) {
+    auto it = found.find(ids[i]);
+    if (it == found.end()) {
       v.Add(absl::StrCat("detections[", i, "]"), "no such detection in this tenant");
+    } else if (unique.erase(ids[i]) != 0) {
+      out.push_back(it->second);  // in request order, each once
     }
   }
   if (!v.empty()) {
@@ -179,6 +189,133 @@ int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& c
     stmt.setString(k++, now_text);
   }
   return stmt.executeUpdate();
+}
+
+namespace {
+
+// Appends the values of `from` not in `to` yet, keeping at most kMaxCaseFacetValues.
+void AddDistinct(const std::vector<std::string>& from, std::vector<std::string>* to) {
+  std::set<std::string> seen(to->begin(), to->end());
+  for (const std::string& value : from) {
+    if (to->size() >= kMaxCaseFacetValues) {
+      return;
+    }
+    if (!value.empty() && seen.insert(value).second) {
+      to->push_back(value);
+    }
+  }
+}
+
+// A case's facet rows, as (kind, value); values lower-cased but techniques.
+std::set<std::pair<int, std::string>> FacetsOf(const CaseRow* c) {
+  std::set<std::pair<int, std::string>> out;
+  if (c == nullptr) {
+    return out;
+  }
+  auto add = [&](FacetKind kind, const std::vector<std::string>& values) {
+    for (const std::string& v : values) {
+      out.emplace(static_cast<int>(kind),
+                  kind == FacetKind::kTechnique ? v : absl::AsciiStrToLower(v));
+    }
+  };
+  add(FacetKind::kTag, c->tags);
+  add(FacetKind::kDevice, c->devices);
+  add(FacetKind::kEntity, c->entities);
+  add(FacetKind::kTechnique, c->mitre_techniques);
+  return out;
+}
+
+std::string SearchDocument(const CaseRow& c) {
+  return absl::StrCat(c.display_name, "\n", c.description);
+}
+
+}  // namespace
+
+int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& detections,
+                     absl::Time now) {
+  const int added = LinkDetections(db, c->tenant_id, c->case_id, detections, now);
+  c->detection_count += added;
+  std::vector<std::string> devices, entities, techniques;
+  for (const DetectionRow& d : detections) {
+    devices.push_back(d.device);
+    entities.push_back(d.entity);
+    techniques.insert(techniques.end(), d.mitre_techniques.begin(), d.mitre_techniques.end());
+  }
+  AddDistinct(devices, &c->devices);
+  AddDistinct(entities, &c->entities);
+  AddDistinct(techniques, &c->mitre_techniques);
+  return added;
+}
+
+void SyncCaseIndexes(Lease& db, const std::string& tenant_id,
+                     const std::vector<CaseWrite>& writes) {
+  struct Facet {
+    const std::string* case_id;
+    int kind;
+    std::string value;
+  };
+  std::vector<Facet> added, removed;
+  std::vector<const CaseRow*> documents;
+  for (const CaseWrite& w : writes) {
+    const auto before = FacetsOf(w.before);
+    const auto after = FacetsOf(w.after);
+    for (const auto& [kind, value] : after) {
+      if (before.count({kind, value}) == 0) {
+        added.push_back({&w.after->case_id, kind, value});
+      }
+    }
+    for (const auto& [kind, value] : before) {
+      if (after.count({kind, value}) == 0) {
+        removed.push_back({&w.after->case_id, kind, value});
+      }
+    }
+    if (w.before == nullptr || SearchDocument(*w.before) != SearchDocument(*w.after)) {
+      documents.push_back(w.after);
+    }
+  }
+  if (!added.empty()) {
+    auto& insert = db.PrepareRepeated(
+        absl::StrCat("INSERT IGNORE INTO case_facets (tenant_id, case_id, kind, value) VALUES ",
+                     Placeholders(added.size(), "(?, ?, ?, ?)")),
+        added.size());
+    int k = 1;
+    for (const Facet& f : added) {
+      insert.setString(k++, tenant_id);
+      insert.setString(k++, *f.case_id);
+      insert.setInt(k++, f.kind);
+      insert.setString(k++, f.value);
+    }
+    insert.execute();
+  }
+  if (!removed.empty()) {
+    auto& remove = db.PrepareRepeated(
+        absl::StrCat("DELETE FROM case_facets WHERE tenant_id = ? AND (case_id, kind, value) IN (",
+                     Placeholders(removed.size(), "(?, ?, ?)"), ")"),
+        removed.size());
+    int k = 1;
+    remove.setString(k++, tenant_id);
+    for (const Facet& f : removed) {
+      remove.setString(k++, *f.case_id);
+      remove.setInt(k++, f.kind);
+      remove.setString(k++, f.value);
+    }
+    remove.execute();
+  }
+  if (!documents.empty()) {
+    auto& upsert = db.PrepareRepeated(
+        absl::StrCat("INSERT INTO case_text (tenant_id, case_id, doc_id, body) VALUES ",
+                     Placeholders(documents.size(), "(?, ?, ?, ?)"),
+                     " ON DUPLICATE KEY UPDATE body = VALUES(body)"),
+        documents.size());
+    int k = 1;
+    for (const CaseRow* c : documents) {
+      upsert.setString(k++, tenant_id);
+      upsert.setString(k++, c->case_id);
+      upsert.setString(k++, c->case_id);
+      upsert.setString(k++, SearchDocument(*c));
+    }
+    upsert.execute();
+  }
 }
 
 EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type,

@@ -19,7 +19,8 @@ std::optional<CaseRow> SelectCase(Lease& db, const std::string& tenant_id,
                                   const std::string& case_id, bool for_update);
 
 // Inserts new cases of one tenant with its next CASE-n numbers, in order, which it
-// sets in each row's number (two round trips for any number of cases).
+// sets in each row's number (two round trips for any number of cases), and their
+// facets and search documents (SyncCaseIndexes).
 void InsertNewCases(Lease& db, std::vector<CaseRow>* rows);
 void InsertNewCase(Lease& db, CaseRow* row);
 
@@ -39,6 +40,23 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
 // Links detections to a case; returns how many links are new.
 int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& case_id,
                    const std::vector<DetectionRow>& detections, absl::Time now);
+
+// Links detections to `c`, adds the new links to its detection_count and the
+// detections' devices, entities and techniques to its lists (the row is written
+// by the caller); returns how many links are new.
+int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& detections,
+                     absl::Time now);
+
+// A case written in this transaction: `before` is null for a new case.
+struct CaseWrite {
+  const CaseRow* before;
+  const CaseRow* after;
+};
+// Brings the cases' case_facets rows (tags, devices, entities, techniques) and
+// their case_text document (display name and description) in line with their
+// new rows: inserts what is new, deletes what is gone (at most three statements
+// for any number of cases; none when nothing changed).
+void SyncCaseIndexes(Lease& db, const std::string& tenant_id, const std::vector<CaseWrite>& writes);
 
 // History entries of a case.
 EventRow CaseEvent(const CaseRow& c, const std::string& actor, int type,

@@ -115,6 +115,20 @@ void MarkConverted(Lease& db, const CaseRow& c, const std::string& alert_id,
                          now}});
 }
 
+// `name:"value"` on the case_facets rows of `kind`.
+FilterField FacetField(std::string name, FacetKind kind) {
+  return {std::move(name),
+          absl::StrCat("case_id IN (SELECT case_id FROM case_facets WHERE case_facets.tenant_id = "
+                       "cases.tenant_id AND kind = ",
+                       static_cast<int>(kind), " AND "),
+          FieldType::kFacet,
+          nullptr,
+          "",
+          false,
+          false,
+          kind == FacetKind::kTechnique};
+}
+
 }  // namespace
 
 const ListSchema& CaseStore::CaseSchema() {
@@ -132,7 +146,17 @@ const ListSchema& CaseStore::CaseSchema() {
        {"update_time", "update_time", FieldType::kTime},
        {"number", "number", FieldType::kInt},
        {"acknowledge_deadline", "acknowledge_deadline", FieldType::kTime},
-       {"resolve_deadline", "resolve_deadline", FieldType::kTime}},
+       {"resolve_deadline", "resolve_deadline", FieldType::kTime},
+       {"tenant", "tenant_id", FieldType::kResource},
+       FacetField("tags", FacetKind::kTag),
+       FacetField("devices", FacetKind::kDevice),
+       FacetField("entities", FacetKind::kEntity),
+       FacetField("mitre_techniques", FacetKind::kTechnique),
+       // Not correlated: MariaDB 10.11 answers a FULLTEXT table on the inside of a
+       // FirstMatch semi-join wrongly (it skips rows), so the search is materialized
+       // once and probed by (tenant, case), which keeps it to the list's tenants.
+       {"", "(tenant_id, case_id) IN (SELECT tenant_id, case_id FROM case_text WHERE ",
+        FieldType::kText}},
       {{"create_time", {{"create_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"update_time", {{"update_time", FieldType::kTime}, {"case_id", FieldType::kResource}}},
        {"severity",
@@ -194,9 +218,8 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
     ASSIGN_OR_RETURN(std::vector<DetectionRow> detections,
                      LoadDetections(db, row.tenant_id, detection_ids));
     RETURN_IF_ERROR(plan(detections, &c));
-    c.detection_count = static_cast<int>(detections.size());
+    AttachDetections(db, &c, detections, now);
     InsertNewCase(db, &c);
-    LinkDetections(db, c.tenant_id, c.case_id, detections, now);
     InsertEvents(db, kCaseHistory, c.tenant_id, {CreatedEvent(c, actor)});
     return c;
   });
@@ -218,9 +241,8 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     const std::vector<DetectionRow> detections = DetectionsOfAlert(db, c.tenant_id, alert_id);
     RETURN_IF_ERROR(plan(alert, detections, &c));
     c.source_alert_id = alert_id;
-    c.detection_count = static_cast<int>(detections.size());
+    AttachDetections(db, &c, detections, now);
     InsertNewCase(db, &c);
-    LinkDetections(db, c.tenant_id, c.case_id, detections, now);
     MarkConverted(db, c, alert_id, actor, now);
     return c;
   });
@@ -250,6 +272,7 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
         }
         const absl::Time now = DbNow();
         std::vector<CaseRow> result, changed;
+        std::vector<const CaseRow*> changed_from;
         std::vector<EventRow> events;
         std::map<std::string, const CaseUpdate*> queues;  // new queue → first update naming it
         for (const CaseUpdate& u : updates) {
@@ -271,6 +294,7 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
             next.revision = current.revision + 1;
             events.push_back(CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now));
             changed.push_back(next);
+            changed_from.push_back(&current);
           }
           result.push_back(std::move(next));
         }
@@ -281,6 +305,11 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
         }
         if (!changed.empty()) {
           UpdateCaseRows(db, changed);
+          std::vector<CaseWrite> writes;
+          for (size_t i = 0; i < changed.size(); ++i) {
+            writes.push_back({changed_from[i], &changed[i]});
+          }
+          SyncCaseIndexes(db, tenant_id, writes);
           InsertEvents(db, kCaseHistory, tenant_id, events);
         }
         return result;
@@ -303,15 +332,15 @@ absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id,
                      LoadDetections(db, tenant_id, detection_ids));
     RETURN_IF_ERROR(check(detections));
     const absl::Time now = DbNow();
-    const int added = LinkDetections(db, tenant_id, case_id, detections, now);
     CaseRow result = *current;
+    const int added = AttachDetections(db, &result, detections, now);
     if (added == 0) {
-      return result;
+      return *current;
     }
-    result.detection_count += added;
     result.update_time = now;
     result.revision += 1;
     UpdateCaseRow(db, result);
+    SyncCaseIndexes(db, tenant_id, {{&*current, &result}});
     InsertEvents(
         db, kCaseHistory, tenant_id,
         {CaseEvent(result, actor, v1::EVENT_TYPE_DETECTIONS_ADDED,

@@ -42,6 +42,23 @@ struct CaseRow {
   std::optional<absl::Time> acknowledge_time;
   // From the tenant's SLA policy (domain/case_rules.h ApplySlaDeadlines); none: no target.
   std::optional<absl::Time> acknowledge_deadline, resolve_deadline;
+  // Normalized by the domain (domain/case_rules.h NormalizeTags).
+  std::vector<std::string> tags;
+  // The union over the attached detections, in attach order (at most
+  // kMaxCaseFacetValues each), kept by the store as detections are attached.
+  std::vector<std::string> devices, entities, mitre_techniques;
+  int64_t revision = 1;
+};
+
+// What a case_facets row holds: the `kind` column.
+enum class FacetKind { kTag = 1, kDevice = 2, kEntity = 3, kTechnique = 4 };
+inline constexpr size_t kMaxCaseFacetValues = 1000;
+
+// A note in a case's notebook.
+struct NoteRow {
+  std::string tenant_id, case_id, note_id;
+  std::string author, body;
+  absl::Time create_time, update_time;
   int64_t revision = 1;
 };
 
@@ -82,6 +99,18 @@ struct CaseStatsRow {
   std::vector<CaseCountRow> counts;
   // acknowledge_time − create_time and resolve_time − create_time; none: no such case.
   std::optional<absl::Duration> median_acknowledge, median_resolve;
+};
+
+// Decides, on the locked case (and for edits and deletes the locked note), whether
+// the note change may be made, and for edits builds the new note; an error aborts.
+using NoteCheck = std::function<absl::Status(const CaseRow& c, const NoteRow* note)>;
+using NoteMutation =
+    std::function<absl::Status(const CaseRow& c, const NoteRow& current, NoteRow* next)>;
+
+// A note change and the case as it is after it (revision and update time bumped).
+struct NoteResult {
+  NoteRow note;
+  CaseRow case_row;
 };
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_rows.h)
@@ -144,7 +173,24 @@ class CaseStore {
                                          const std::string& case_name, int page_size,
                                          const std::string& page_token, std::vector<EventRow>* out);
 
+  // The notebook (case_notes.cc). Each change locks the case, bumps its revision
+  // and update time and writes a NOTE_ADDED / _UPDATED / _DELETED history event
+  // with the body, and keeps the note's text searchable, in one transaction.
+  // NOT_FOUND for a missing case or note. A replayed request_id returns the
+  // first note.
+  absl::StatusOr<NoteResult> CreateNote(NoteRow note, const NoteCheck& may_write,
+                                        const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<NoteResult> UpdateNote(const std::string& tenant_id, const std::string& case_id,
+                                        const std::string& note_id, const NoteMutation& mutate,
+                                        const std::string& actor);
+  absl::StatusOr<CaseRow> DeleteNote(const std::string& tenant_id, const std::string& case_id,
+                                     const std::string& note_id, const NoteCheck& may_delete,
+                                     const std::string& actor);
+  // One page of a case's notes, oldest first (`params.scope` names the case).
+  absl::StatusOr<std::string> ListNotes(const ListParams& params, std::vector<NoteRow>* out);
+
   static const ListSchema& CaseSchema();
+  static const ListSchema& NoteSchema();
 
   // How creates were grouped (mean group size = items / groups).
   GroupRunner<PendingCreate>::Stats CreateGroupStats() const;

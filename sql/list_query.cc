@@ -30,8 +30,13 @@ const FilterField* FindField(const std::vector<FilterField>& fields, absl::strin
 }
 
 std::string FieldNames(const std::vector<FilterField>& fields) {
-  return absl::StrJoin(fields, ", ",
-                       [](std::string* out, const FilterField& f) { out->append(f.name); });
+  std::vector<std::string> names;
+  for (const FilterField& f : fields) {
+    if (!f.name.empty()) {  // the text search has none
+      names.push_back(f.name);
+    }
+  }
+  return absl::StrJoin(names, ", ");
 }
 
 absl::Status BadValue(const FilterExpr& e, absl::string_view why) {
@@ -142,6 +147,29 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
       }
       AppendComparison(f, e.op, e.value, out);
       return absl::OkStatus();
+    case FieldType::kFacet: {
+      if (e.op != ":") {
+        return BadValue(e, "a list is tested with : (has), e.g. tags:\"phishing\"");
+      }
+      if (e.value.empty() || e.value.size() > 255) {
+        return BadValue(e, "1 to 255 characters");
+      }
+      const std::string value =
+          f.prefix ? absl::AsciiStrToUpper(e.value) : absl::AsciiStrToLower(e.value);
+      absl::StrAppend(&out->sql, f.column,
+                      f.prefix ? "(value = ? OR value LIKE ?))" : "value = ?)");
+      out->params.push_back(value);
+      if (f.prefix) {
+        out->params.push_back(absl::StrCat(LikeEscaped(value), ".%"));
+      }
+      return absl::OkStatus();
+    }
+    case FieldType::kText: {
+      ASSIGN_OR_RETURN(std::string query, FullTextQuery(e.value, e.position));
+      absl::StrAppend(&out->sql, f.column, "MATCH(body) AGAINST (? IN BOOLEAN MODE))");
+      out->params.push_back(std::move(query));
+      return absl::OkStatus();
+    }
     case FieldType::kResource: {
       if (!equality) {
         return BadValue(e, "names are compared with = or !=");
@@ -186,6 +214,12 @@ absl::Status Compile(const std::vector<FilterField>& fields, const FilterExpr& e
       break;
   }
   const FilterField* f = FindField(fields, e.field);
+  if (f == nullptr && e.field.empty()) {
+    return FilterError(absl::StrCat("'", e.value, "' at position ", e.position,
+                                    " stands alone, but this list has no text search; write "
+                                    "field op value with one of: ",
+                                    FieldNames(fields)));
+  }
   if (f == nullptr) {
     return FilterError(absl::StrCat("unknown field '", e.field, "' at position ", e.position,
                                     "; filterable fields: ", FieldNames(fields)));
@@ -235,7 +269,50 @@ absl::StatusOr<SqlParam> SortValueParam(const std::string& text, FieldType type)
   return SqlParam(text);
 }
 
+// A letter, digit or `_` of a full-text word (bytes of multi-byte UTF-8 letters included).
+bool IsWordByte(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+size_t Utf8Length(absl::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> FullTextQuery(absl::string_view term, size_t position) {
+  constexpr size_t kMinWord = 3;
+  constexpr size_t kMaxWords = 16;
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < term.size()) {
+    if (!IsWordByte(term[i])) {
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    while (i < term.size() && IsWordByte(term[i])) {
+      ++i;
+    }
+    const absl::string_view word = term.substr(start, i - start);
+    const bool prefix = i < term.size() && term[i] == '*';
+    if (Utf8Length(word) >= kMinWord) {
+      words.push_back(absl::StrCat("+", word, prefix ? "*" : ""));
+    }
+  }
+  if (words.empty()) {
+    return FilterError(absl::StrCat("the text term '", term, "' at position ", position,
+                                    " has no word of ", kMinWord,
+                                    " or more letters or digits to search for"));
+  }
+  if (words.size() > kMaxWords) {
+    return FilterError(absl::StrCat("the text term '", term, "' at position ", position,
+                                    " has more than ", kMaxWords, " words"));
+  }
+  return absl::StrJoin(words, " ");
+}
 
 std::string Placeholders(size_t n, absl::string_view group) {
   std::string out;
@@ -300,6 +377,9 @@ bool RowFilter::Eval(const FilterExpr& e,
       break;
   }
   const FilterField& f = *FindField(fields_, e.field);  // checked by Compile
+  if (f.type == FieldType::kFacet || f.type == FieldType::kText) {
+    return false;  // side tables live in SQL only; no in-memory schema has them
+  }
   const FieldValue value = value_of(f);
   if (f.substring && e.op == ":") {
     return absl::StrContains(absl::AsciiStrToLower(std::get<std::string>(value)),

@@ -38,6 +38,8 @@ enum class FieldType {
   kTime,      // DATETIME(6); values RFC 3339, e.g. "2026-01-31T00:00:00Z"
   kInt,       // BIGINT
   kResource,  // BINARY(16) id of another resource; values are its name, or "" for none
+  kFacet,     // a value in a side table of (tenant_id, <id>, kind, value) rows, tested with `:`
+  kText,      // a bare text term: a FULLTEXT search (the field with the empty name)
 };
 
 struct FilterField {
@@ -49,7 +51,20 @@ struct FilterField {
                            // empty: a tenant name, tenants/{id}
   bool nullable = false;
   bool substring = false;  // kString: `:` is a case-insensitive substring match
+  // kFacet, kText: `column` is the start of the semi-join the term compiles to,
+  // up to the test of the value, e.g. "case_id IN (SELECT case_id FROM case_facets
+  // WHERE case_facets.tenant_id = cases.tenant_id AND kind = 1 AND ".
+  // kFacet: values are lower-cased, except with `prefix`: upper-cased, and a value
+  // also matches its dotted children (T1059 matches T1059.001).
+  bool prefix = false;
 };
+
+// The words of a text term as a FULLTEXT boolean-mode query in which each word is
+// required (`+word`, or `+word*` for a prefix written `word*`): every character
+// that is not a letter, digit or `_` separates words, so operators and quotes in
+// the term are data, never syntax. Words shorter than 3 characters are left out
+// (InnoDB does not index them); INVALID_ARGUMENT on `filter` when none is left.
+absl::StatusOr<std::string> FullTextQuery(absl::string_view term, size_t position);
 
 // A sort column: what it is called in SQL and how its value is carried in tokens.
 struct SortColumn {

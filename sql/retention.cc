@@ -14,6 +14,9 @@ void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case
   for (const char* sql :
        {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
         "DELETE FROM case_events WHERE tenant_id = ? AND case_id = ?",
+        "DELETE FROM case_notes WHERE tenant_id = ? AND case_id = ?",
+        "DELETE FROM case_facets WHERE tenant_id = ? AND case_id = ?",
+        "DELETE FROM case_text WHERE tenant_id = ? AND case_id = ?",
         "UPDATE alerts SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
         "UPDATE detections SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
         "DELETE FROM cases WHERE tenant_id = ? AND case_id = ?"}) {

@@ -30,6 +30,10 @@ const Columns<CaseRow>& CaseTable() {
                          .NullableTime("acknowledge_time", &R::acknowledge_time)
                          .Deadline("acknowledge_deadline", &R::acknowledge_deadline)
                          .Deadline("resolve_deadline", &R::resolve_deadline)
+                         .List("tags", &R::tags)
+                         .List("devices", &R::devices)
+                         .List("entities", &R::entities)
+                         .List("mitre_techniques", &R::mitre_techniques)
                          .Int64("revision", &R::revision));
   return *table;
 }
@@ -112,6 +116,20 @@ const Columns<MessageRow>& MessageTable() {
   return *table;
 }
 
+const Columns<NoteRow>& NoteTable() {
+  using R = NoteRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("case_id", &R::case_id)
+                                                .Text("note_id", &R::note_id)
+                                                .Text("author", &R::author)
+                                                .Text("body", &R::body)
+                                                .Time("create_time", &R::create_time)
+                                                .Time("update_time", &R::update_time)
+                                                .Int64("revision", &R::revision));
+  return *table;
+}
+
 CaseRow ReadCase(::sql::ResultSet& rs) { return CaseTable().Read(rs); }
 QueueRow ReadQueue(::sql::ResultSet& rs) { return QueueTable().Read(rs); }
 DetectionRow ReadDetection(::sql::ResultSet& rs) { return DetectionTable().Read(rs); }
@@ -120,5 +138,6 @@ ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) {
   return ServiceRequestTable().Read(rs);
 }
 MessageRow ReadMessage(::sql::ResultSet& rs) { return MessageTable().Read(rs); }
+NoteRow ReadNote(::sql::ResultSet& rs) { return NoteTable().Read(rs); }
 
 }  // namespace cases::sql

@@ -17,6 +17,7 @@ const Columns<DetectionRow>& DetectionTable();
 const Columns<AlertRow>& AlertTable();
 const Columns<ServiceRequestRow>& ServiceRequestTable();
 const Columns<MessageRow>& MessageTable();
+const Columns<NoteRow>& NoteTable();
 
 // Row readers in the shape RunListPage takes.
 CaseRow ReadCase(::sql::ResultSet& rs);
@@ -25,6 +26,7 @@ DetectionRow ReadDetection(::sql::ResultSet& rs);
 AlertRow ReadAlert(::sql::ResultSet& rs);
 ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs);
 MessageRow ReadMessage(::sql::ResultSet& rs);
+NoteRow ReadNote(::sql::ResultSet& rs);
 
 }  // namespace cases::sql
 

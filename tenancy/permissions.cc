@@ -54,6 +54,14 @@ std::vector<ActionRule> BuildActions() {
       {Action::kAddCaseDetections,
        "adding detections to a case",
        {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      // Who may update the case writes its notes; on MDR-managed cases the
+      // customer's tenant admins answer the MDR team there too.
+      {Action::kWriteCaseNotes,
+       "writing case notes",
+       {{kXdr, kCustomerAdmins}, {kMdr, Join({{v1::ROLE_MDR_ANALYST}, kCloseOrRemove})}}},
+      {Action::kDeleteAnyCaseNote,
+       "deleting another author's case note",
+       {{kXdr, kCloseOrRemove}, {kMdr, kCloseOrRemove}}},
       {Action::kCreateQueues, "creating queues", {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues, "reading queues", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
       // Deadlines are on every case: whoever reads cases reads the policy; its
@@ -101,6 +109,7 @@ constexpr char kAlert[] = "tenants/{tenant}/alerts/{alert}";
 constexpr char kDetection[] = "tenants/{tenant}/detections/{detection}";
 constexpr char kRequest[] = "tenants/{tenant}/serviceRequests/{service_request}";
 constexpr char kSlaPolicy[] = "tenants/{tenant}/slaPolicy";
+constexpr char kNote[] = "tenants/{tenant}/cases/{case}/notes/{note}";
 
 std::vector<Permission> BuildMethods() {
   const std::string cs = "soc.cases.v1.CaseService.";
@@ -133,6 +142,11 @@ std::vector<Permission> BuildMethods() {
       {cs + "GetCaseStats", "parent", kTenant, true, Action::kReadCases},
       {cs + "GetSlaPolicy", "name", kSlaPolicy, false, Action::kReadSlaPolicy},
       {cs + "UpdateSlaPolicy", "sla_policy.name", kSlaPolicy, false, Action::kManageSlaPolicy},
+      {cs + "CreateCaseNote", "parent", kCase, false, Action::kWriteCaseNotes},
+      {cs + "ListCaseNotes", "parent", kCase, false, Action::kReadCases},
+      {cs + "UpdateCaseNote", "note.name", kNote, false, Action::kWriteCaseNotes},
+      // The author deletes with kWriteCaseNotes; others need kDeleteAnyCaseNote (domain).
+      {cs + "DeleteCaseNote", "name", kNote, false, Action::kWriteCaseNotes},
       // DetectionService
       {ds + "IngestDetections", "parent", kTenant, false, Action::kIngestDetections},
       {ds + "GetDetection", "name", kDetection, false, Action::kReadDetections},

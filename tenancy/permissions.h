@@ -27,6 +27,8 @@ enum class Action {
   kRemoveCase,
   kConvertAlert,
   kAddCaseDetections,
+  kWriteCaseNotes,     // add notes, and edit or delete one's own
+  kDeleteAnyCaseNote,  // delete someone else's note
   kCreateQueues,
   kReadQueues,
   kReadSlaPolicy,

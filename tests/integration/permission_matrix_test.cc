@@ -139,6 +139,21 @@ std::vector<RpcSpec> Specs() {
        true,
        RPC(cases, UpdateSlaPolicy, UpdateSlaPolicyRequest, v1::SlaPolicy,
            req.mutable_sla_policy()->set_name(t + "/slaPolicy"))},
+      // "case notes: who may update the case; on MDR-managed cases also TENANT_SUPER_ADMIN,
+      // TENANT_ADMIN". The case's type is the stored case's, so every writer of either
+      // type passes the first check; reads are case reads.
+      {"CreateCaseNote", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(cases, CreateCaseNote, CreateCaseNoteRequest, v1::CaseNote,
+           (req.set_parent(Child(t, "cases")), req.mutable_note()->set_body("x")))},
+      {"ListCaseNotes", case_reads, true, true,
+       RPC(cases, ListCaseNotes, ListCaseNotesRequest, v1::ListCaseNotesResponse,
+           req.set_parent(Child(t, "cases")))},
+      {"UpdateCaseNote", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(cases, UpdateCaseNote, UpdateCaseNoteRequest, v1::CaseNote,
+           req.mutable_note()->set_name(Child(t, "cases") + "/notes/" + NewIdText()))},
+      {"DeleteCaseNote", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(cases, DeleteCaseNote, DeleteCaseNoteRequest, google::protobuf::Empty,
+           req.set_name(Child(t, "cases") + "/notes/" + NewIdText()))},
       // DetectionService: "ingest detections: DETECTION_INGESTER, PLATFORM_ADMIN"; reads of each
       // product's detections and alerts need that product's licence.
       {"IngestDetections",

@@ -107,8 +107,13 @@ TEST(FilterTest, SyntaxErrorsNameTheToken) {
   EXPECT_NE(
       Description(sql::CompileFilter(Fields(), "(severity = HIGH").status()).find("missing ')'"),
       std::string::npos);
-  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity HIGH").status()).find("'HIGH'"),
+  // Without a text search in the schema, a word standing alone is refused by name.
+  EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity HIGH").status())
+                .find("'severity' at position 0 stands alone"),
             std::string::npos);
+  EXPECT_NE(
+      Description(sql::CompileFilter(Fields(), "severity = HIGH (").status()).find("end of filter"),
+      std::string::npos);
   EXPECT_NE(Description(sql::CompileFilter(Fields(), "severity = HIGH; DROP").status()).find("';'"),
             std::string::npos);
   EXPECT_NE(
@@ -130,6 +135,60 @@ TEST(FilterTest, LimitsAreEnforced) {
 TEST(FilterTest, TextComparesOnlyByEquality) {
   EXPECT_FALSE(sql::CompileFilter(Fields(), "assignee > bob").ok());
   EXPECT_TRUE(sql::CompileFilter(Fields(), "assignee:bob").ok());
+}
+
+}  // namespace
+}  // namespace cases
+
+namespace cases {
+namespace {
+
+// The case schema's text search and a facet, on their own.
+std::vector<sql::FilterField> SearchFields() {
+  std::vector<sql::FilterField> fields = Fields();
+  fields.push_back({"", "doc IN (SELECT d FROM t WHERE ", sql::FieldType::kText});
+  sql::FilterField technique{"mitre_techniques", "id IN (SELECT id FROM f WHERE ",
+                             sql::FieldType::kFacet};
+  technique.prefix = true;
+  fields.push_back(technique);
+  fields.push_back({"tags", "id IN (SELECT id FROM f WHERE ", sql::FieldType::kFacet});
+  return fields;
+}
+
+TEST(FilterTest, ABareTermIsAFullTextSearchCombinedWithTheOtherTerms) {
+  auto c = sql::CompileFilter(SearchFields(), "\"powershell\" AND severity >= HIGH");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sql,
+            "(doc IN (SELECT d FROM t WHERE MATCH(body) AGAINST (? IN BOOLEAN MODE)) AND "
+            "severity >= ?)");
+  EXPECT_EQ(std::get<std::string>(c->params[0]), "+powershell");
+  auto bare = sql::CompileFilter(SearchFields(), "mimi* -quiet");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ(std::get<std::string>(bare->params[0]), "+mimi*");
+  EXPECT_EQ(bare->sql.find("NOT ("), bare->sql.find(" AND ") + 5);  // -quiet is NOT quiet
+}
+
+TEST(FilterTest, FullTextOperatorsAndQuotesInATermAreData) {
+  // Every word required, every operator dropped: nothing of the term is syntax.
+  EXPECT_EQ(*sql::FullTextQuery("-evil +(good) ~\"quoted\" @8 <x> a", 0), "+evil +good +quoted");
+  EXPECT_EQ(*sql::FullTextQuery("café* naïve", 0), "+café* +naïve");
+  EXPECT_NE(Description(sql::CompileFilter(SearchFields(), "\"** () ab\"").status())
+                .find("no word of 3 or more"),
+            std::string::npos);
+}
+
+TEST(FilterTest, FacetsAreTestedWithHasAndTechniquesMatchTheirSubTechniques) {
+  auto c = sql::CompileFilter(SearchFields(), "mitre_techniques:t1059 AND tags:Phishing");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sql,
+            "(id IN (SELECT id FROM f WHERE (value = ? OR value LIKE ?)) AND id IN (SELECT id "
+            "FROM f WHERE value = ?))");
+  EXPECT_EQ(std::get<std::string>(c->params[0]), "T1059");
+  EXPECT_EQ(std::get<std::string>(c->params[1]), "T1059.%");
+  EXPECT_EQ(std::get<std::string>(c->params[2]), "phishing");
+  EXPECT_NE(Description(sql::CompileFilter(SearchFields(), "tags = phishing").status())
+                .find("tested with : (has)"),
+            std::string::npos);
 }
 
 }  // namespace

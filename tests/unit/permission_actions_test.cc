@@ -71,6 +71,15 @@ std::vector<Expectation> FromTheContract() {
       {Action::kConvertAlert, {{kXdr, kCustomerAdmins}}},
       // "MDR_ANALYST ... may AddCaseDetections them to MDR-managed cases"
       {Action::kAddCaseDetections, {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
+      // "case notes: who may update the case; on MDR-managed cases also
+      // TENANT_SUPER_ADMIN, TENANT_ADMIN"; deleting another's note: "its author, or
+      // TENANT_SUPER_ADMIN / TENANT_ADMIN".
+      {Action::kWriteCaseNotes,
+       {{kXdr, kCustomerAdmins},
+        {kMdr, {v1::ROLE_MDR_ANALYST, v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
+      {Action::kDeleteAnyCaseNote,
+       {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}},
+        {kMdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
       {Action::kCreateQueues, {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues,
        {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
