@@ -1,4 +1,5 @@
 // cases and queues.
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -48,6 +49,10 @@ void ShowCase(const v1::Case& c) {
   field("resolved", Time(c.resolve_time()));
   field("purge", Time(c.purge_time()));
   field("etag", c.etag());
+  field("tags", absl::StrJoin(c.tags(), ", "));
+  field("devices", absl::StrJoin(c.devices(), ", "));
+  field("entities", absl::StrJoin(c.entities(), ", "));
+  field("att&ck", absl::StrJoin(c.mitre_techniques(), ", "));
   for (const auto& [k, v] :
        std::map<std::string, std::string>(c.attributes().begin(), c.attributes().end())) {
     std::printf("  %-14s %s = %s\n", "attribute", k.c_str(), v.c_str());
@@ -99,10 +104,27 @@ std::vector<std::string> CaseFlags(const Args& args, v1::Case* c) {
   return paths;
 }
 
+// `text` as a quoted filter term (a full-text search).
+std::string TextTerm(const std::string& text) {
+  std::string quoted = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') {
+      quoted += '\\';
+    }
+    quoted += ch;
+  }
+  return quoted + "\"";
+}
+
 int ListCases(Context& c) {
   v1::ListCasesRequest request;
   request.set_parent(c.Parent());
-  request.set_filter(c.args.Get("filter"));
+  std::string filter = c.args.Get("filter");
+  if (c.args.Has("text")) {
+    filter = filter.empty() ? TextTerm(c.args.Get("text"))
+                            : absl::StrCat(TextTerm(c.args.Get("text")), " AND (", filter, ")");
+  }
+  request.set_filter(filter);
   request.set_order_by(c.args.Get("order-by"));
   return c.List(
       c.client->cases(), &v1::CaseService::Stub::ListCases, request, &v1::ListCasesResponse::cases,
@@ -383,6 +405,81 @@ int ConvertAlert(Context& c) {
   return c.Unary(c.client->cases(), &v1::CaseService::Stub::ConvertAlertToCase, request, &ShowCase);
 }
 
+void ShowNote(const v1::CaseNote& n) {
+  std::printf("[%s] %s (%s, etag %s):\n%s\n\n", Time(n.create_time()).c_str(), n.author().c_str(),
+              n.name().c_str(), n.etag().c_str(), n.body().c_str());
+}
+
+// `cases notes list|add|edit|rm`.
+int Notes(Context& c) {
+  const std::string verb = c.args.Word(2, "list, add, edit or rm");
+  if (verb == "list") {
+    v1::ListCaseNotesRequest request;
+    request.set_parent(c.args.Word(3, "case name"));
+    auto pager = c.client->ListAll(c.client->cases(), &v1::CaseService::Stub::ListCaseNotes,
+                                   request, &v1::ListCaseNotesResponse::notes);
+    for (const v1::CaseNote& n : pager) {
+      c.Json() ? PrintJson(n) : ShowNote(n);
+    }
+    return pager.status().ok() ? kExitOk : PrintError(pager.status());
+  }
+  if (verb == "add") {
+    v1::CreateCaseNoteRequest request;
+    request.set_parent(c.args.Word(3, "case name"));
+    request.mutable_note()->set_body(c.args.Required("body"));
+    request.set_request_id(c.args.Get("request-id"));
+    return c.Unary(c.client->cases(), &v1::CaseService::Stub::CreateCaseNote, request, &ShowNote);
+  }
+  if (verb == "edit") {
+    v1::UpdateCaseNoteRequest request;
+    request.mutable_note()->set_name(c.args.Word(3, "note name"));
+    request.mutable_note()->set_body(c.args.Required("body"));
+    request.mutable_note()->set_etag(c.args.Get("etag"));
+    request.mutable_update_mask()->add_paths("body");
+    return c.Unary(c.client->cases(), &v1::CaseService::Stub::UpdateCaseNote, request, &ShowNote);
+  }
+  if (verb == "rm") {
+    v1::DeleteCaseNoteRequest request;
+    request.set_name(c.args.Word(3, "note name"));
+    request.set_etag(c.args.Get("etag"));
+    return c.Unary(c.client->cases(), &v1::CaseService::Stub::DeleteCaseNote, request,
+                   [](const google::protobuf::Empty&) { std::printf("note removed\n"); });
+  }
+  throw UsageError("cases notes takes list, add, edit or rm");
+}
+
+// `cases tag` / `cases untag`: the case's tags with these added or removed, sent
+// with the etag just read (a concurrent change is ABORTED, not overwritten).
+int Tag(Context& c, bool add) {
+  v1::GetCaseRequest get;
+  get.set_name(c.args.Word(2, "case name"));
+  if (c.args.words.size() <= 3) {
+    throw UsageError("missing tag");
+  }
+  const std::vector<std::string> tags(c.args.words.begin() + 3, c.args.words.end());
+  v1::Case current;
+  grpc::Status status =
+      c.client->Call(c.client->cases(), &v1::CaseService::Stub::GetCase, get, &current);
+  if (!status.ok()) {
+    return PrintError(status);
+  }
+  v1::UpdateCaseRequest request;
+  request.mutable_case_()->set_name(current.name());
+  request.mutable_case_()->set_etag(current.etag());
+  for (const std::string& t : current.tags()) {
+    if (add || std::find(tags.begin(), tags.end(), t) == tags.end()) {
+      request.mutable_case_()->add_tags(t);
+    }
+  }
+  if (add) {
+    for (const std::string& t : tags) {
+      request.mutable_case_()->add_tags(t);  // the server lowers and de-duplicates
+    }
+  }
+  request.mutable_update_mask()->add_paths("tags");
+  return c.Unary(c.client->cases(), &v1::CaseService::Stub::UpdateCase, request, &ShowCase);
+}
+
 std::vector<std::string> QueueRow(const v1::Queue& q) { return {q.display_name(), q.name()}; }
 
 int ListQueues(Context& c) {
@@ -407,8 +504,8 @@ int CreateQueue(Context& c) {
 std::vector<Command> CaseCommands() {
   return {
       {"cases", "list",
-       "cases list [--parent tenants/ID|tenants/-] [--filter F] [--order-by O] [--limit N] "
-       "[--page-size N]",
+       "cases list [--parent tenants/ID|tenants/-] [--text WORDS] [--filter F] [--order-by O]\n"
+       "               [--limit N] [--page-size N]",
        &ListCases},
       {"cases", "get", "cases get NAME", &GetCase},
       {"cases", "create",
@@ -437,6 +534,12 @@ std::vector<Command> CaseCommands() {
       {"cases", "add-detections",
        "cases add-detections NAME --detection NAME [--detection NAME]...", &AddDetections},
       {"cases", "history", "cases history NAME", &CaseHistory},
+      {"cases", "notes",
+       "cases notes list CASE | add CASE --body TEXT [--request-id ID]\n"
+       "               | edit NOTE --body TEXT [--etag E] | rm NOTE [--etag E]",
+       &Notes},
+      {"cases", "tag", "cases tag NAME TAG [TAG...]", [](Context& c) { return Tag(c, true); }},
+      {"cases", "untag", "cases untag NAME TAG [TAG...]", [](Context& c) { return Tag(c, false); }},
       {"alerts", "convert",
        "alerts convert ALERT --priority P [--name N] [--severity S] [--assignee A] [--queue Q]",
        &ConvertAlert},

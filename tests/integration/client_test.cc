@@ -191,6 +191,28 @@ TEST_F(ClientTest, PythonClientListsCases) {
   EXPECT_EQ(out, "CASE-1 Seen from Python\n");
 }
 
+TEST_F(ClientTest, PythonClientFindsACaseByTextAndReadsItsNotebook) {
+  auto c = MakeClient();
+  const v1::Case made = CreateCase(*c, "Lateral movement");
+  CreateCase(*c, "Unrelated");
+  v1::CreateCaseNoteRequest note;
+  note.set_parent(made.name());
+  note.mutable_note()->set_body("psexec from the jump host");
+  v1::CaseNote created;
+  ASSERT_TRUE(c->Call(c->cases(), &v1::CaseService::Stub::CreateCaseNote, note, &created).ok());
+  setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
+  std::string out;
+  EXPECT_EQ(
+      RunCommand(
+          {"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/investigate.py", "--addr",
+           world_.casesd().address(), "--token", token_, "--parent", tenant_, "--text", "psexec"},
+          &out),
+      0);
+  EXPECT_THAT(out, ::testing::StartsWith("CASE-1 Lateral movement (Customer present)\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("note by sdk-user: psexec from the jump host"));
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Unrelated")));
+}
+
 TEST_F(ClientTest, PythonToolingReadsErrorInfoAndBadRequest) {
   setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
   std::string out;
@@ -303,6 +325,37 @@ TEST_F(CasectlGoldenTest, SlaStatsAndBulkCommandsWorkTheQueue) {
   out = Run(world_.Token("PARTNER_ADMIN", world_.main_partner),
             {"cases", "close", names[0], names[1], "--reason", "low_risk"});
   EXPECT_THAT(out, ::testing::HasSubstr("PERMISSION_DENIED: requests[0]"));
+}
+
+TEST_F(CasectlGoldenTest, NotesTagsAndTextSearchInvestigateACase) {
+  std::string out;
+  Run(token_,
+      {"cases", "create", "--parent", tenant_, "--name", "Encoded PowerShell", "--severity",
+       "high"},
+      &out);
+  const std::string name = FirstName(out, "cases");
+  ASSERT_FALSE(name.empty());
+  Run(token_, {"cases", "create", "--parent", tenant_, "--name", "Other", "--severity", "low"});
+  out = Run(token_, {"cases", "tag", name, "Phishing", "vip"});
+  EXPECT_THAT(out, ::testing::HasSubstr("tags           phishing, vip"));
+  out = Run(token_, {"cases", "untag", name, "vip"});
+  EXPECT_THAT(out, ::testing::HasSubstr("tags           phishing\n"));
+  out = Run(token_, {"cases", "notes", "add", name, "--body", "Found mimikatz on host-7"});
+  EXPECT_THAT(out, ::testing::HasSubstr("Found mimikatz on host-7"));
+  const std::string note = FirstName(out, "cases/[0-9a-f-]{36}/notes");
+  ASSERT_FALSE(note.empty()) << out;
+  Run(token_, {"cases", "notes", "edit", note, "--body", "Found mimikatz and rubeus"});
+  out = Run(token_, {"cases", "notes", "list", name});
+  EXPECT_THAT(out, ::testing::HasSubstr("Found mimikatz and rubeus"));
+  // --text finds the case by its note, combined with --filter.
+  out = Run(token_, {"cases", "list", "--parent", tenant_, "--text", "rubeus"});
+  EXPECT_THAT(out, ::testing::HasSubstr("Encoded PowerShell"));
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Other")));
+  out = Run(token_, {"cases", "list", "--parent", tenant_, "--text", "rubeus", "--filter",
+                     "tags:phishing AND severity = LOW"});
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Encoded PowerShell")));
+  EXPECT_THAT(Run(token_, {"cases", "notes", "rm", note}), ::testing::HasSubstr("note removed"));
+  EXPECT_THAT(Run(token_, {"cases", "history", name}), ::testing::HasSubstr("NOTE_DELETED"));
 }
 
 TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
