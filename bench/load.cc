@@ -4,9 +4,11 @@
 //
 //   cases_load --addr HOST:PORT --token T --scenario NAME [--concurrency 32] [--warmup 2s]
 //              [--duration 10s] [--tenant tenants/ID] [--filter F] [--deep 1000] [--streams 100]
-// Scenarios: health, whoami, get_case, create_case, update_case, list_first, list_deep,
-// stats and stats_all (GetCaseStats of --tenant, e.g. tenants/-, with --filter), close_single and
-// close_batch (close and re-open cases: 100 UpdateCase calls vs one BatchUpdateCases of 100),
+// --label NAME prints the result under NAME (the same scenario with other flags).
+// Scenarios: health, whoami, get_case, create_case, create_note, update_case, list_first,
+// list_deep, stats and stats_all (GetCaseStats of --tenant, e.g. tenants/-, with --filter),
+// close_single and close_batch (close and re-open cases: 100 UpdateCase calls vs one
+// BatchUpdateCases of 100),
 //            ingest (batches of 500), stream_fanout (messages delivered per second).
 #include <atomic>
 #include <cstdio>
@@ -31,7 +33,7 @@ namespace {
 namespace v1 = ::soc::cases::v1;
 
 struct Options {
-  std::string addr = "127.0.0.1:50051", token, scenario, tenant,
+  std::string addr = "127.0.0.1:50051", token, scenario, tenant, label,
               filter = "severity >= SEVERITY_HIGH";
   int concurrency = 32, deep = 1000, streams = 100, batch = 500;
   absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
@@ -121,6 +123,19 @@ class Bench {
         v1::CallerIdentity out;
         return Call(w, &v1::TenancyService::Stub::GetCallerIdentity, v1::GetCallerIdentityRequest(),
                     &out, &client::Client::tenancy);
+      });
+    } else if (s == "create_note") {
+      const std::vector<std::string> names = CaseNames();
+      if (names.empty()) {
+        return Fail("no cases to write notes on");
+      }
+      r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+        v1::CreateCaseNoteRequest request;
+        request.set_parent(names[rng() % names.size()]);
+        request.mutable_note()->set_body("Checked the host: **no persistence** found.");
+        v1::CaseNote out;
+        return Call(w, &v1::CaseService::Stub::CreateCaseNote, request, &out,
+                    &client::Client::cases);
       });
     } else if (s == "get_case" || s == "update_case") {
       const std::vector<std::string> names = CaseNames();
@@ -270,8 +285,9 @@ class Bench {
         "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,\"p50_"
         "ms\":%.3f,"
         "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
-        o_.scenario.c_str(), o_.concurrency, r.ops_per_s, r.ops_per_s * items_per_op, r.p50_ms,
-        r.p99_ms, r.p999_ms, static_cast<long long>(r.calls), static_cast<long long>(r.errors));
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), o_.concurrency, r.ops_per_s,
+        r.ops_per_s * items_per_op, r.p50_ms, r.p99_ms, r.p999_ms, static_cast<long long>(r.calls),
+        static_cast<long long>(r.errors));
   }
 
   // The names of the tenant's first `n` cases (newest first).
@@ -411,6 +427,8 @@ int main(int argc, char** argv) {
       o.tenant = value;
     } else if (flag == "--filter") {
       o.filter = value;
+    } else if (flag == "--label") {
+      o.label = value;
     } else if (flag == "--concurrency") {
       ok = absl::SimpleAtoi(value, &o.concurrency);
     } else if (flag == "--deep") {

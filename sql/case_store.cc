@@ -118,8 +118,8 @@ void MarkConverted(Lease& db, const CaseRow& c, const std::string& alert_id,
 // `name:"value"` on the case_facets rows of `kind`.
 FilterField FacetField(std::string name, FacetKind kind) {
   return {std::move(name),
-          absl::StrCat("case_id IN (SELECT case_id FROM case_facets WHERE case_facets.tenant_id = "
-                       "cases.tenant_id AND kind = ",
+          absl::StrCat("(SELECT 1 FROM case_facets WHERE case_facets.tenant_id = cases.tenant_id "
+                       "AND case_facets.case_id = cases.case_id AND kind = ",
                        static_cast<int>(kind), " AND "),
           FieldType::kFacet,
           nullptr,

@@ -156,8 +156,8 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
       }
       const std::string value =
           f.prefix ? absl::AsciiStrToUpper(e.value) : absl::AsciiStrToLower(e.value);
-      absl::StrAppend(&out->sql, f.column,
-                      f.prefix ? "(value = ? OR value LIKE ?))" : "value = ?)");
+      absl::StrAppend(&out->sql, f.column, f.prefix ? "(value = ? OR value LIKE ?)" : "value = ?",
+                      " LIMIT 1) IS NOT NULL");
       out->params.push_back(value);
       if (f.prefix) {
         out->params.push_back(absl::StrCat(LikeEscaped(value), ".%"));

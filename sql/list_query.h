@@ -51,9 +51,14 @@ struct FilterField {
                            // empty: a tenant name, tenants/{id}
   bool nullable = false;
   bool substring = false;  // kString: `:` is a case-insensitive substring match
-  // kFacet, kText: `column` is the start of the semi-join the term compiles to,
-  // up to the test of the value, e.g. "case_id IN (SELECT case_id FROM case_facets
-  // WHERE case_facets.tenant_id = cases.tenant_id AND kind = 1 AND ".
+  // kFacet, kText: `column` is the start of the subquery the term compiles to, up
+  // to the test of the value. kFacet: a probe of the row's own facet rows, e.g.
+  // "(SELECT 1 FROM case_facets WHERE case_facets.tenant_id = cases.tenant_id AND
+  // case_facets.case_id = cases.case_id AND kind = 1 AND ", closed with
+  // " LIMIT 1) IS NOT NULL" (a scalar subquery: MariaDB keeps walking the list's
+  // order index and probes each row, instead of reading every case holding the
+  // value and sorting them). kText: "(tenant_id, case_id) IN (SELECT ... WHERE ",
+  // closed with ")".
   // kFacet: values are lower-cased, except with `prefix`: upper-cased, and a value
   // also matches its dotted children (T1059 matches T1059.001).
   bool prefix = false;

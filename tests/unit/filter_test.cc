@@ -181,8 +181,8 @@ TEST(FilterTest, FacetsAreTestedWithHasAndTechniquesMatchTheirSubTechniques) {
   auto c = sql::CompileFilter(SearchFields(), "mitre_techniques:t1059 AND tags:Phishing");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->sql,
-            "(id IN (SELECT id FROM f WHERE (value = ? OR value LIKE ?)) AND id IN (SELECT id "
-            "FROM f WHERE value = ?))");
+            "(id IN (SELECT id FROM f WHERE (value = ? OR value LIKE ?) LIMIT 1) IS NOT NULL AND "
+            "id IN (SELECT id FROM f WHERE value = ? LIMIT 1) IS NOT NULL)");
   EXPECT_EQ(std::get<std::string>(c->params[0]), "T1059");
   EXPECT_EQ(std::get<std::string>(c->params[1]), "T1059.%");
   EXPECT_EQ(std::get<std::string>(c->params[2]), "phishing");
