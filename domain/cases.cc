@@ -223,11 +223,7 @@ absl::StatusOr<sql::NoteRow> Cases::CreateNote(const Caller& call,
 absl::StatusOr<Page<sql::NoteRow>> Cases::ListNotes(const Caller& call, const std::string& case_id,
                                                     const PageRequest& request) const {
   ASSIGN_OR_RETURN(sql::CaseRow row, Get(call, case_id));
-  sql::ListParams params;
-  params.tenant_ids = {call.tenant_id};
-  params.parent = request.parent;
-  params.page_size = request.page_size;
-  params.page_token = request.page_token;
+  sql::ListParams params = ChildPageParams(call.tenant_id, request);
   params.scope = {"case_id = ?", {row.case_id}};
   Page<sql::NoteRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, store_->ListNotes(params, &page.rows));

@@ -4,6 +4,15 @@
 
 namespace cases::domain {
 
+sql::ListParams ChildPageParams(const std::string& tenant_id, const PageRequest& request) {
+  sql::ListParams params;
+  params.tenant_ids = {tenant_id};
+  params.parent = request.parent;
+  params.page_size = request.page_size;
+  params.page_token = request.page_token;
+  return params;
+}
+
 void ScopeToPermittedProducts(const tenancy::Guard& guard, const tenancy::CallContext& call,
                               const std::string& column, int (*value_of)(::soc::cases::v1::Product),
                               sql::ListParams* params) {

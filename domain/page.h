@@ -23,6 +23,9 @@ struct PageRequest {
   std::string page_token;
 };
 
+// The list parameters of one page of a resource's children in `tenant_id`.
+sql::ListParams ChildPageParams(const std::string& tenant_id, const PageRequest& request);
+
 // Narrows a (possibly cross-tenant) list to what the caller may read in each
 // tenant: the products the guard permits there (role and licence), as values of
 // `column` through `value_of` (a case type, a request type). Tenants with the

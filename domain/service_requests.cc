@@ -90,11 +90,7 @@ absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(
 absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(
     const CallContext& call, const std::string& request_id, const PageRequest& request) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
-  sql::ListParams params;
-  params.tenant_ids = {call.tenant_id};
-  params.parent = request.parent;
-  params.page_size = request.page_size;
-  params.page_token = request.page_token;
+  const sql::ListParams params = ChildPageParams(call.tenant_id, request);
   Page<sql::MessageRow> page;
   ASSIGN_OR_RETURN(page.next_page_token,
                    store_->ListMessages(params, sr.service_request_id, &page.rows));

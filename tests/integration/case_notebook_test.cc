@@ -321,18 +321,7 @@ TEST_F(CaseNotebookTest, EntitiesAreTheUnionOverDetectionsAttachedByCreateConver
   EXPECT_THAT(grown.entities(), ElementsAre("bob", "carol"));
   EXPECT_THAT(grown.mitre_techniques(), ElementsAre("T1059.001", "T1003", "T1566"));
 
-  v1::GetDetectionRequest get;
-  get.set_name(d[3]);
-  v1::Detection detection;
-  ASSERT_TRUE(
-      world_.stubs().detections->GetDetection(World::Context(admin_).get(), get, &detection).ok());
-  v1::ConvertAlertToCaseRequest convert;
-  convert.set_alert(detection.alert());
-  convert.mutable_case_()->set_priority(v1::PRIORITY_HIGH);
-  v1::Case converted;
-  ASSERT_TRUE(world_.stubs()
-                  .cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &converted)
-                  .ok());
+  const v1::Case converted = ConvertAlertOf(d[3]);
   EXPECT_THAT(converted.devices(), ElementsAre("host-10"));
   EXPECT_THAT(converted.mitre_techniques(), ElementsAre("T1021.002"));
 

@@ -205,18 +205,7 @@ TEST_F(CaseQueueTest, ConvertedCasesGetDeadlinesToo) {
   ASSERT_TRUE(SetPolicy({Target(v1::SEVERITY_CRITICAL, 900, 3600)}, &policy).ok());
   std::vector<std::string> detections = Ingest({{"sla-1", v1::PRODUCT_XDR}}, "sla-alert");
   ASSERT_EQ(detections.size(), 1u);
-  v1::Detection detection;
-  v1::GetDetectionRequest get;
-  get.set_name(detections[0]);
-  ASSERT_TRUE(
-      world_.stubs().detections->GetDetection(World::Context(admin_).get(), get, &detection).ok());
-  v1::ConvertAlertToCaseRequest convert;
-  convert.set_alert(detection.alert());
-  convert.mutable_case_()->set_priority(v1::PRIORITY_HIGH);
-  v1::Case converted;
-  ASSERT_TRUE(world_.stubs()
-                  .cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &converted)
-                  .ok());
+  const v1::Case converted = ConvertAlertOf(detections[0]);
   EXPECT_EQ(converted.severity(), v1::SEVERITY_CRITICAL);
   EXPECT_EQ(Seconds(converted.create_time(), converted.acknowledge_deadline()), 900);
   EXPECT_EQ(Seconds(converted.create_time(), converted.resolve_deadline()), 3600);

@@ -102,6 +102,23 @@ class CaseServiceTest : public ::testing::Test {
     return names;
   }
 
+  // Converts the alert of `detection` (a detection name) into a case of priority HIGH.
+  v1::Case ConvertAlertOf(const std::string& detection) {
+    v1::GetDetectionRequest get;
+    get.set_name(detection);
+    v1::Detection d;
+    EXPECT_TRUE(
+        world_.stubs().detections->GetDetection(World::Context(admin_).get(), get, &d).ok());
+    v1::ConvertAlertToCaseRequest convert;
+    convert.set_alert(d.alert());
+    convert.mutable_case_()->set_priority(v1::PRIORITY_HIGH);
+    v1::Case converted;
+    grpc::Status s =
+        world_.stubs().cases->ConvertAlertToCase(World::Context(admin_).get(), convert, &converted);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return converted;
+  }
+
   std::vector<v1::CaseEvent> History(const std::string& name) {
     v1::ListCaseEventsRequest request;
     request.set_parent(name);
