@@ -130,6 +130,24 @@ void CheckDisplayName(Violations& v, const std::string& field, absl::string_view
   }
 }
 
+std::string ToDisplayName(absl::string_view text) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size() && chars < kMaxDisplayNameChars; ++chars) {
+    const size_t start = i;
+    const int32_t cp = DecodeOne(text, &i);
+    if (cp < 0) {
+      ++i;  // an invalid byte: replaced like a refused character
+    }
+    if (cp >= 0 && (IsNameLetter(cp) || IsNamePunctuation(cp))) {
+      absl::StrAppend(&out, text.substr(start, i - start));
+    } else {
+      out.push_back('-');
+    }
+  }
+  return std::string(absl::StripAsciiWhitespace(out));
+}
+
 void CheckText(Violations& v, const std::string& field, absl::string_view value, size_t max_bytes,
                bool required) {
   if (required && value.empty()) {

@@ -27,6 +27,11 @@ size_t Utf8Length(absl::string_view text);
 // (letters and digits of any script), no leading or trailing space.
 void CheckDisplayName(Violations& v, const std::string& field, absl::string_view value);
 
+// `text` made a display name: every character CheckDisplayName refuses (and every
+// invalid UTF-8 byte) becomes `-`, the result is cut to 120 characters and
+// stripped of leading and trailing spaces. Empty only when `text` is blank.
+std::string ToDisplayName(absl::string_view text);
+
 // Valid UTF-8 of at most `max_bytes`; `required` also refuses empty text.
 void CheckText(Violations& v, const std::string& field, absl::string_view value, size_t max_bytes,
                bool required = false);

@@ -116,6 +116,12 @@ absl::Status CheckEtag(const std::string& etag, const sql::NoteRow& row) {
   return CheckRevision(etag, row.revision, "the note");
 }
 
+std::string EtagOf(const sql::CaseRuleRow& row) { return absl::StrCat(row.revision); }
+
+absl::Status CheckEtag(const std::string& etag, const sql::CaseRuleRow& row) {
+  return CheckRevision(etag, row.revision, "the case rule");
+}
+
 std::vector<std::string> NormalizeTags(Violations& v, const std::string& field,
                                        const std::vector<std::string>& tags) {
   std::vector<std::string> out;

@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "soc/cases/v1/case_service.pb.h"
+#include "sql/case_rule_store.h"
 #include "sql/case_store.h"
 #include "sql/sla_store.h"
 #include "tenancy/permissions.h"
@@ -84,6 +85,8 @@ std::string EtagOf(const sql::NoteRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::NoteRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row);
+std::string EtagOf(const sql::CaseRuleRow& row);
+absl::Status CheckEtag(const std::string& etag, const sql::CaseRuleRow& row);
 
 // The case's deadlines from `policy`'s targets for its severity, counted from
 // its create time; no target for that severity → no deadline. A policy change

@@ -36,8 +36,13 @@ absl::StatusOr<std::vector<sql::IngestOutcome>> Detections::Ingest(
     licensed.push_back(rows[i]);
     index.push_back(i);
   }
+  std::optional<sql::IngestRules> rules;
+  if (automation_ != nullptr && !licensed.empty()) {
+    ASSIGN_OR_RETURN(rules, automation_->IngestRulesFor(call));
+  }
   ASSIGN_OR_RETURN(std::vector<sql::IngestOutcome> stored,
-                   store_->Ingest(call.tenant_id, licensed, call.principal.subject));
+                   store_->Ingest(call.tenant_id, licensed, call.principal.subject,
+                                  rules.has_value() ? &*rules : nullptr));
   for (size_t k = 0; k < stored.size(); ++k) {
     outcomes[index[k]] = std::move(stored[k]);
   }

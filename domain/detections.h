@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "domain/automation.h"
 #include "domain/page.h"
 #include "sql/detection_store.h"
 #include "tenancy/guard.h"
@@ -15,12 +16,16 @@ namespace cases::domain {
 
 class Detections {
  public:
-  Detections(const tenancy::Guard* guard, sql::DetectionStore* store)
-      : guard_(guard), store_(store) {}
+  // `automation` (may be null: no case rules) gives the tenant's case rules.
+  Detections(const tenancy::Guard* guard, sql::DetectionStore* store,
+             const Automation* automation = nullptr)
+      : guard_(guard), store_(store), automation_(automation) {}
 
   // Stores the accepted detections of one batch (idempotent on external id),
   // grouping them into alerts; one outcome per row, in order. A detection of a
   // product the tenant holds no valid licence for is rejected, naming `product`.
+  // The tenant's enabled case rules run on the detections really created, in
+  // the same transaction: each joins or opens its rules' cases.
   absl::StatusOr<std::vector<sql::IngestOutcome>> Ingest(
       const tenancy::CallContext& call, const std::vector<sql::DetectionRow>& rows) const;
   absl::StatusOr<sql::DetectionRow> GetDetection(const tenancy::CallContext& call,
@@ -38,6 +43,7 @@ class Detections {
  private:
   const tenancy::Guard* guard_;
   sql::DetectionStore* store_;
+  const Automation* automation_;
 };
 
 }  // namespace cases::domain

@@ -401,6 +401,9 @@ void CaseToProto(const CallContext& call, const sql::CaseRow& row, v1::Case* out
   }
   out->set_assignee(row.assignee);
   out->set_detection_count(row.detection_count);
+  if (!row.source_rule_id.empty()) {
+    out->set_source_rule(ChildName(row.tenant_id, "caseRules", row.source_rule_id));
+  }
   if (!row.source_alert_id.empty()) {
     out->set_source_alert(ChildName(row.tenant_id, "alerts", row.source_alert_id));
   }

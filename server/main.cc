@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "server/automation_service.h"
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
@@ -195,8 +196,12 @@ int RunServe(Config& config) {
   sql::SlaStore sla_store(&pool, config.tenancy_cache_ttl);
   const domain::Cases cases(&guard, &case_store, &queue_store, &sla_store, config.retention);
   CaseServiceImpl case_service(&edge, &cases);
+  sql::CaseRuleStore case_rule_store(&pool);
+  const domain::Automation automation(&guard, &case_rule_store, &sla_store,
+                                      config.tenancy_cache_ttl);
+  AutomationServiceImpl automation_service(&edge, &automation);
   sql::DetectionStore detection_store(&pool);
-  const domain::Detections detections(&guard, &detection_store);
+  const domain::Detections detections(&guard, &detection_store, &automation);
   DetectionServiceImpl detection_service(&edge, &detections);
   sql::ServiceRequestStore service_request_store(&pool);
   domain::MessageHubOptions hub_options;
@@ -206,9 +211,10 @@ int RunServe(Config& config) {
   ServiceRequestServiceImpl service_request_service(&edge, &service_requests);
   const domain::TenancyAdmin tenancy_admin(&directory, &tenant_store, *license_authority);
   TenancyServiceImpl tenancy_service(&edge, &tenancy_admin);
-  CasesServer server(
-      config, {&case_service, &detection_service, &service_request_service, &tenancy_service},
-      &edge);
+  CasesServer server(config,
+                     {&case_service, &detection_service, &service_request_service, &tenancy_service,
+                      &automation_service},
+                     &edge);
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }

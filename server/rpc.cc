@@ -9,6 +9,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "tenancy/permissions.h"
 
 namespace cases::server {
 
@@ -24,8 +25,7 @@ std::string AuthorizationOf(const grpc::ServerContext& context) {
 const std::string& MethodOf(const google::protobuf::Message& request) {
   static const auto* methods = [] {
     auto* m = new absl::flat_hash_map<std::string, std::string>();
-    for (const char* name : {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
-                             "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService"}) {
+    for (const char* name : tenancy::kApiServices) {
       const auto* service =
           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
       for (int i = 0; service != nullptr && i < service->method_count(); ++i) {

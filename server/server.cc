@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "server/malformed_request.h"
 #include "server/reflection.h"
+#include "tenancy/permissions.h"
 
 namespace cases::server {
 namespace {
@@ -68,10 +69,11 @@ CasesServer::~CasesServer() = default;
 
 absl::Status CasesServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
-  reflection_index_ = std::make_unique<DescriptorIndex>(std::vector<std::string>{
-      "soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
-      "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService", "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"});
+  std::vector<std::string> listed(std::begin(tenancy::kApiServices),
+                                  std::end(tenancy::kApiServices));
+  listed.insert(listed.end(), {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                               "grpc.reflection.v1alpha.ServerReflection"});
+  reflection_index_ = std::make_unique<DescriptorIndex>(std::move(listed));
   reflection_v1_ = std::make_unique<ReflectionV1>(reflection_index_.get());
   reflection_v1alpha_ = std::make_unique<ReflectionV1Alpha>(reflection_index_.get());
   ASSIGN_OR_RETURN(auto creds, MainCredentials(config_));

@@ -63,12 +63,15 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   bump.setInt64(2, n);
   bump.setInt64(3, n);
   bump.execute();
-  // Cached in every size: one row, or a GroupRunner group (powers of two up to 32).
+  // Cached in the sizes GroupRunner's groups come in (powers of two up to 32);
+  // other sizes (the cases one ingest's rules open) are prepared for this lease.
   // Each row's number is counted back from the bump's LAST_INSERT_ID().
-  auto& stmt = db.Prepare(absl::StrCat(
+  const std::string sql = absl::StrCat(
       "INSERT INTO cases (", CaseTable().List(), ") VALUES ",
       Placeholders(rows->size(), CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}})),
-      " RETURNING number"));
+      " RETURNING number");
+  const bool group_size = n <= 32 && (n & (n - 1)) == 0;
+  auto& stmt = group_size ? db.Prepare(sql) : db.PrepareRepeated(sql, rows->size());
   int k = 1;
   int64_t later = n;  // how many of this insert's numbers come after this row's
   for (const CaseRow& c : *rows) {
@@ -171,26 +174,6 @@ absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::s
 }
 
 // Links detections to a case; returns how many links are new.
-int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& case_id,
-                   const std::vector<DetectionRow>& detections, absl::Time now) {
-  if (detections.empty()) {
-    return 0;
-  }
-  std::string sql =
-      "INSERT IGNORE INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ";
-  sql += Placeholders(detections.size(), "(?, ?, ?, ?)");
-  auto& stmt = db.PrepareRepeated(sql, detections.size());
-  int k = 1;
-  const std::string now_text = FormatDbTime(now);
-  for (const DetectionRow& d : detections) {
-    stmt.setString(k++, tenant_id);
-    stmt.setString(k++, case_id);
-    stmt.setString(k++, d.detection_id);
-    stmt.setString(k++, now_text);
-  }
-  return stmt.executeUpdate();
-}
-
 namespace {
 
 // Appends the values of `from` not in `to` yet, keeping at most kMaxCaseFacetValues.
@@ -231,20 +214,69 @@ std::string SearchDocument(const CaseRow& c) {
 
 }  // namespace
 
+void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attachment>* attachments,
+                      absl::Time now) {
+  // The links some of these detections have already: only the others are new.
+  std::set<std::string> detection_ids;
+  for (const Attachment& a : *attachments) {
+    for (const DetectionRow* d : a.detections) {
+      detection_ids.insert(d->detection_id);
+    }
+  }
+  if (detection_ids.empty()) {
+    return;
+  }
+  std::set<std::pair<std::string, std::string>> linked;  // (case, detection)
+  SelectIn(
+      db,
+      "SELECT case_id, detection_id FROM case_detections WHERE tenant_id = ? AND detection_id IN (",
+      tenant_id, detection_ids,
+      [&](::sql::ResultSet& rs) { linked.emplace(rs.getString(1), rs.getString(2)); });
+  std::vector<std::pair<const std::string*, const std::string*>> links;
+  for (Attachment& a : *attachments) {
+    std::vector<std::string> devices, entities, techniques;
+    for (const DetectionRow* d : a.detections) {
+      if (linked.emplace(a.row->case_id, d->detection_id).second) {
+        links.emplace_back(&a.row->case_id, &d->detection_id);
+        ++a.added;
+      }
+      devices.push_back(d->device);
+      entities.push_back(d->entity);
+      techniques.insert(techniques.end(), d->mitre_techniques.begin(), d->mitre_techniques.end());
+    }
+    a.row->detection_count += a.added;
+    AddDistinct(devices, &a.row->devices);
+    AddDistinct(entities, &a.row->entities);
+    AddDistinct(techniques, &a.row->mitre_techniques);
+  }
+  if (links.empty()) {
+    return;
+  }
+  auto& stmt = db.PrepareRepeated(
+      absl::StrCat(
+          "INSERT INTO case_detections (tenant_id, case_id, detection_id, create_time) VALUES ",
+          Placeholders(links.size(), "(?, ?, ?, ?)")),
+      links.size());
+  int k = 1;
+  const std::string now_text = FormatDbTime(now);
+  for (const auto& [case_id, detection_id] : links) {
+    stmt.setString(k++, tenant_id);
+    stmt.setString(k++, *case_id);
+    stmt.setString(k++, *detection_id);
+    stmt.setString(k++, now_text);
+  }
+  stmt.execute();
+}
+
 int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& detections,
                      absl::Time now) {
-  const int added = LinkDetections(db, c->tenant_id, c->case_id, detections, now);
-  c->detection_count += added;
-  std::vector<std::string> devices, entities, techniques;
+  std::vector<Attachment> one(1);
+  one[0].row = c;
   for (const DetectionRow& d : detections) {
-    devices.push_back(d.device);
-    entities.push_back(d.entity);
-    techniques.insert(techniques.end(), d.mitre_techniques.begin(), d.mitre_techniques.end());
+    one[0].detections.push_back(&d);
   }
-  AddDistinct(devices, &c->devices);
-  AddDistinct(entities, &c->entities);
-  AddDistinct(techniques, &c->mitre_techniques);
-  return added;
+  AttachDetections(db, c->tenant_id, &one, now);
+  return one[0].added;
 }
 
 void SyncCaseIndexes(Lease& db, const std::string& tenant_id,

@@ -37,13 +37,19 @@ std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
 absl::StatusOr<std::vector<DetectionRow>> LoadDetections(Lease& db, const std::string& tenant_id,
                                                          const std::vector<std::string>& ids);
 
-// Links detections to a case; returns how many links are new.
-int LinkDetections(Lease& db, const std::string& tenant_id, const std::string& case_id,
-                   const std::vector<DetectionRow>& detections, absl::Time now);
-
-// Links detections to `c`, adds the new links to its detection_count and the
-// detections' devices, entities and techniques to its lists (the row is written
-// by the caller); returns how many links are new.
+// Detections joining one case.
+struct Attachment {
+  CaseRow* row;
+  std::vector<const DetectionRow*> detections;
+  int added = 0;  // set by AttachDetections: how many links are new
+};
+// The one way detections join cases: links the detections to each case (those
+// linked already are skipped), adds the new links to its detection_count and the
+// detections' devices, entities and techniques to its lists (the rows are
+// written by the caller). Two statements for any number of cases.
+void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attachment>* attachments,
+                      absl::Time now);
+// The same for one case; returns how many links are new.
 int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& detections,
                      absl::Time now);
 

@@ -142,6 +142,7 @@ const ListSchema& CaseStore::CaseSchema() {
        {"type", "type", FieldType::kEnum, v1::CaseType_descriptor()},
        {"assignee", "assignee", FieldType::kString},
        {"queue", "queue_id", FieldType::kResource, nullptr, "queues", true},
+       {"source_rule", "source_rule_id", FieldType::kResource, nullptr, "caseRules", true},
        {"create_time", "create_time", FieldType::kTime},
        {"update_time", "update_time", FieldType::kTime},
        {"number", "number", FieldType::kInt},

@@ -47,6 +47,7 @@ struct CaseRow {
   // The union over the attached detections, in attach order (at most
   // kMaxCaseFacetValues each), kept by the store as detections are attached.
   std::vector<std::string> devices, entities, mitre_techniques;
+  std::string source_rule_id;  // the case rule that opened it; empty when none
   int64_t revision = 1;
 };
 

@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/status_macros.h"
 #include "soc/cases/v1/common.pb.h"
+#include "sql/case_rule_store.h"
 #include "sql/db_time.h"
 #include "sql/tables.h"
 #include "sql/transaction.h"
@@ -57,6 +58,7 @@ struct IngestTransaction {
   const std::string& tenant_id;
   const std::vector<DetectionRow>& items;
   const std::string& actor;
+  const IngestRules* rules;  // null: none
   std::vector<IngestOutcome>& outcomes;
   const absl::Time now = DbNow();
   const std::string now_text = FormatDbTime(now);
@@ -69,16 +71,39 @@ struct IngestTransaction {
   absl::flat_hash_map<std::string, std::string> id_of_external;
   std::map<std::string, Growth> growth;  // alert key → growth
 
-  void Run() {
+  absl::Status Run() {
     FindOrCreateAlerts();
     RejectOtherProducts();
     if (active.empty()) {
-      return;
+      return absl::OkStatus();
     }
     InsertDetections();
     CountCreated();
     RaiseAlertCounts();
     RecordHistory();
+    return ApplyRules();
+  }
+
+  // 5. The tenant's case rules, on the detections this batch really created.
+  absl::Status ApplyRules() {
+    if (rules == nullptr) {
+      return absl::OkStatus();
+    }
+    std::vector<DetectionRow> created;
+    for (size_t i : active) {
+      if (outcomes[i].created) {
+        DetectionRow d = items[i];
+        d.tenant_id = tenant_id;
+        d.detection_id = outcomes[i].detection_id;
+        d.alert_id = alert_of_key[d.alert_key];
+        d.create_time = now;
+        created.push_back(std::move(d));
+      }
+    }
+    if (created.empty()) {
+      return absl::OkStatus();
+    }
+    return ApplyCaseRules(db, tenant_id, *rules, created, now);
   }
 
   void SelectAlerts(const std::vector<std::string>& keys) {
@@ -282,6 +307,14 @@ const ListSchema& DetectionStore::DetectionSchema() {
        {"severity", "severity", FieldType::kEnum, v1::Severity_descriptor()},
        {"alert", "alert_id", FieldType::kResource, nullptr, "alerts"},
        {"alert_key", "alert_key", FieldType::kString},
+       {"title", "title", FieldType::kString, nullptr, "", false, true},
+       {"device", "device", FieldType::kString, nullptr, "", false, true},
+       {"entity", "entity", FieldType::kString, nullptr, "", false, true},
+       // The detection's own JSON list, as rows: the same `:` test as on cases.
+       {"mitre_techniques",
+        "(SELECT 1 FROM JSON_TABLE(detections.mitre_techniques, '$[*]' COLUMNS (value "
+        "VARCHAR(64) PATH '$')) AS techniques WHERE ",
+        FieldType::kFacet, nullptr, "", false, false, true},
        {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
        {"detect_time", "detect_time", FieldType::kTime},
        {"create_time", "create_time", FieldType::kTime}},
@@ -316,15 +349,14 @@ const ListSchema& DetectionStore::AlertSchema() {
 }
 
 absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(
-    const std::string& tenant_id, const std::vector<DetectionRow>& items,
-    const std::string& actor) {
+    const std::string& tenant_id, const std::vector<DetectionRow>& items, const std::string& actor,
+    const IngestRules* rules) {
   std::vector<IngestOutcome> outcomes(items.size());
   if (items.empty()) {
     return outcomes;
   }
   RETURN_IF_ERROR(RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    IngestTransaction{db, tenant_id, items, actor, outcomes}.Run();
-    return absl::OkStatus();
+    return IngestTransaction{db, tenant_id, items, actor, rules, outcomes}.Run();
   }));
   return outcomes;
 }

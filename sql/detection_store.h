@@ -50,6 +50,8 @@ struct IngestOutcome {
   std::string rejected_field, rejected_reason;
 };
 
+struct IngestRules;  // case_rule_store.h
+
 struct ListPageResult {
   std::string next_page_token;
 };
@@ -60,9 +62,12 @@ class DetectionStore {
 
   // `items` are validated rows (ids, alert_id, create_time filled here). Detections
   // whose external id exists already are left alone and reported with their id.
+  // The detections really created go through `rules` (case_rule_store.h
+  // ApplyCaseRules) in the same transaction; null: the tenant has none.
   absl::StatusOr<std::vector<IngestOutcome>> Ingest(const std::string& tenant_id,
                                                     const std::vector<DetectionRow>& items,
-                                                    const std::string& actor);
+                                                    const std::string& actor,
+                                                    const IngestRules* rules = nullptr);
 
   absl::StatusOr<std::optional<DetectionRow>> GetDetection(const std::string& tenant_id,
                                                            const std::string& detection_id);

@@ -358,27 +358,44 @@ absl::StatusOr<RowFilter> RowFilter::Compile(const std::vector<FilterField>& fie
   return out;
 }
 
-bool RowFilter::Matches(const std::function<FieldValue(const FilterField&)>& value_of) const {
-  return !expr_.has_value() || Eval(*expr_, value_of);
+bool RowFilter::Matches(const ValueOf& value_of, const ValuesOf& values_of) const {
+  return !expr_.has_value() || Eval(*expr_, value_of, values_of);
 }
 
-bool RowFilter::Eval(const FilterExpr& e,
-                     const std::function<FieldValue(const FilterField&)>& value_of) const {
+bool RowFilter::Eval(const FilterExpr& e, const ValueOf& value_of,
+                     const ValuesOf& values_of) const {
   switch (e.kind) {
     case FilterExpr::Kind::kAnd:
       return std::all_of(e.children.begin(), e.children.end(),
-                         [&](const FilterExpr& c) { return Eval(c, value_of); });
+                         [&](const FilterExpr& c) { return Eval(c, value_of, values_of); });
     case FilterExpr::Kind::kOr:
       return std::any_of(e.children.begin(), e.children.end(),
-                         [&](const FilterExpr& c) { return Eval(c, value_of); });
+                         [&](const FilterExpr& c) { return Eval(c, value_of, values_of); });
     case FilterExpr::Kind::kNot:
-      return !Eval(e.children.front(), value_of);
+      return !Eval(e.children.front(), value_of, values_of);
     case FilterExpr::Kind::kCompare:
       break;
   }
   const FilterField& f = *FindField(fields_, e.field);  // checked by Compile
-  if (f.type == FieldType::kFacet || f.type == FieldType::kText) {
-    return false;  // side tables live in SQL only; no in-memory schema has them
+  if (f.type == FieldType::kText) {
+    return false;  // full-text documents live in SQL only
+  }
+  if (f.type == FieldType::kFacet) {
+    if (values_of == nullptr) {
+      return false;
+    }
+    SqlCondition literal;  // the literal as SQL binds it: folded, then the prefix pattern
+    if (!CompileComparison(f, e, &literal).ok()) {
+      return false;
+    }
+    const std::string& want = std::get<std::string>(literal.params.front());
+    for (const std::string& v : values_of(f)) {
+      const std::string have = f.prefix ? absl::AsciiStrToUpper(v) : absl::AsciiStrToLower(v);
+      if (have == want || (f.prefix && absl::StartsWith(have, absl::StrCat(want, ".")))) {
+        return true;
+      }
+    }
+    return false;
   }
   const FieldValue value = value_of(f);
   if (f.substring && e.op == ":") {

@@ -123,18 +123,23 @@ absl::StatusOr<SqlCondition> CompileFilter(const std::vector<FilterField>& field
 using FieldValue = SqlParam;
 
 // A filter checked once against `fields`, with the same errors as CompileFilter,
-// then evaluated in memory: for rows that do not live in SQL (the tenancy
-// snapshot). Each comparison's literal is read by the same code as for SQL.
+// then evaluated in memory: for rows that do not live in SQL yet or at all (a
+// detection at ingest, for case rules; the tenancy snapshot). Each comparison's
+// literal is read by the same code as for SQL.
 class RowFilter {
  public:
   static absl::StatusOr<RowFilter> Compile(const std::vector<FilterField>& fields,
                                            absl::string_view filter);
-  // `value_of` gives the row's value of a field of the schema.
-  bool Matches(const std::function<FieldValue(const FilterField&)>& value_of) const;
+  using ValueOf = std::function<FieldValue(const FilterField&)>;
+  using ValuesOf = std::function<std::vector<std::string>(const FilterField&)>;
+  // `value_of` gives the row's value of a field of the schema; `values_of` the
+  // values of a kFacet field (a list), tested as SQL tests them (the same case
+  // folding, a technique also matching its sub-techniques). Without `values_of`
+  // a facet test is false.
+  bool Matches(const ValueOf& value_of, const ValuesOf& values_of = nullptr) const;
 
  private:
-  bool Eval(const FilterExpr& e,
-            const std::function<FieldValue(const FilterField&)>& value_of) const;
+  bool Eval(const FilterExpr& e, const ValueOf& value_of, const ValuesOf& values_of) const;
 
   std::vector<FilterField> fields_;
   std::optional<FilterExpr> expr_;  // none: matches every row

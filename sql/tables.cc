@@ -34,6 +34,7 @@ const Columns<CaseRow>& CaseTable() {
                          .List("devices", &R::devices)
                          .List("entities", &R::entities)
                          .List("mitre_techniques", &R::mitre_techniques)
+                         .NullableId("source_rule_id", &R::source_rule_id)
                          .Int64("revision", &R::revision));
   return *table;
 }
@@ -130,6 +131,32 @@ const Columns<NoteRow>& NoteTable() {
   return *table;
 }
 
+const Columns<CaseRuleRow>& CaseRuleTable() {
+  using R = CaseRuleRow;
+  static const auto* table =
+      new Columns<R>(Columns<R>()
+                         .Text("tenant_id", &R::tenant_id)
+                         .Text("rule_id", &R::rule_id)
+                         .Text("display_name", &R::display_name)
+                         .Text("description", &R::description)
+                         .Int("enabled", &R::enabled)
+                         .Text("filter", &R::filter)
+                         .Int("case_type", &R::case_type)
+                         .Int("group_by", &R::group_by)
+                         .Int64("group_window_seconds", &R::group_window_seconds)
+                         .Text("template_display_name", &R::template_display_name)
+                         .Int("template_severity", &R::template_severity)
+                         .Int("template_priority", &R::template_priority)
+                         .NullableId("template_queue_id", &R::template_queue_id)
+                         .Text("template_assignee", &R::template_assignee)
+                         .List("template_tags", &R::template_tags)
+                         .Text("creator", &R::creator)
+                         .Time("create_time", &R::create_time)
+                         .Time("update_time", &R::update_time)
+                         .Int64("revision", &R::revision));
+  return *table;
+}
+
 CaseRow ReadCase(::sql::ResultSet& rs) { return CaseTable().Read(rs); }
 QueueRow ReadQueue(::sql::ResultSet& rs) { return QueueTable().Read(rs); }
 DetectionRow ReadDetection(::sql::ResultSet& rs) { return DetectionTable().Read(rs); }
@@ -139,5 +166,6 @@ ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) {
 }
 MessageRow ReadMessage(::sql::ResultSet& rs) { return MessageTable().Read(rs); }
 NoteRow ReadNote(::sql::ResultSet& rs) { return NoteTable().Read(rs); }
+CaseRuleRow ReadCaseRule(::sql::ResultSet& rs) { return CaseRuleTable().Read(rs); }
 
 }  // namespace cases::sql

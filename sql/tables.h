@@ -3,6 +3,7 @@
 #ifndef CASES_SQL_TABLES_H_
 #define CASES_SQL_TABLES_H_
 
+#include "sql/case_rule_store.h"
 #include "sql/case_store.h"
 #include "sql/columns.h"
 #include "sql/detection_store.h"
@@ -18,6 +19,7 @@ const Columns<AlertRow>& AlertTable();
 const Columns<ServiceRequestRow>& ServiceRequestTable();
 const Columns<MessageRow>& MessageTable();
 const Columns<NoteRow>& NoteTable();
+const Columns<CaseRuleRow>& CaseRuleTable();
 
 // Row readers in the shape RunListPage takes.
 CaseRow ReadCase(::sql::ResultSet& rs);
@@ -27,6 +29,7 @@ AlertRow ReadAlert(::sql::ResultSet& rs);
 ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs);
 MessageRow ReadMessage(::sql::ResultSet& rs);
 NoteRow ReadNote(::sql::ResultSet& rs);
+CaseRuleRow ReadCaseRule(::sql::ResultSet& rs);
 
 }  // namespace cases::sql
 

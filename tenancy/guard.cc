@@ -11,6 +11,7 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
+#include "soc/cases/v1/automation_service.pb.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "soc/cases/v1/detection_service.pb.h"
 #include "soc/cases/v1/service_request_service.pb.h"
@@ -22,16 +23,13 @@ namespace v1 = ::soc::cases::v1;
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 
-constexpr const char* kServices[] = {"soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
-                                     "soc.cases.v1.ServiceRequestService",
-                                     "soc.cases.v1.TenancyService"};
-
 const google::protobuf::ServiceDescriptor* FindService(const char* name) {
   // Touch one generated type per file so the descriptors are registered.
   (void)v1::GetCaseRequest::descriptor();
   (void)v1::GetDetectionRequest::descriptor();
   (void)v1::GetServiceRequestRequest::descriptor();
   (void)v1::GetTenantRequest::descriptor();
+  (void)v1::GetCaseRuleRequest::descriptor();
   return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
 }
 
@@ -134,7 +132,7 @@ absl::Status RoleRequired(const CallContext& call, const ActionRule& rule) {
 
 Guard::Guard(const Authenticator* authenticator, TenantDirectory* directory)
     : authenticator_(authenticator), directory_(directory) {
-  for (const char* service_name : kServices) {
+  for (const char* service_name : kApiServices) {
     const auto* service = FindService(service_name);
     for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
       const auto* method = service->method(i);
@@ -144,7 +142,7 @@ Guard::Guard(const Authenticator* authenticator, TenantDirectory* directory)
 }
 
 absl::Status Guard::CheckTableCoversApi() {
-  for (const char* service_name : kServices) {
+  for (const char* service_name : kApiServices) {
     const auto* service = FindService(service_name);
     if (service == nullptr) {
       return absl::InternalError(absl::StrCat("service not linked: ", service_name));

@@ -62,6 +62,11 @@ std::vector<ActionRule> BuildActions() {
       {Action::kDeleteAnyCaseNote,
        "deleting another author's case note",
        {{kXdr, kCloseOrRemove}, {kMdr, kCloseOrRemove}}},
+      // A rule makes cases of one type: as reading and creating those cases.
+      {Action::kReadCaseRules, "reading case rules", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
+      {Action::kManageCaseRules,
+       "managing case rules",
+       {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kCreateQueues, "creating queues", {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues, "reading queues", {{kXdr, kReaders}, {kMdr, kMdrReaders}}},
       // Deadlines are on every case: whoever reads cases reads the policy; its
@@ -110,12 +115,14 @@ constexpr char kDetection[] = "tenants/{tenant}/detections/{detection}";
 constexpr char kRequest[] = "tenants/{tenant}/serviceRequests/{service_request}";
 constexpr char kSlaPolicy[] = "tenants/{tenant}/slaPolicy";
 constexpr char kNote[] = "tenants/{tenant}/cases/{case}/notes/{note}";
+constexpr char kCaseRule[] = "tenants/{tenant}/caseRules/{case_rule}";
 
 std::vector<Permission> BuildMethods() {
   const std::string cs = "soc.cases.v1.CaseService.";
   const std::string ds = "soc.cases.v1.DetectionService.";
   const std::string ss = "soc.cases.v1.ServiceRequestService.";
   const std::string ts = "soc.cases.v1.TenancyService.";
+  const std::string as = "soc.cases.v1.AutomationService.";
   return {
       // CaseService
       {cs + "CreateCase",
@@ -170,6 +177,18 @@ std::vector<Permission> BuildMethods() {
       {ss + "CreateMessage", "parent", kRequest, false, Action::kPostMessage},
       {ss + "ListMessages", "parent", kRequest, false, Action::kReadServiceRequests},
       {ss + "StreamMessages", "parent", kRequest, false, Action::kReadServiceRequests},
+      // AutomationService: the domain checks a stored rule's own type.
+      {as + "CreateCaseRule",
+       "parent",
+       kTenant,
+       false,
+       Action::kManageCaseRules,
+       "case_rule.case_type",
+       {{v1::CASE_TYPE_SELF_MANAGED, kXdr}, {v1::CASE_TYPE_MDR_MANAGED, kMdr}}},
+      {as + "GetCaseRule", "name", kCaseRule, false, Action::kReadCaseRules},
+      {as + "ListCaseRules", "parent", kTenant, false, Action::kReadCaseRules},
+      {as + "UpdateCaseRule", "case_rule.name", kCaseRule, false, Action::kManageCaseRules},
+      {as + "DeleteCaseRule", "name", kCaseRule, false, Action::kManageCaseRules},
       // TenancyService: the tenant field of CreateTenant is the new tenant's parent.
       {ts + "GetCallerIdentity", "", "", false, Action::kReadCallerIdentity},
       {ts + "CreateTenant", "tenant.parent_tenant", kTenant, false, Action::kCreateTenant},

@@ -29,6 +29,8 @@ enum class Action {
   kAddCaseDetections,
   kWriteCaseNotes,     // add notes, and edit or delete one's own
   kDeleteAnyCaseNote,  // delete someone else's note
+  kReadCaseRules,
+  kManageCaseRules,  // create, change and remove case rules
   kCreateQueues,
   kReadQueues,
   kReadSlaPolicy,
@@ -78,6 +80,13 @@ struct Permission {
   std::string product_field;
   std::vector<std::pair<int, ::soc::cases::v1::Product>> product_by_value;
 };
+
+// The API's services, by full name: the ones the table covers, the server
+// registers and reflection lists.
+inline constexpr const char* kApiServices[] = {
+    "soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
+    "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService",
+    "soc.cases.v1.AutomationService"};
 
 // Every action's rule, and the rule of one action.
 const std::vector<ActionRule>& ActionTable();

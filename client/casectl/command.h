@@ -128,6 +128,7 @@ std::vector<Command> TenancyCommands();
 std::vector<Command> CaseCommands();
 std::vector<Command> DetectionCommands();
 std::vector<Command> RequestCommands();
+std::vector<Command> RuleCommands();
 const std::vector<Command>& AllCommands();
 
 }  // namespace cases::client::cli

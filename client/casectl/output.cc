@@ -16,16 +16,20 @@ std::string Short(const google::protobuf::EnumDescriptor* d, int value) {
   if (v == nullptr || value == 0) {
     return "-";
   }
-  const std::string& name = v->name();
-  for (const std::string p :
-       {"SERVICE_REQUEST_STATUS_", "SERVICE_REQUEST_TYPE_", "CASE_STATUS_", "CASE_TYPE_",
-        "CLOSE_REASON_", "TENANT_KIND_", "MESSAGE_SIDE_", "INGEST_STATE_", "EVENT_TYPE_",
-        "SEVERITY_", "PRIORITY_", "PRODUCT_", "ROLE_"}) {
-    if (name.rfind(p, 0) == 0) {
-      return name.substr(p.size());
+  // The prefix every value of the enum shares, up to its last '_':
+  // CASE_RULE_GROUP_BY_DEVICE and CASE_RULE_GROUP_BY_ALERT → DEVICE, ALERT.
+  std::string prefix = d->value(0)->name();
+  for (int i = 1; i < d->value_count(); ++i) {
+    const std::string& other = d->value(i)->name();
+    size_t n = 0;
+    while (n < prefix.size() && n < other.size() && prefix[n] == other[n]) {
+      ++n;
     }
+    prefix.resize(n);
   }
-  return name;
+  const size_t cut = prefix.rfind('_');
+  const std::string& name = v->name();
+  return cut == std::string::npos || d->value_count() < 2 ? name : name.substr(cut + 1);
 }
 
 std::string Time(const google::protobuf::Timestamp& t) {

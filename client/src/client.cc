@@ -128,7 +128,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token, CallOp
       cases_(v1::CaseService::NewStub(channel_)),
       detections_(v1::DetectionService::NewStub(channel_)),
       requests_(v1::ServiceRequestService::NewStub(channel_)),
-      tenancy_(v1::TenancyService::NewStub(channel_)) {}
+      tenancy_(v1::TenancyService::NewStub(channel_)),
+      automation_(v1::AutomationService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext(
     std::optional<std::chrono::milliseconds> deadline) const {

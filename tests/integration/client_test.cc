@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "client/casectl/width.h"
+#include "common/ids.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/integration/world.h"
@@ -213,6 +214,44 @@ TEST_F(ClientTest, PythonClientFindsACaseByTextAndReadsItsNotebook) {
   EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Unrelated")));
 }
 
+TEST_F(ClientTest, PythonClientSavesACaseRuleAndListsTheCasesItOpened) {
+  setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/case_rules.py",
+                  "--addr", world_.casesd().address(), "--token", token_, "--parent", tenant_,
+                  "--filter", "severity >= HIGH"},
+                 &out),
+      0)
+      << out;
+  EXPECT_THAT(out, ::testing::StartsWith("saved tenants/"));
+  // Ingest one matching detection; the example then lists the case the rule opened.
+  v1::IngestDetectionsRequest ingest;
+  ingest.set_parent(tenant_);
+  auto* d = ingest.add_detections();
+  d->set_external_id("py-1");
+  d->set_alert_key("py");
+  d->set_product(v1::PRODUCT_XDR);
+  d->set_severity(v1::SEVERITY_CRITICAL);
+  d->set_title("Ransomware note written");
+  d->mutable_detect_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  v1::IngestDetectionsResponse ingested;
+  Client ingester(world_.casesd().Channel(), world_.Token("DETECTION_INGESTER", tenant_));
+  ASSERT_TRUE(ingester
+                  .Call(ingester.detections(), &v1::DetectionService::Stub::IngestDetections,
+                        ingest, &ingested)
+                  .ok());
+  out.clear();
+  ASSERT_EQ(
+      RunCommand({"/usr/bin/python3", CASES_SOURCE_DIR "/client/python/examples/case_rules.py",
+                  "--addr", world_.casesd().address(), "--token", token_, "--parent", tenant_},
+                 &out),
+      0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("1 matches"));
+  EXPECT_THAT(out, ::testing::HasSubstr("CASE-1 Auto: Ransomware note written"));
+}
+
 TEST_F(ClientTest, PythonToolingReadsErrorInfoAndBadRequest) {
   setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
   std::string out;
@@ -356,6 +395,49 @@ TEST_F(CasectlGoldenTest, NotesTagsAndTextSearchInvestigateACase) {
   EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Encoded PowerShell")));
   EXPECT_THAT(Run(token_, {"cases", "notes", "rm", note}), ::testing::HasSubstr("note removed"));
   EXPECT_THAT(Run(token_, {"cases", "history", name}), ::testing::HasSubstr("NOTE_DELETED"));
+}
+
+// The Sophos flow: a rule, an ingest, the case it opened, a later detection joining it.
+TEST_F(CasectlGoldenTest, ARuleOpensACaseAtIngestAndALaterDetectionJoinsIt) {
+  std::string out =
+      Run(token_,
+          {"rules", "create", "--parent", tenant_, "--name", "High risk on one device", "--type",
+           "self_managed", "--filter", "severity >= HIGH AND mitre_techniques:T1003", "--group-by",
+           "device", "--case-name", "{title} on {device}", "--priority", "high", "--tag", "auto"});
+  const std::string rule = FirstName(out, "caseRules");
+  ASSERT_FALSE(rule.empty()) << out;
+  const std::string ingester = world_.Token("DETECTION_INGESTER", tenant_);
+  const std::string file = ::testing::TempDir() + "/rule-" + NewIdText() + ".jsonl";
+  auto ingest = [&](const std::string& lines) {
+    std::ofstream(file) << lines;
+    return Run(ingester, {"detections", "ingest", "--parent", tenant_, file});
+  };
+  ingest(
+      R"({"externalId":"s-1","alertKey":"lsass","product":"PRODUCT_XDR","severity":"SEVERITY_HIGH",)"
+      R"("title":"LSASS dump","device":"ws-7","detectTime":"2026-12-01T10:00:00Z","mitreTechniques":["T1003.001"]})"
+      "\n"
+      R"({"externalId":"s-2","alertKey":"noise","product":"PRODUCT_XDR","severity":"SEVERITY_LOW",)"
+      R"("title":"Noise","device":"ws-7","detectTime":"2026-12-01T10:00:00Z"})"
+      "\n");
+  out = Run(token_,
+            {"cases", "list", "--parent", tenant_, "--filter", "source_rule = \"" + rule + "\""});
+  EXPECT_THAT(out, ::testing::HasSubstr("LSASS dump on ws-7"));
+  const std::string opened = FirstName(out, "cases");
+  ASSERT_FALSE(opened.empty()) << out;
+  ingest(
+      R"({"externalId":"s-3","alertKey":"creds","product":"PRODUCT_XDR","severity":"SEVERITY_CRITICAL",)"
+      R"("title":"SAM hive read","device":"ws-7","detectTime":"2026-12-01T10:00:00Z","mitreTechniques":["T1003.002"]})"
+      "\n");
+  out = Run(token_, {"cases", "get", opened});
+  EXPECT_THAT(out, ::testing::HasSubstr("T1003.001, T1003.002"));
+  out = Run(token_, {"cases", "history", opened});
+  EXPECT_THAT(out, ::testing::HasSubstr("opened by rule 'High risk on one device'"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("DETECTIONS_ADDED +detectionCount: 1 -> 2"));
+  EXPECT_THAT(Run(token_, {"rules", "get", rule}),
+              ::testing::ContainsRegex("yes +SELF_MANAGED +DEVICE +2 "));
+  EXPECT_THAT(Run(token_, {"rules", "disable", rule}), ::testing::ContainsRegex("\nno +SELF"));
+  EXPECT_THAT(Run(token_, {"rules", "list", "--parent", tenant_}), ::testing::HasSubstr(rule));
+  EXPECT_THAT(Run(token_, {"rules", "rm", rule}), ::testing::HasSubstr("removed " + rule));
 }
 
 TEST_F(CasectlGoldenTest, ScriptedSupportSession) {

@@ -214,6 +214,30 @@ std::vector<RpcSpec> Specs() {
          }
          return reader->Finish();
        }},
+      // AutomationService: "case rules: as creating the case type the rule makes"; whoever
+      // reads those cases reads the rules. A stored rule's type is checked once it is read.
+      {"CreateCaseRule", kCustomerAdmins, true, true,
+       RPC(automation, CreateCaseRule, CreateCaseRuleRequest, v1::CaseRule,
+           (req.set_parent(t),
+            req.mutable_case_rule()->set_case_type(v1::CASE_TYPE_SELF_MANAGED)))},
+      {"CreateCaseRule(MDR-managed)",
+       {"MDR_ANALYST"},
+       true,
+       true,
+       RPC(automation, CreateCaseRule, CreateCaseRuleRequest, v1::CaseRule,
+           (req.set_parent(t), req.mutable_case_rule()->set_case_type(v1::CASE_TYPE_MDR_MANAGED)))},
+      {"GetCaseRule", case_reads, true, true,
+       RPC(automation, GetCaseRule, GetCaseRuleRequest, v1::CaseRule,
+           req.set_name(Child(t, "caseRules")))},
+      {"ListCaseRules", case_reads, true, true,
+       RPC(automation, ListCaseRules, ListCaseRulesRequest, v1::ListCaseRulesResponse,
+           req.set_parent(t))},
+      {"UpdateCaseRule", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(automation, UpdateCaseRule, UpdateCaseRuleRequest, v1::CaseRule,
+           req.mutable_case_rule()->set_name(Child(t, "caseRules")))},
+      {"DeleteCaseRule", Plus(kCustomerAdmins, {"MDR_ANALYST"}), true, true,
+       RPC(automation, DeleteCaseRule, DeleteCaseRuleRequest, google::protobuf::Empty,
+           req.set_name(Child(t, "caseRules")))},
       // TenancyService: "tenants and licences: PLATFORM_ADMIN; PARTNER_SUPER_ADMIN may create
       // tenants under its partner"; reading them is open to whoever reaches the tenant.
       {"GetCallerIdentity", kAllRoles, false, false,

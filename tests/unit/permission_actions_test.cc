@@ -80,6 +80,10 @@ std::vector<Expectation> FromTheContract() {
       {Action::kDeleteAnyCaseNote,
        {{kXdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}},
         {kMdr, {v1::ROLE_TENANT_SUPER_ADMIN, v1::ROLE_TENANT_ADMIN}}}},
+      // "case rules: as creating the case type the rule makes"; read as those cases are.
+      {Action::kReadCaseRules,
+       {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},
+      {Action::kManageCaseRules, {{kXdr, kCustomerAdmins}, {kMdr, {v1::ROLE_MDR_ANALYST}}}},
       {Action::kCreateQueues, {{kXdr, kCustomerAdmins}}},
       {Action::kReadQueues,
        {{kXdr, kCustomerReaders}, {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})}}},

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "soc/cases/v1/automation_service.grpc.pb.h"
 #include "soc/cases/v1/case_service.grpc.pb.h"
 #include "soc/cases/v1/detection_service.grpc.pb.h"
 #include "soc/cases/v1/service_request_service.grpc.pb.h"
@@ -160,6 +161,7 @@ class Client {
   v1::DetectionService::Stub& detections() { return *detections_; }
   v1::ServiceRequestService::Stub& requests() { return *requests_; }
   v1::TenancyService::Stub& tenancy() { return *tenancy_; }
+  v1::AutomationService::Stub& automation() { return *automation_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   void set_token(std::string token) { token_ = std::move(token); }
   const CallOptions& options() const { return options_; }
@@ -215,6 +217,7 @@ class Client {
   std::unique_ptr<v1::DetectionService::Stub> detections_;
   std::unique_ptr<v1::ServiceRequestService::Stub> requests_;
   std::unique_ptr<v1::TenancyService::Stub> tenancy_;
+  std::unique_ptr<v1::AutomationService::Stub> automation_;
 };
 
 }  // namespace cases::client
