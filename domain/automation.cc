@@ -70,6 +70,11 @@ const std::vector<sql::FilterField>& RuleFilterFields() {
   return *fields;
 }
 
+bool RuleFilterMatches(const sql::RowFilter& filter, const sql::DetectionRow& d) {
+  return filter.Matches([&d](const sql::FilterField& f) { return ValueOf(d, f); },
+                        [&d](const sql::FilterField&) { return d.mitre_techniques; });
+}
+
 absl::Status CheckRuleFilter(const std::string& filter) {
   absl::StatusOr<sql::RowFilter> compiled = sql::RowFilter::Compile(RuleFilterFields(), filter);
   if (compiled.ok()) {
@@ -121,19 +126,45 @@ void CopyRulePaths(const sql::CaseRuleRow& patch, const std::set<std::string>& p
     return paths.count(path) != 0 ||
            (absl::StartsWith(path, "case_template.") && paths.count("case_template") != 0);
   };
-  if (has("display_name")) row->display_name = patch.display_name;
-  if (has("description")) row->description = patch.description;
-  if (has("enabled")) row->enabled = patch.enabled;
-  if (has("filter")) row->filter = patch.filter;
-  if (has("case_type")) row->case_type = patch.case_type;
-  if (has("group_by")) row->group_by = patch.group_by;
-  if (has("group_window")) row->group_window_seconds = patch.group_window_seconds;
-  if (has("case_template.display_name")) row->template_display_name = patch.template_display_name;
-  if (has("case_template.severity")) row->template_severity = patch.template_severity;
-  if (has("case_template.priority")) row->template_priority = patch.template_priority;
-  if (has("case_template.queue")) row->template_queue_id = patch.template_queue_id;
-  if (has("case_template.assignee")) row->template_assignee = patch.template_assignee;
-  if (has("case_template.tags")) row->template_tags = patch.template_tags;
+  if (has("display_name")) {
+    row->display_name = patch.display_name;
+  }
+  if (has("description")) {
+    row->description = patch.description;
+  }
+  if (has("enabled")) {
+    row->enabled = patch.enabled;
+  }
+  if (has("filter")) {
+    row->filter = patch.filter;
+  }
+  if (has("case_type")) {
+    row->case_type = patch.case_type;
+  }
+  if (has("group_by")) {
+    row->group_by = patch.group_by;
+  }
+  if (has("group_window")) {
+    row->group_window_seconds = patch.group_window_seconds;
+  }
+  if (has("case_template.display_name")) {
+    row->template_display_name = patch.template_display_name;
+  }
+  if (has("case_template.severity")) {
+    row->template_severity = patch.template_severity;
+  }
+  if (has("case_template.priority")) {
+    row->template_priority = patch.template_priority;
+  }
+  if (has("case_template.queue")) {
+    row->template_queue_id = patch.template_queue_id;
+  }
+  if (has("case_template.assignee")) {
+    row->template_assignee = patch.template_assignee;
+  }
+  if (has("case_template.tags")) {
+    row->template_tags = patch.template_tags;
+  }
 }
 
 absl::Status Automation::AllowRule(const CallContext& call, Action action,
@@ -277,11 +308,9 @@ absl::StatusOr<std::optional<sql::IngestRules>> Automation::IngestRulesFor(
     std::vector<sql::RuleMatch> matches;
     for (size_t i = 0; i < created.size(); ++i) {
       const sql::DetectionRow& d = created[i];
-      auto value_of = [&d](const sql::FilterField& f) { return ValueOf(d, f); };
-      auto values_of = [&d](const sql::FilterField&) { return d.mitre_techniques; };
       for (size_t r = 0; r < book->enabled.size(); ++r) {
         const CompiledRule& rule = *book->enabled[r];
-        if (d.product != rule.product || !rule.filter.Matches(value_of, values_of)) {
+        if (d.product != rule.product || !RuleFilterMatches(rule.filter, d)) {
           continue;
         }
         matches.push_back({i, r, rule.row.rule_id, &rule.name, &rule.row.display_name,

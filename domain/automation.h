@@ -42,6 +42,9 @@ const std::vector<sql::FilterField>& RuleFilterFields();
 // INVALID_ARGUMENT naming `case_rule.filter` unless `filter` compiles over RuleFilterFields.
 absl::Status CheckRuleFilter(const std::string& filter);
 
+// Whether a rule's compiled filter matches a detection as it arrives.
+bool RuleFilterMatches(const sql::RowFilter& filter, const sql::DetectionRow& d);
+
 // The placeholders a template's display name may hold.
 inline constexpr const char* kTemplatePlaceholders[] = {"{title}", "{device}", "{entity}",
                                                         "{alert_key}"};

@@ -180,6 +180,7 @@ absl::Status ApplyCaseRules(Lease& db, const std::string& tenant_id, const Inges
   }
 
   std::vector<Attachment> attachments;
+  attachments.reserve(groups.size());
   for (auto& [key, g] : groups) {
     attachments.push_back({g.target, g.detections});
   }

@@ -80,7 +80,8 @@ class CaseRuleTest : public CaseServiceTest {
   }
 
   // Ingests `items`; returns the detection names.
-  std::vector<std::string> IngestItems(const std::vector<Incoming>& items) {
+  std::vector<std::string> IngestItems(const std::vector<Incoming>& items,
+                                       Stubs* through = nullptr) {
     v1::IngestDetectionsRequest request;
     request.set_parent(tenant_);
     for (const Incoming& i : items) {
@@ -97,8 +98,9 @@ class CaseRuleTest : public CaseServiceTest {
       d->mutable_detect_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
     }
     v1::IngestDetectionsResponse response;
-    grpc::Status s = world_.stubs().detections->IngestDetections(World::Context(ingester_).get(),
-                                                                 request, &response);
+    grpc::Status s =
+        (through != nullptr ? *through : world_.stubs())
+            .detections->IngestDetections(World::Context(ingester_).get(), request, &response);
     EXPECT_TRUE(s.ok()) << s.error_message();
     std::vector<std::string> names;
     for (const auto& r : response.results()) {
@@ -423,6 +425,22 @@ TEST_F(CaseRuleTest, RuleChangesTakeEffectOnTheNextIngest) {
       world_.stubs().automation->DeleteCaseRule(World::Context(admin_).get(), remove, &empty).ok());
   EXPECT_EQ(RuleCount(), 0);
   EXPECT_EQ(Cases("source_rule = \"" + rule.name() + "\"").size(), 1u);
+}
+
+// Each replica caches the rule book; a change made through another replica is
+// seen there once its tenancy cache TTL has passed.
+TEST_F(CaseRuleTest, ARuleSavedOnOneReplicaAppliesOnAnotherWithinTheCacheTtl) {
+  auto replica = world_.StartReplica({"--tenancy_cache_ttl=1s"});
+  ASSERT_TRUE(replica->started());
+  Stubs second(replica->Channel());
+  IngestItems({{"d-0", "a0"}}, &second);  // the replica now holds the empty rule book
+  v1::CaseRule rule = MustCreateRule(NewRule("severity >= HIGH"));
+  absl::SleepFor(absl::Milliseconds(1200));
+  IngestItems({{"d-1", "a1"}}, &second);
+  std::vector<v1::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].source_rule(), rule.name());
+  EXPECT_EQ(cases[0].detection_count(), 1);
 }
 
 TEST_F(CaseRuleTest, TheTemplateNameIsFilledAndMadeAValidName) {

@@ -28,16 +28,7 @@ sql::DetectionRow Detection() {
 bool Matches(const std::string& filter, const sql::DetectionRow& d = Detection()) {
   auto compiled = sql::RowFilter::Compile(RuleFilterFields(), filter);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
-  return compiled->Matches(
-      [&](const sql::FilterField& f) -> sql::FieldValue {
-        if (f.name == "product") return static_cast<int64_t>(d.product);
-        if (f.name == "severity") return static_cast<int64_t>(d.severity);
-        if (f.name == "title") return d.title;
-        if (f.name == "device") return d.device;
-        if (f.name == "entity") return d.entity;
-        return d.alert_key;
-      },
-      [&](const sql::FilterField&) { return d.mitre_techniques; });
+  return compiled.ok() && RuleFilterMatches(*compiled, d);
 }
 
 TEST(RuleFilterTest, TheFieldsAreListDetectionsOwnForWhatADetectionHasAtIngest) {
