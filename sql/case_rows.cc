@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/ids.h"
 #include "soc/cases/v1/case_service.pb.h"
@@ -129,6 +130,41 @@ void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows) {
   stmt.execute();
 }
 
+void UpdateAttachedCases(Lease& db, const std::string& tenant_id,
+                         const std::vector<CaseRow>& rows) {
+  static const auto* columns =
+      new std::vector<std::string>{"detection_count", "update_time", "revision", "devices",
+                                   "entities",        "mitre_techniques"};
+  // Each column from a CASE over the case ids: a multi-row upsert would bind
+  // every column of every row.
+  std::string arms;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    arms += "WHEN ? THEN ? ";
+  }
+  arms += "END";
+  std::vector<std::string> sets;
+  for (const std::string& column : *columns) {
+    sets.push_back(absl::StrCat(column, " = CASE case_id ", arms));
+  }
+  auto& stmt = db.PrepareRepeated(
+      absl::StrCat("UPDATE cases SET ", absl::StrJoin(sets, ", "),
+                   " WHERE tenant_id = ? AND case_id IN (", Placeholders(rows.size()), ")"),
+      rows.size());
+  int k = 1;
+  for (const std::string& column : *columns) {
+    const std::set<std::string> one = {column};
+    for (const CaseRow& c : rows) {
+      stmt.setString(k++, c.case_id);
+      k = CaseTable().Bind(stmt, k, c, &one);
+    }
+  }
+  stmt.setString(k++, tenant_id);
+  for (const CaseRow& c : rows) {
+    stmt.setString(k++, c.case_id);
+  }
+  stmt.execute();
+}
+
 std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
                                const std::vector<std::string>& case_ids) {
   std::vector<CaseRow> out;
@@ -215,7 +251,7 @@ std::string SearchDocument(const CaseRow& c) {
 }  // namespace
 
 void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attachment>* attachments,
-                      absl::Time now) {
+                      absl::Time now, Linked known) {
   // The links some of these detections have already: only the others are new.
   std::set<std::string> detection_ids;
   for (const Attachment& a : *attachments) {
@@ -227,11 +263,13 @@ void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attac
     return;
   }
   std::set<std::pair<std::string, std::string>> linked;  // (case, detection)
-  SelectIn(
-      db,
-      "SELECT case_id, detection_id FROM case_detections WHERE tenant_id = ? AND detection_id IN (",
-      tenant_id, detection_ids,
-      [&](::sql::ResultSet& rs) { linked.emplace(rs.getString(1), rs.getString(2)); });
+  if (known == Linked::kMaybe) {
+    SelectIn(
+        db,
+        "SELECT case_id, detection_id FROM case_detections WHERE tenant_id = ? AND detection_id IN (",
+        tenant_id, detection_ids,
+        [&](::sql::ResultSet& rs) { linked.emplace(rs.getString(1), rs.getString(2)); });
+  }
   std::vector<std::pair<const std::string*, const std::string*>> links;
   for (Attachment& a : *attachments) {
     std::vector<std::string> devices, entities, techniques;

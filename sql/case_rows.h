@@ -28,6 +28,11 @@ void InsertNewCase(Lease& db, CaseRow* row);
 void UpdateCaseRow(Lease& db, const CaseRow& c);
 // The same for several cases of one tenant, in one statement.
 void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows);
+// Writes what AttachDetections changes (the count, devices, entities, techniques)
+// and the new update_time and revision of several locked cases of one tenant, in
+// one statement binding only those columns.
+void UpdateAttachedCases(Lease& db, const std::string& tenant_id,
+                         const std::vector<CaseRow>& rows);
 
 // The cases with these ids of one tenant, locked, in no particular order.
 std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,
@@ -46,9 +51,11 @@ struct Attachment {
 // The one way detections join cases: links the detections to each case (those
 // linked already are skipped), adds the new links to its detection_count and the
 // detections' devices, entities and techniques to its lists (the rows are
-// written by the caller). Two statements for any number of cases.
+// written by the caller). Two statements for any number of cases; one when the
+// detections are `fresh` (inserted in this transaction, so linked nowhere yet).
+enum class Linked { kMaybe, kFresh };
 void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attachment>* attachments,
-                      absl::Time now);
+                      absl::Time now, Linked linked = Linked::kMaybe);
 // The same for one case; returns how many links are new.
 int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& detections,
                      absl::Time now);

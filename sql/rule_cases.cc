@@ -184,7 +184,7 @@ absl::Status ApplyCaseRules(Lease& db, const std::string& tenant_id, const Inges
   for (auto& [key, g] : groups) {
     attachments.push_back({g.target, g.detections});
   }
-  AttachDetections(db, tenant_id, &attachments, now);
+  AttachDetections(db, tenant_id, &attachments, now, Linked::kFresh);
 
   if (!opened.empty()) {
     InsertNewCases(db, &opened);
@@ -201,7 +201,7 @@ absl::Status ApplyCaseRules(Lease& db, const std::string& tenant_id, const Inges
     }
   }
   if (!changed.empty()) {
-    UpdateCaseRows(db, changed);
+    UpdateAttachedCases(db, tenant_id, changed);
     SyncCaseIndexes(db, tenant_id, writes);
   }
 

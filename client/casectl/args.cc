@@ -16,7 +16,7 @@
 namespace cases::client::cli {
 namespace {
 
-const std::vector<std::string> kBooleanFlags = {"json", "tls"};
+const std::vector<std::string> kBooleanFlags = {"json", "tls", "disabled"};
 
 }  // namespace
 
