@@ -7,7 +7,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/ids.h"
 #include "soc/cases/v1/case_service.pb.h"
@@ -126,41 +125,6 @@ void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows) {
   int k = 1;
   for (const CaseRow& c : rows) {
     k = CaseTable().Bind(stmt, k, c);
-  }
-  stmt.execute();
-}
-
-void UpdateAttachedCases(Lease& db, const std::string& tenant_id,
-                         const std::vector<CaseRow>& rows) {
-  static const auto* columns =
-      new std::vector<std::string>{"detection_count", "update_time", "revision", "devices",
-                                   "entities",        "mitre_techniques"};
-  // Each column from a CASE over the case ids: a multi-row upsert would bind
-  // every column of every row.
-  std::string arms;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    arms += "WHEN ? THEN ? ";
-  }
-  arms += "END";
-  std::vector<std::string> sets;
-  for (const std::string& column : *columns) {
-    sets.push_back(absl::StrCat(column, " = CASE case_id ", arms));
-  }
-  auto& stmt = db.PrepareRepeated(
-      absl::StrCat("UPDATE cases SET ", absl::StrJoin(sets, ", "),
-                   " WHERE tenant_id = ? AND case_id IN (", Placeholders(rows.size()), ")"),
-      rows.size());
-  int k = 1;
-  for (const std::string& column : *columns) {
-    const std::set<std::string> one = {column};
-    for (const CaseRow& c : rows) {
-      stmt.setString(k++, c.case_id);
-      k = CaseTable().Bind(stmt, k, c, &one);
-    }
-  }
-  stmt.setString(k++, tenant_id);
-  for (const CaseRow& c : rows) {
-    stmt.setString(k++, c.case_id);
   }
   stmt.execute();
 }

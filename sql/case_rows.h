@@ -28,11 +28,6 @@ void InsertNewCase(Lease& db, CaseRow* row);
 void UpdateCaseRow(Lease& db, const CaseRow& c);
 // The same for several cases of one tenant, in one statement.
 void UpdateCaseRows(Lease& db, const std::vector<CaseRow>& rows);
-// Writes what AttachDetections changes (the count, devices, entities, techniques)
-// and the new update_time and revision of several locked cases of one tenant, in
-// one statement binding only those columns.
-void UpdateAttachedCases(Lease& db, const std::string& tenant_id,
-                         const std::vector<CaseRow>& rows);
 
 // The cases with these ids of one tenant, locked, in no particular order.
 std::vector<CaseRow> LockCases(Lease& db, const std::string& tenant_id,

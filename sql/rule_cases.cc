@@ -201,7 +201,7 @@ absl::Status ApplyCaseRules(Lease& db, const std::string& tenant_id, const Inges
     }
   }
   if (!changed.empty()) {
-    UpdateAttachedCases(db, tenant_id, changed);
+    UpdateCaseRows(db, changed);
     SyncCaseIndexes(db, tenant_id, writes);
   }
 
