@@ -228,11 +228,11 @@ void AttachDetections(Lease& db, const std::string& tenant_id, std::vector<Attac
   }
   std::set<std::pair<std::string, std::string>> linked;  // (case, detection)
   if (known == Linked::kMaybe) {
-    SelectIn(
-        db,
-        "SELECT case_id, detection_id FROM case_detections WHERE tenant_id = ? AND detection_id IN (",
-        tenant_id, detection_ids,
-        [&](::sql::ResultSet& rs) { linked.emplace(rs.getString(1), rs.getString(2)); });
+    SelectIn(db,
+             "SELECT case_id, detection_id FROM case_detections WHERE tenant_id = ? AND "
+             "detection_id IN (",
+             tenant_id, detection_ids,
+             [&](::sql::ResultSet& rs) { linked.emplace(rs.getString(1), rs.getString(2)); });
   }
   std::vector<std::pair<const std::string*, const std::string*>> links;
   for (Attachment& a : *attachments) {

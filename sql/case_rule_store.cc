@@ -188,14 +188,11 @@ absl::Status CaseRuleStore::Delete(const std::string& tenant_id, const std::stri
       return RuleNotFound(tenant_id, rule_id);
     }
     RETURN_IF_ERROR(may_remove(*current));
-    for (const char* sql : {"DELETE FROM case_rule_groups WHERE tenant_id = ? AND rule_id = ?",
-                            "DELETE FROM case_rule_counts WHERE tenant_id = ? AND rule_id = ?",
-                            "DELETE FROM case_rules WHERE tenant_id = ? AND rule_id = ?"}) {
-      auto& stmt = db.Prepare(sql);
-      stmt.setString(1, tenant_id);
-      stmt.setString(2, rule_id);
-      stmt.execute();
-    }
+    ExecuteForKey(db,
+                  {"DELETE FROM case_rule_groups WHERE tenant_id = ? AND rule_id = ?",
+                   "DELETE FROM case_rule_counts WHERE tenant_id = ? AND rule_id = ?",
+                   "DELETE FROM case_rules WHERE tenant_id = ? AND rule_id = ?"},
+                  tenant_id, rule_id);
     return absl::OkStatus();
   });
 }

@@ -11,20 +11,16 @@
 namespace cases::sql {
 
 void RemoveCase(Lease& db, const std::string& tenant_id, const std::string& case_id) {
-  for (const char* sql :
-       {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
-        "DELETE FROM case_events WHERE tenant_id = ? AND case_id = ?",
-        "DELETE FROM case_notes WHERE tenant_id = ? AND case_id = ?",
-        "DELETE FROM case_facets WHERE tenant_id = ? AND case_id = ?",
-        "DELETE FROM case_text WHERE tenant_id = ? AND case_id = ?",
-        "UPDATE alerts SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
-        "UPDATE detections SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
-        "DELETE FROM cases WHERE tenant_id = ? AND case_id = ?"}) {
-    auto& stmt = db.Prepare(sql);
-    stmt.setString(1, tenant_id);
-    stmt.setString(2, case_id);
-    stmt.execute();
-  }
+  ExecuteForKey(db,
+                {"DELETE FROM case_detections WHERE tenant_id = ? AND case_id = ?",
+                 "DELETE FROM case_events WHERE tenant_id = ? AND case_id = ?",
+                 "DELETE FROM case_notes WHERE tenant_id = ? AND case_id = ?",
+                 "DELETE FROM case_facets WHERE tenant_id = ? AND case_id = ?",
+                 "DELETE FROM case_text WHERE tenant_id = ? AND case_id = ?",
+                 "UPDATE alerts SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
+                 "UPDATE detections SET case_id = NULL WHERE tenant_id = ? AND case_id = ?",
+                 "DELETE FROM cases WHERE tenant_id = ? AND case_id = ?"},
+                tenant_id, case_id);
 }
 
 absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id,

@@ -1,6 +1,7 @@
 #include "sql/transaction.h"
 
 #include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
 #include <cppconn/statement.h>
 
 #include "common/errors.h"
@@ -99,6 +100,16 @@ absl::Status StatusFromSqlError(int code, const char* what) {
                            "the change collided with another one; retry");
   }
   return absl::InternalError("internal database error");
+}
+
+void ExecuteForKey(Lease& db, std::initializer_list<const char*> statements,
+                   const std::string& tenant_id, const std::string& id) {
+  for (const char* sql : statements) {
+    auto& stmt = db.Prepare(sql);
+    stmt.setString(1, tenant_id);
+    stmt.setString(2, id);
+    stmt.execute();
+  }
 }
 
 absl::Status RunInTransaction(ConnectionPool& pool, const DbFunction& fn) {

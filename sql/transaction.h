@@ -15,6 +15,8 @@
 #define CASES_SQL_TRANSACTION_H_
 
 #include <functional>
+#include <initializer_list>
+#include <string>
 
 #include "absl/status/status.h"
 #include "sql/pool.h"
@@ -62,6 +64,11 @@ absl::StatusOr<T> TransactionValue(ConnectionPool& pool, Fn fn) {
 // Maps a Connector/C++ error code to a status for the caller; the SQL text and
 // server message go to the log only.
 absl::Status StatusFromSqlError(int code, const char* what);
+
+// Runs each statement, in order, with its two parameters bound to `tenant_id` and
+// `id` ("DELETE FROM t WHERE tenant_id = ? AND x_id = ?").
+void ExecuteForKey(Lease& db, std::initializer_list<const char*> statements,
+                   const std::string& tenant_id, const std::string& id);
 
 // MySQL error codes the stores switch on.
 inline constexpr int kErDupEntry = 1062;
