@@ -97,12 +97,19 @@ absl::StatusOr<CaseRuleRow> CaseRuleStore::Create(CaseRuleRow row,
       ReadCounts(db, r.tenant_id, &one);
       return one.front();
     }
-    // The tenant's rules are counted under a lock on them: two creates racing for
-    // the 50th place queue here and the second sees the first.
-    auto& count = db.Prepare("SELECT rule_id FROM case_rules WHERE tenant_id = ? FOR UPDATE");
+    // Creates of one tenant's rules queue on its 'case_rules' counter row (a row
+    // that exists even before the first rule: READ COMMITTED takes no gap locks),
+    // so two creates racing for the 50th place count one after the other.
+    auto& lock = db.Prepare(
+        "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'case_rules', 0) "
+        "ON DUPLICATE KEY UPDATE value = value");
+    lock.setString(1, r.tenant_id);
+    lock.execute();
+    auto& count = db.Prepare("SELECT COUNT(*) FROM case_rules WHERE tenant_id = ?");
     count.setString(1, r.tenant_id);
     std::unique_ptr<::sql::ResultSet> rs(count.executeQuery());
-    if (static_cast<int64_t>(rs->rowsCount()) >= kMaxCaseRulesPerTenant) {
+    rs->next();
+    if (rs->getInt64(1) >= kMaxCaseRulesPerTenant) {
       return ErrorWithReason(
           absl::StatusCode::kFailedPrecondition, "CASE_RULE_LIMIT",
           absl::StrCat("a tenant has at most ", kMaxCaseRulesPerTenant, " case rules"),

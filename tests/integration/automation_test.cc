@@ -126,6 +126,7 @@ class CaseRuleTest : public CaseServiceTest {
   int RuleCount() {
     v1::ListCaseRulesRequest request;
     request.set_parent(tenant_);
+    request.set_page_size(100);
     v1::ListCaseRulesResponse response;
     EXPECT_TRUE(world_.stubs()
                     .automation->ListCaseRules(World::Context(admin_).get(), request, &response)
@@ -204,6 +205,26 @@ TEST_F(CaseRuleTest, TheFiftyFirstRuleIsRefused) {
   v1::CaseRule out;
   grpc::Status s = CreateRule(NewRule(""), &out);
   EXPECT_THAT(s, StatusIs(grpc::StatusCode::FAILED_PRECONDITION, "CASE_RULE_LIMIT"));
+  EXPECT_EQ(RuleCount(), 50);
+}
+
+TEST_F(CaseRuleTest, RacingCreatesStopAtTheFiftiethRule) {
+  std::atomic<int> saved{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        v1::CaseRule out;
+        grpc::Status s = CreateRule(NewRule("severity = CRITICAL"), &out);
+        ++(s.ok() ? saved : refused);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(saved.load(), 50);
+  EXPECT_EQ(refused.load(), 10);
   EXPECT_EQ(RuleCount(), 50);
 }
 
