@@ -9,7 +9,9 @@
 // list_deep, stats and stats_all (GetCaseStats of --tenant, e.g. tenants/-, with --filter),
 // close_single and close_batch (close and re-open cases: 100 UpdateCase calls vs one
 // BatchUpdateCases of 100),
-//            ingest (batches of 500), stream_fanout (messages delivered per second).
+//            ingest (batches of 500), stream_fanout (messages delivered per second),
+//            activity_stream (commit-to-delivery latency of StreamActivities while cases are
+//            created).
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -260,6 +262,8 @@ class Bench {
       });
     } else if (s == "stream_fanout") {
       return StreamFanout();
+    } else if (s == "activity_stream") {
+      return ActivityStream();
     } else {
       return Fail("unknown scenario " + s);
     }
@@ -401,6 +405,61 @@ class Bench {
         "\"errors\":%lld}\n",
         writers.concurrency, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms,
         w.p999_ms, static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
+    return 0;
+  }
+
+  // One StreamActivities reader of the tenant while `concurrency` / 8 writers create
+  // cases; p50/p99 are each activity's delay from its commit (its create_time) to its
+  // arrival, ops/s the activities received per second.
+  int ActivityStream() {
+    std::atomic<bool> measuring{false};
+    LatencyHistogram delays;
+    long long received = 0;
+    auto context = clients_[0]->NewContext(std::chrono::hours(1));
+    std::thread reader([&] {
+      v1::StreamActivitiesRequest request;
+      request.set_parent(o_.tenant);
+      request.set_filter("type = ACTIVITY_TYPE_CASE_CREATED");
+      auto stream = clients_[0]->activities().StreamActivities(context.get(), request);
+      v1::Activity a;
+      while (stream->Read(&a)) {
+        if (measuring.load(std::memory_order_relaxed)) {
+          const absl::Time committed = absl::FromUnixSeconds(a.create_time().seconds()) +
+                                       absl::Nanoseconds(a.create_time().nanos());
+          delays.Record(absl::ToInt64Microseconds(absl::Now() - committed));
+          ++received;
+        }
+      }
+      stream->Finish();
+    });
+    Options writers = o_;
+    writers.concurrency = std::max(1, o_.concurrency / 8);
+    writers.warmup = absl::ZeroDuration();
+    std::thread clock([&] {
+      absl::SleepFor(o_.warmup);
+      measuring = true;
+    });
+    Result w = Drive(writers, [&](int worker, std::mt19937_64&) {
+      v1::CreateCaseRequest request;
+      request.set_parent(o_.tenant);
+      request.mutable_case_()->set_display_name("Streamed case");
+      request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
+      v1::Case out;
+      return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out,
+                  &client::Client::cases);
+    });
+    clock.join();
+    measuring = false;
+    context->TryCancel();
+    reader.join();
+    std::printf(
+        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
+        "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), writers.concurrency,
+        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
+        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
+        delays.Percentile(0.5) / 1000, delays.Percentile(0.99) / 1000,
+        delays.Percentile(0.999) / 1000, received, static_cast<long long>(w.errors));
     return 0;
   }
 

@@ -42,7 +42,8 @@ set(CASES_API_PROTOS
   soc/cases/v1/case_service.proto
   soc/cases/v1/detection_service.proto
   soc/cases/v1/service_request_service.proto
-  soc/cases/v1/automation_service.proto)
+  soc/cases/v1/automation_service.proto
+  soc/cases/v1/activity_service.proto)
 
 list(TRANSFORM CASES_API_PROTOS PREPEND ${CMAKE_SOURCE_DIR}/protos/ OUTPUT_VARIABLE CASES_API_PROTOS_ABS)
 cases_generate(api_srcs ROOT ${CMAKE_SOURCE_DIR}/protos PROTOS ${CASES_API_PROTOS} GRPC)

@@ -188,10 +188,13 @@ absl::StatusOr<sql::CaseRow> Cases::AddDetections(
 }
 
 absl::Status Cases::Delete(const Caller& call, const DeleteCasesCommand& command) const {
-  return store_->Delete(call.tenant_id, command.case_ids, [&](const sql::CaseRow& current) {
-    RETURN_IF_ERROR(CheckRemovable(current));
-    return CheckEtag(command.etag, current);
-  });
+  return store_->Delete(
+      call.tenant_id, command.case_ids,
+      [&](const sql::CaseRow& current) {
+        RETURN_IF_ERROR(CheckRemovable(current));
+        return CheckEtag(command.etag, current);
+      },
+      call.principal.subject);
 }
 
 absl::StatusOr<Page<sql::EventRow>> Cases::ListEvents(const Caller& call,

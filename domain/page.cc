@@ -15,11 +15,12 @@ sql::ListParams ChildPageParams(const std::string& tenant_id, const PageRequest&
 
 void ScopeToPermittedProducts(const tenancy::Guard& guard, const tenancy::CallContext& call,
                               const std::string& column, int (*value_of)(::soc::cases::v1::Product),
-                              sql::ListParams* params) {
+                              sql::ListParams* params, std::optional<tenancy::Action> action,
+                              const std::vector<int64_t>& always) {
   std::map<std::vector<int64_t>, std::vector<std::string>> tenants_by_values;
   for (const std::string& tenant : params->tenant_ids) {
-    std::vector<int64_t> values;
-    for (::soc::cases::v1::Product p : guard.PermittedProducts(call, tenant)) {
+    std::vector<int64_t> values = always;
+    for (::soc::cases::v1::Product p : guard.PermittedProducts(call, tenant, action)) {
       values.push_back(value_of(p));
     }
     if (!values.empty()) {

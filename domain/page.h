@@ -3,6 +3,7 @@
 #ifndef CASES_DOMAIN_PAGE_H_
 #define CASES_DOMAIN_PAGE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,15 @@ struct PageRequest {
 sql::ListParams ChildPageParams(const std::string& tenant_id, const PageRequest& request);
 
 // Narrows a (possibly cross-tenant) list to what the caller may read in each
-// tenant: the products the guard permits there (role and licence), as values of
-// `column` through `value_of` (a case type, a request type). Tenants with the
-// same set share one arm of the condition sql/ writes.
+// tenant: the products the guard permits there (role and licence) for the call's
+// action, or `action`, as values of `column` through `value_of` (a case type, a
+// request type), plus the values in `always`. Tenants with the same set share one
+// arm of the condition sql/ writes.
 void ScopeToPermittedProducts(const tenancy::Guard& guard, const tenancy::CallContext& call,
                               const std::string& column, int (*value_of)(::soc::cases::v1::Product),
-                              sql::ListParams* params);
+                              sql::ListParams* params,
+                              std::optional<tenancy::Action> action = std::nullopt,
+                              const std::vector<int64_t>& always = {});
 
 }  // namespace cases::domain
 

@@ -7,7 +7,10 @@
 #include "common/ids.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "domain/activities.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/service_request_service.pb.h"
+#include "sql/resource_protos.h"
 
 namespace cases::domain {
 namespace {
@@ -16,8 +19,6 @@ namespace v1 = ::soc::cases::v1;
 using tenancy::CallContext;
 
 constexpr int kBacklogBatch = 500;
-constexpr absl::Duration kStreamWait = absl::Milliseconds(500);
-constexpr absl::Duration kSentMemory = absl::Seconds(60);
 
 }  // namespace
 
@@ -66,10 +67,12 @@ absl::StatusOr<sql::ServiceRequestRow> ServiceRequests::UpdateStatus(const CallC
                                                                      const std::string& id,
                                                                      int status) const {
   return store_->UpdateStatus(
-      call.tenant_id, id, status, [&](const sql::ServiceRequestRow& current) {
+      call.tenant_id, id, status,
+      [&](const sql::ServiceRequestRow& current) {
         return guard_->Allow(call, tenancy::Action::kChangeServiceRequestStatus,
                              ProductOfRequestType(current.type));
-      });
+      },
+      call.principal.subject);
 }
 
 absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(
@@ -83,7 +86,6 @@ absl::StatusOr<sql::MessageRow> ServiceRequests::CreateMessage(
   row.side = MessageSideOf(call.principal);
   row.body = body;
   ASSIGN_OR_RETURN(sql::MessageRow created, store_->CreateMessage(row, key));
-  hub_->Notify(call.tenant_id, request.service_request_id);
   return created;
 }
 
@@ -97,10 +99,10 @@ absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(
   return page;
 }
 
-absl::Status ServiceRequests::StreamMessages(
-    const CallContext& call, const std::string& request_id, const std::string& start_after,
-    const std::function<bool(const sql::MessageRow&)>& send,
-    const std::function<bool()>& cancelled) const {
+absl::Status ServiceRequests::StreamMessages(const CallContext& call, const std::string& request_id,
+                                             const std::string& start_after,
+                                             const std::function<bool(const v1::Message&)>& send,
+                                             const std::function<bool()>& cancelled) const {
   ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
   if (!start_after.empty()) {
     ASSIGN_OR_RETURN(std::optional<sql::MessageRow> known,
@@ -110,20 +112,19 @@ absl::Status ServiceRequests::StreamMessages(
     }
   }
   // Subscribe before reading the backlog so nothing written in between is missed;
-  // what both deliver is sent once. Live messages at or before start_after are the
-  // client's already (the hub re-reads a short window behind the newest messages).
-  ASSIGN_OR_RETURN(std::unique_ptr<MessageHub::Subscription> subscription,
-                   hub_->Subscribe(call.tenant_id, sr.service_request_id));
-  std::set<std::string> sent;
-  auto send_once = [&](const sql::MessageRow& m) {
-    return m.message_id <= start_after || !sent.insert(m.message_id).second || send(m);
-  };
+  // what both deliver is sent once (the backlog's names are remembered).
+  ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
+                   hub_->Subscribe({call.tenant_id}));
+  std::set<std::string> from_backlog;
   for (std::string after = start_after;;) {
     ASSIGN_OR_RETURN(
         std::vector<sql::MessageRow> backlog,
         store_->MessagesAfter(call.tenant_id, sr.service_request_id, after, kBacklogBatch));
     for (const auto& m : backlog) {
-      if (!send_once(m)) {
+      v1::Message message;
+      sql::MessageRowToProto(m, &message);
+      from_backlog.insert(message.name());
+      if (!send(message)) {
         return absl::OkStatus();  // the client went away
       }
     }
@@ -132,10 +133,21 @@ absl::Status ServiceRequests::StreamMessages(
     }
     after = backlog.back().message_id;
   }
+  const std::string prefix =
+      ChildName(call.tenant_id, "serviceRequests", sr.service_request_id) + "/messages/";
   while (!cancelled()) {
     bool closed = false, overflow = false;
-    for (const auto& m : subscription->Next(kStreamWait, &closed, &overflow)) {
-      if (!send_once(m)) {
+    for (const SharedActivity& row : subscription->Next(kStreamWait, &closed, &overflow)) {
+      if (row->type != v1::ACTIVITY_TYPE_MESSAGE_CREATED ||
+          row->resource.compare(0, prefix.size(), prefix) != 0 ||
+          from_backlog.count(row->resource) != 0) {
+        continue;
+      }
+      v1::Activity activity;
+      if (!activity.ParseFromString(row->payload)) {
+        return absl::InternalError("unreadable activity");
+      }
+      if (!send(activity.message())) {
         return absl::OkStatus();
       }
     }
@@ -143,10 +155,10 @@ absl::Status ServiceRequests::StreamMessages(
       return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
     }
     if (overflow) {
-      return WithRetryInfo(absl::AbortedError("the stream fell behind; reconnect with start_after"),
+      return WithRetryInfo(ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
+                                           "the stream fell behind; reconnect with start_after"),
                            absl::Milliseconds(100));
     }
-    sent.erase(sent.begin(), sent.lower_bound(IdFloor(absl::Now() - kSentMemory)));
   }
   return absl::CancelledError("the client cancelled the stream");
 }

@@ -9,8 +9,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "domain/message_hub.h"
+#include "domain/activity_hub.h"
 #include "domain/page.h"
+#include "soc/cases/v1/service_request_service.pb.h"
 #include "sql/service_request_store.h"
 #include "tenancy/guard.h"
 
@@ -29,7 +30,7 @@ inline constexpr char kStartAfterRule[] =
 
 class ServiceRequests {
  public:
-  ServiceRequests(const tenancy::Guard* guard, sql::ServiceRequestStore* store, MessageHub* hub)
+  ServiceRequests(const tenancy::Guard* guard, sql::ServiceRequestStore* store, ActivityHub* hub)
       : guard_(guard), store_(store), hub_(hub) {}
 
   // `fields`: type, display name, description (validated).
@@ -51,19 +52,20 @@ class ServiceRequests {
                                                      const PageRequest& page) const;
 
   // The messages after `start_after` (a message id; empty: from the first), then
-  // new ones as they arrive, each passed to `send` once, in order. Ends OK when
-  // `send` returns false (the client went away), CANCELLED when `cancelled` says
-  // so, UNAVAILABLE when the server drains and ABORTED when the reader fell
-  // behind (both with RetryInfo: reconnect with start_after).
+  // new ones as they commit (their MESSAGE_CREATED activities, from the hub), each
+  // passed to `send` once. Ends OK when `send` returns false (the client went
+  // away), CANCELLED when `cancelled` says so, UNAVAILABLE when the server drains
+  // and RESOURCE_EXHAUSTED when the reader fell behind (both with RetryInfo:
+  // reconnect with start_after).
   absl::Status StreamMessages(const tenancy::CallContext& call, const std::string& request_id,
                               const std::string& start_after,
-                              const std::function<bool(const sql::MessageRow&)>& send,
+                              const std::function<bool(const ::soc::cases::v1::Message&)>& send,
                               const std::function<bool()>& cancelled) const;
 
  private:
   const tenancy::Guard* guard_;
   sql::ServiceRequestStore* store_;
-  MessageHub* hub_;
+  ActivityHub* hub_;
 };
 
 }  // namespace cases::domain

@@ -72,7 +72,7 @@ absl::StatusOr<sql::TenantRow> TenancyAdmin::CreateTenant(
   fields.id = NewIdBytes();
   fields.parent_id = parent->id;
   fields.create_time = sql::DbNow();
-  ASSIGN_OR_RETURN(sql::TenantRow created, store_->Create(fields, key));
+  ASSIGN_OR_RETURN(sql::TenantRow created, store_->Create(fields, key, call.principal.subject));
   directory_->Invalidate();
   return created;
 }
@@ -134,7 +134,7 @@ absl::StatusOr<sql::LicenseRow> TenancyAdmin::InstallLicense(const CallContext& 
   }
   ASSIGN_OR_RETURN(sql::LicenseRow row, tenancy::VerifyLicenseKey(license_key, *license_authority_,
                                                                   call.tenant_id, call.now));
-  RETURN_IF_ERROR(store_->InstallLicense(row));
+  RETURN_IF_ERROR(store_->InstallLicense(row, call.principal.subject));
   directory_->Invalidate();
   return row;
 }

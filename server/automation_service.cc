@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "domain/case_rules.h"
 #include "server/mapping.h"
-#include "server/proto_time.h"
 
 namespace cases::server {
 namespace {

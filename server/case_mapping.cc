@@ -8,12 +8,13 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "domain/case_rules.h"
 #include "server/mapping.h"
-#include "server/proto_time.h"
 #include "server/rpc.h"
+#include "sql/resource_protos.h"
 
 namespace cases::server {
 namespace {
@@ -385,52 +386,8 @@ absl::StatusOr<sql::QueueRow> QueueOf(const v1::CreateQueueRequest& request) {
 }
 
 void CaseToProto(const CallContext& call, const sql::CaseRow& row, v1::Case* out) {
-  out->set_name(ChildName(row.tenant_id, "cases", row.case_id));
+  sql::CaseRowToProto(row, out);
   out->set_tenant_display_name(TenantDisplayName(call, row.tenant_id));
-  out->set_number(row.number);
-  out->set_display_name(row.display_name);
-  out->set_description(row.description);
-  out->set_type(static_cast<v1::CaseType>(row.type));
-  out->set_severity(static_cast<v1::Severity>(row.severity));
-  out->set_priority(static_cast<v1::Priority>(row.priority));
-  out->set_status(static_cast<v1::CaseStatus>(row.status));
-  out->set_close_reason(static_cast<v1::CloseReason>(row.close_reason));
-  out->set_close_note(row.close_note);
-  if (!row.queue_id.empty()) {
-    out->set_queue(ChildName(row.tenant_id, "queues", row.queue_id));
-  }
-  out->set_assignee(row.assignee);
-  out->set_detection_count(row.detection_count);
-  if (!row.source_rule_id.empty()) {
-    out->set_source_rule(ChildName(row.tenant_id, "caseRules", row.source_rule_id));
-  }
-  if (!row.source_alert_id.empty()) {
-    out->set_source_alert(ChildName(row.tenant_id, "alerts", row.source_alert_id));
-  }
-  out->mutable_attributes()->insert(row.attributes.begin(), row.attributes.end());
-  out->set_creator(row.creator);
-  SetTimestamp(row.create_time, out->mutable_create_time());
-  SetTimestamp(row.update_time, out->mutable_update_time());
-  if (row.resolve_time) {
-    SetTimestamp(*row.resolve_time, out->mutable_resolve_time());
-  }
-  if (row.purge_time) {
-    SetTimestamp(*row.purge_time, out->mutable_purge_time());
-  }
-  out->set_etag(domain::EtagOf(row));
-  if (row.acknowledge_time) {
-    SetTimestamp(*row.acknowledge_time, out->mutable_acknowledge_time());
-  }
-  if (row.acknowledge_deadline) {
-    SetTimestamp(*row.acknowledge_deadline, out->mutable_acknowledge_deadline());
-  }
-  if (row.resolve_deadline) {
-    SetTimestamp(*row.resolve_deadline, out->mutable_resolve_deadline());
-  }
-  out->mutable_tags()->Add(row.tags.begin(), row.tags.end());
-  out->mutable_devices()->Add(row.devices.begin(), row.devices.end());
-  out->mutable_entities()->Add(row.entities.begin(), row.entities.end());
-  out->mutable_mitre_techniques()->Add(row.mitre_techniques.begin(), row.mitre_techniques.end());
 }
 
 namespace {

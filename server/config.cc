@@ -32,6 +32,8 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "[CASES_TLS_CLIENT_CA]");
 ABSL_FLAG(absl::Duration, retention, absl::Hours(720),
           "how long resolved cases are kept after resolve_time [CASES_RETENTION]");
+ABSL_FLAG(absl::Duration, activity_retention, absl::Hours(720),
+          "how long activities stay in the change feed [CASES_ACTIVITY_RETENTION]");
 ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
           "how often the retention job looks for resolved cases past their purge time "
           "[CASES_RETENTION_INTERVAL]");
@@ -76,6 +78,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"tls_key", "CASES_TLS_KEY"},
     {"tls_client_ca", "CASES_TLS_CLIENT_CA"},
     {"retention", "CASES_RETENTION"},
+    {"activity_retention", "CASES_ACTIVITY_RETENTION"},
     {"retention_interval", "CASES_RETENTION_INTERVAL"},
     {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
@@ -127,6 +130,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->tls_key = absl::GetFlag(FLAGS_tls_key);
   config->tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config->retention = absl::GetFlag(FLAGS_retention);
+  config->activity_retention = absl::GetFlag(FLAGS_activity_retention);
   config->drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
@@ -164,6 +168,9 @@ absl::Status ValidateForServing(Config* config) {
   }
   if (config->retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--retention must be positive");
+  }
+  if (config->activity_retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--activity_retention must be positive");
   }
   if (!config->page_token_key.empty() && config->page_token_key.size() < 16) {
     return absl::InvalidArgumentError("--page_token_key must be at least 16 bytes");

@@ -27,6 +27,7 @@ struct Config {
   std::string tls_key;
   std::string tls_client_ca;
   absl::Duration retention;
+  absl::Duration activity_retention;
   absl::Duration drain_timeout;
   absl::Duration max_connection_age;
   std::string display_name;  // bootstrap only

@@ -5,8 +5,9 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/validation.h"
-#include "server/proto_time.h"
+#include "sql/resource_protos.h"
 
 namespace cases::server {
 namespace {
@@ -130,20 +131,7 @@ void DetectionToProto(const sql::DetectionRow& row, v1::Detection* out) {
   SetTimestamp(row.create_time, out->mutable_create_time());
 }
 
-void AlertToProto(const sql::AlertRow& row, v1::Alert* out) {
-  out->set_name(ChildName(row.tenant_id, "alerts", row.alert_id));
-  out->set_title(row.title);
-  out->set_severity(static_cast<v1::Severity>(row.severity));
-  out->set_detection_count(row.detection_count);
-  out->mutable_attributes()->insert(row.attributes.begin(), row.attributes.end());
-  if (!row.case_id.empty()) {
-    out->set_case_(ChildName(row.tenant_id, "cases", row.case_id));
-  }
-  SetTimestamp(row.create_time, out->mutable_create_time());
-  SetTimestamp(row.update_time, out->mutable_update_time());
-  out->set_alert_key(row.alert_key);
-  out->set_product(static_cast<v1::Product>(row.product));
-}
+void AlertToProto(const sql::AlertRow& row, v1::Alert* out) { sql::AlertRowToProto(row, out); }
 
 absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& request,
                                           v1::IngestDetectionsResponse* response) {

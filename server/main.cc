@@ -1,6 +1,7 @@
 // casesd: serve (default), `migrate` or `bootstrap`.
 #include <malloc.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "server/activity_service.h"
 #include "server/automation_service.h"
 #include "server/case_service.h"
 #include "server/config.h"
@@ -124,7 +126,7 @@ void AddPoolMetrics(Metrics* m, sql::ConnectionPool* p) {
 }
 
 // Grouping, streams, the heap and retention, sampled at each scrape.
-void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hub,
+void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::ActivityHub* hub,
                        RetentionJob* job) {
   m->AddSampled("cases_case_create_groups_total",
                 "Transactions that created cases; creates arriving together in a tenant share one.",
@@ -139,8 +141,10 @@ void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hu
       "counter", [cases] { return static_cast<double>(cases->GetGroupStats().groups); });
   m->AddSampled("cases_case_gets_grouped_total", "Case reads answered by those queries.", "counter",
                 [cases] { return static_cast<double>(cases->GetGroupStats().items); });
-  m->AddSampled("cases_message_streams_open", "Open StreamMessages calls.", "gauge",
+  m->AddSampled("cases_streams_open", "Open StreamMessages and StreamActivities calls.", "gauge",
                 [hub] { return hub->open_streams(); });
+  m->AddSampled("cases_stream_topics_open", "Tenants whose feed this replica follows for streams.",
+                "gauge", [hub] { return hub->open_topics(); });
   // glibc's view of the heap: in use by the program vs held from the system but free
   // (fragmentation) — what tells a leak from an allocator keeping memory.
   m->AddSampled("cases_heap_in_use_bytes", "Heap bytes allocated and not freed (glibc mallinfo2).",
@@ -149,6 +153,9 @@ void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::MessageHub* hu
                 "gauge", [] { return static_cast<double>(mallinfo2().fordblks); });
   m->AddSampled("cases_retention_deleted_total", "Resolved cases deleted by the retention job.",
                 "counter", [job] { return static_cast<double>(job->deleted_total()); });
+  m->AddSampled("cases_activities_purged_total",
+                "Activities older than --activity_retention deleted by the retention job.",
+                "counter", [job] { return static_cast<double>(job->activities_deleted_total()); });
 }
 
 int RunServe(Config& config) {
@@ -203,25 +210,38 @@ int RunServe(Config& config) {
   sql::DetectionStore detection_store(&pool);
   const domain::Detections detections(&guard, &detection_store, &automation);
   DetectionServiceImpl detection_service(&edge, &detections);
-  sql::ServiceRequestStore service_request_store(&pool);
-  domain::MessageHubOptions hub_options;
+  sql::ActivityStore activity_store(&pool);
+  domain::ActivityHubOptions hub_options;
   hub_options.max_streams = config.max_streams;
-  domain::MessageHub message_hub(&service_request_store, hub_options);
-  const domain::ServiceRequests service_requests(&guard, &service_request_store, &message_hub);
+  domain::ActivityHub activity_hub(&activity_store, hub_options);
+  // Every commit that wrote activities wakes this replica's streams at once.
+  std::atomic<long long> activities_written{0};
+  pool.set_commit_listener([&](const std::vector<std::string>& tenants, size_t written) {
+    activities_written += static_cast<long long>(written);
+    activity_hub.Notify(tenants);
+  });
+  const domain::Activities activities(&guard, &activity_store, &activity_hub);
+  ActivityServiceImpl activity_service(&edge, &activities);
+  sql::ServiceRequestStore service_request_store(&pool);
+  const domain::ServiceRequests service_requests(&guard, &service_request_store, &activity_hub);
   ServiceRequestServiceImpl service_request_service(&edge, &service_requests);
   const domain::TenancyAdmin tenancy_admin(&directory, &tenant_store, *license_authority);
   TenancyServiceImpl tenancy_service(&edge, &tenancy_admin);
   CasesServer server(config,
                      {&case_service, &detection_service, &service_request_service, &tenancy_service,
-                      &automation_service},
+                      &automation_service, &activity_service},
                      &edge);
   if (absl::Status s = server.Start(); !s.ok()) {
     return Fail(s);
   }
-  RetentionJob retention(&tenant_store, &pool, config.retention_interval);
+  RetentionJob retention(&tenant_store, &pool, &activity_store, config.retention_interval,
+                         config.activity_retention);
   retention.Start();
   AddPoolMetrics(&metrics, &pool);
-  AddServiceMetrics(&metrics, &case_store, &message_hub, &retention);
+  AddServiceMetrics(&metrics, &case_store, &activity_hub, &retention);
+  metrics.AddSampled("cases_activities_written_total",
+                     "Activities committed to the change feed by this replica.", "counter",
+                     [&] { return static_cast<double>(activities_written.load()); });
   MetricsHttpServer metrics_http(&metrics);
   if (!config.metrics_listen.empty()) {
     if (absl::Status s = metrics_http.Start(config.metrics_listen); !s.ok()) {
@@ -232,7 +252,7 @@ int RunServe(Config& config) {
     int signal = 0;
     sigwait(&signals, &signal);
     Log(LogLevel::kInfo, "signal received", {{"signal", signal}});
-    message_hub.Shutdown();  // open streams end first, so the drain is not held up by them
+    activity_hub.Shutdown();  // open streams end first, so the drain is not held up by them
     server.Shutdown(config.drain_timeout);
   });
   server.Wait();

@@ -18,6 +18,13 @@ absl::StatusOr<long long> RetentionJob::RunOnce(absl::Time now) {
         break;
       }
     }
+    while (true) {
+      ASSIGN_OR_RETURN(int n, activities_->Purge(tenant.id, now - activity_retention_, batch_));
+      activities_deleted_total_ += n;
+      if (n < batch_) {
+        break;
+      }
+    }
   }
   deleted_total_ += deleted;
   return deleted;

@@ -1,7 +1,8 @@
 // The retention job: resolved cases are deleted `retention` after they were
-// resolved (their purge_time), in small batches, tenant by tenant, so every
-// statement stays tenant-scoped. Replicas may run it at once: each batch skips
-// rows another replica holds (FOR UPDATE SKIP LOCKED).
+// resolved (their purge_time), and activities `activity_retention` after they were
+// written, in small batches, tenant by tenant, so every statement stays
+// tenant-scoped. Replicas may run it at once: each case batch skips rows another
+// replica holds (FOR UPDATE SKIP LOCKED); activity deletes are idempotent.
 #ifndef CASES_SERVER_RETENTION_JOB_H_
 #define CASES_SERVER_RETENTION_JOB_H_
 
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/sync.h"
+#include "sql/activities.h"
 #include "sql/pool.h"
 #include "sql/tenant_store.h"
 
@@ -18,9 +20,14 @@ namespace cases::server {
 
 class RetentionJob {
  public:
-  RetentionJob(sql::TenantStore* tenants, sql::ConnectionPool* pool, absl::Duration interval,
-               int batch = 100)
-      : tenants_(tenants), pool_(pool), interval_(interval), batch_(batch) {}
+  RetentionJob(sql::TenantStore* tenants, sql::ConnectionPool* pool, sql::ActivityStore* activities,
+               absl::Duration interval, absl::Duration activity_retention, int batch = 100)
+      : tenants_(tenants),
+        pool_(pool),
+        activities_(activities),
+        interval_(interval),
+        activity_retention_(activity_retention),
+        batch_(batch) {}
   ~RetentionJob() { Stop(); }
 
   // One pass over every tenant; returns how many cases were deleted.
@@ -29,16 +36,20 @@ class RetentionJob {
   void Start();
   void Stop();
   long long deleted_total() const { return deleted_total_.load(); }
+  long long activities_deleted_total() const { return activities_deleted_total_.load(); }
 
  private:
   sql::TenantStore* tenants_;
   sql::ConnectionPool* pool_;
+  sql::ActivityStore* activities_;
   const absl::Duration interval_;
+  const absl::Duration activity_retention_;
   const int batch_;
   Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::atomic<long long> deleted_total_{0};
+  std::atomic<long long> activities_deleted_total_{0};
 };
 
 }  // namespace cases::server

@@ -4,10 +4,11 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "server/mapping.h"
-#include "server/proto_time.h"
+#include "sql/resource_protos.h"
 
 namespace cases::server {
 namespace {
@@ -16,23 +17,12 @@ using tenancy::CallContext;
 
 void RequestToProto(const CallContext& call, const sql::ServiceRequestRow& row,
                     v1::ServiceRequest* out) {
+  sql::ServiceRequestRowToProto(row, out);
   out->set_tenant_display_name(TenantDisplayName(call, row.tenant_id));
-  out->set_name(ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
-  out->set_type(static_cast<v1::ServiceRequestType>(row.type));
-  out->set_display_name(row.display_name);
-  out->set_description(row.description);
-  out->set_status(static_cast<v1::ServiceRequestStatus>(row.status));
-  out->set_creator(row.creator);
-  SetTimestamp(row.create_time, out->mutable_create_time());
-  SetTimestamp(row.update_time, out->mutable_update_time());
 }
 
 void MessageToProto(const sql::MessageRow& row, v1::Message* out) {
-  out->set_name(sql::MessageName(row));
-  out->set_author(row.author);
-  out->set_side(static_cast<v1::MessageSide>(row.side));
-  out->set_body(row.body);
-  SetTimestamp(row.create_time, out->mutable_create_time());
+  sql::MessageRowToProto(row, out);
 }
 
 absl::StatusOr<sql::ServiceRequestRow> ServiceRequestOf(
@@ -180,11 +170,7 @@ grpc::Status ServiceRequestServiceImpl::StreamMessages(grpc::ServerContext* cont
                                                        grpc::ServerWriter<v1::Message>* writer) {
   return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(*request));
-    auto send = [&](const sql::MessageRow& m) {
-      v1::Message out;
-      MessageToProto(m, &out);
-      return writer->Write(out);
-    };
+    auto send = [&](const v1::Message& m) { return writer->Write(m); };
     return requests_->StreamMessages(call, call.target.id(), start_after, send,
                                      [&] { return context->IsCancelled(); });
   });

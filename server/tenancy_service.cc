@@ -2,10 +2,11 @@
 
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "server/mapping.h"
-#include "server/proto_time.h"
+#include "sql/resource_protos.h"
 
 namespace cases::server {
 namespace {
@@ -13,24 +14,9 @@ namespace {
 namespace v1 = ::soc::cases::v1;
 using tenancy::CallContext;
 
-void ToProto(const sql::TenantRow& row, v1::Tenant* out) {
-  out->set_name(TenantName(row.id));
-  out->set_display_name(row.display_name);
-  out->set_kind(static_cast<v1::TenantKind>(row.kind));
-  if (!row.parent_id.empty()) {
-    out->set_parent_tenant(TenantName(row.parent_id));
-  }
-  SetTimestamp(row.create_time, out->mutable_create_time());
-}
+void ToProto(const sql::TenantRow& row, v1::Tenant* out) { sql::TenantRowToProto(row, out); }
 
-void ToProto(const sql::LicenseRow& row, v1::License* out) {
-  out->set_name(TenantName(row.tenant_id) + "/licenses/" + row.license_id);
-  out->set_license_id(row.license_id);
-  out->set_product(static_cast<v1::Product>(row.product));
-  SetTimestamp(row.start_time, out->mutable_start_time());
-  SetTimestamp(row.expire_time, out->mutable_expire_time());
-  SetTimestamp(row.install_time, out->mutable_install_time());
-}
+void ToProto(const sql::LicenseRow& row, v1::License* out) { sql::LicenseRowToProto(row, out); }
 
 absl::StatusOr<sql::TenantRow> TenantOf(const v1::CreateTenantRequest& request) {
   const v1::Tenant& tenant = request.tenant();

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
+#include "sql/activities.h"
 #include "sql/case_rows.h"
 #include "sql/case_store.h"
 #include "sql/db_time.h"
@@ -51,6 +53,8 @@ void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
     std::vector<EventRow> events;
     for (size_t i = 0; i < group.size(); ++i) {
       events.push_back(CreatedEvent(rows[i], *group[i]->actor));
+      RecordActivity(db, CaseActivity(::soc::cases::v1::ACTIVITY_TYPE_CASE_CREATED, rows[i],
+                                      *group[i]->actor));
     }
     InsertEvents(db, kCaseHistory, tenant_id, events);
     return absl::OkStatus();

@@ -8,7 +8,9 @@
 #include "common/ids.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/common.pb.h"
+#include "sql/activities.h"
 #include "sql/case_rows.h"
 #include "sql/case_store.h"
 #include "sql/db_time.h"
@@ -90,6 +92,10 @@ CaseRow TouchCase(Lease& db, const CaseRow& current, const std::string& actor, i
   const char* what = event_type == v1::EVENT_TYPE_NOTE_ADDED     ? "added"
                      : event_type == v1::EVENT_TYPE_NOTE_UPDATED ? "edited"
                                                                  : "deleted";
+  RecordActivity(
+      db, CaseActivity(event_type == v1::EVENT_TYPE_NOTE_ADDED ? v1::ACTIVITY_TYPE_CASE_NOTE_ADDED
+                                                               : v1::ACTIVITY_TYPE_CASE_UPDATED,
+                       next, actor, {change}));
   InsertEvents(db, kCaseHistory, current.tenant_id,
                {CaseEvent(next, actor, event_type, {std::move(change)},
                           absl::StrCat("note ", note_name, " ", what), now)});

@@ -10,7 +10,9 @@
 #include "common/ids.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/case_service.pb.h"
+#include "sql/activities.h"
 #include "sql/case_rows.h"
 #include "sql/db_time.h"
 #include "sql/queue_store.h"
@@ -25,6 +27,15 @@ namespace v1 = ::soc::cases::v1;
 
 absl::Status CaseNotFound(const std::string& tenant_id, const std::string& case_id) {
   return NotFound("case", ChildName(tenant_id, "cases", case_id));
+}
+
+// A change to a case's status to or from RESOLVED is a resolution or a re-opening.
+int UpdateActivityType(const CaseRow& before, const CaseRow& after) {
+  const bool was = before.status == v1::CASE_STATUS_RESOLVED;
+  const bool is = after.status == v1::CASE_STATUS_RESOLVED;
+  return is && !was   ? v1::ACTIVITY_TYPE_CASE_RESOLVED
+         : was && !is ? v1::ACTIVITY_TYPE_CASE_REOPENED
+                      : v1::ACTIVITY_TYPE_CASE_UPDATED;
 }
 
 // Gives a new case its id and times and claims its request_id: the case an
@@ -222,6 +233,7 @@ absl::StatusOr<CaseRow> CaseStore::CreateAlone(CaseRow row,
     AttachDetections(db, &c, detections, now);
     InsertNewCase(db, &c);
     InsertEvents(db, kCaseHistory, c.tenant_id, {CreatedEvent(c, actor)});
+    RecordActivity(db, CaseActivity(v1::ACTIVITY_TYPE_CASE_CREATED, c, actor));
     return c;
   });
 }
@@ -245,6 +257,10 @@ absl::StatusOr<CaseRow> CaseStore::Convert(CaseRow row, const std::string& alert
     AttachDetections(db, &c, detections, now);
     InsertNewCase(db, &c);
     MarkConverted(db, c, alert_id, actor, now);
+    RecordActivity(db, CaseActivity(v1::ACTIVITY_TYPE_CASE_CREATED, c, actor));
+    alert.case_id = c.case_id;
+    alert.update_time = now;
+    RecordActivity(db, AlertActivity(v1::ACTIVITY_TYPE_ALERT_CONVERTED, alert, actor));
     return c;
   });
 }
@@ -294,6 +310,8 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
             next.update_time = now;
             next.revision = current.revision + 1;
             events.push_back(CaseEvent(next, actor, v1::EVENT_TYPE_UPDATED, changes, "", now));
+            RecordActivity(db,
+                           CaseActivity(UpdateActivityType(current, next), next, actor, changes));
             changed.push_back(next);
             changed_from.push_back(&current);
           }
@@ -342,19 +360,22 @@ absl::StatusOr<CaseRow> CaseStore::AddDetections(const std::string& tenant_id,
     result.revision += 1;
     UpdateCaseRow(db, result);
     SyncCaseIndexes(db, tenant_id, {{&*current, &result}});
+    const std::vector<FieldChangeRow> changes = {{"detectionCount",
+                                                  std::to_string(current->detection_count),
+                                                  std::to_string(result.detection_count)}};
     InsertEvents(
         db, kCaseHistory, tenant_id,
-        {CaseEvent(result, actor, v1::EVENT_TYPE_DETECTIONS_ADDED,
-                   {{"detectionCount", std::to_string(current->detection_count),
-                     std::to_string(result.detection_count)}},
+        {CaseEvent(result, actor, v1::EVENT_TYPE_DETECTIONS_ADDED, changes,
                    absl::StrCat(added, added == 1 ? " detection" : " detections", " added"), now)});
+    RecordActivity(db,
+                   CaseActivity(v1::ACTIVITY_TYPE_CASE_DETECTIONS_ADDED, result, actor, changes));
     return result;
   });
 }
 
 absl::Status CaseStore::Delete(const std::string& tenant_id,
                                const std::vector<std::string>& case_ids,
-                               const CaseCheck& may_remove) {
+                               const CaseCheck& may_remove, const std::string& actor) {
   return RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     for (const std::string& case_id : case_ids) {
       std::optional<CaseRow> current = SelectCase(db, tenant_id, case_id, true);
@@ -362,6 +383,7 @@ absl::Status CaseStore::Delete(const std::string& tenant_id,
         return CaseNotFound(tenant_id, case_id);
       }
       RETURN_IF_ERROR(may_remove(*current));
+      RecordActivity(db, CaseActivity(v1::ACTIVITY_TYPE_CASE_DELETED, *current, actor));
     }
     for (const std::string& id : case_ids) {
       RemoveCase(db, tenant_id, id);

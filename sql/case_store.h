@@ -165,7 +165,7 @@ class CaseStore {
   // Removes cases (with their links and history) all or none; `may_remove` is
   // asked for each locked case. NOT_FOUND names the first missing case.
   absl::Status Delete(const std::string& tenant_id, const std::vector<std::string>& case_ids,
-                      const CaseCheck& may_remove);
+                      const CaseCheck& may_remove, const std::string& actor);
 
   absl::StatusOr<std::string> List(const ListParams& params, std::vector<CaseRow>* out);
   // Counts and medians over what `params` (tenants, scope, filter; no paging) selects.

@@ -12,7 +12,9 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/common.pb.h"
+#include "sql/activities.h"
 #include "sql/case_rule_store.h"
 #include "sql/db_time.h"
 #include "sql/tables.h"
@@ -276,9 +278,13 @@ struct IngestTransaction {
                 "AND alert_id IN (",
                 tenant_id, raised, &count_of_alert);
     std::vector<EventRow> events;
+    std::vector<std::string> created_alerts;
     for (const auto& [key, g] : growth) {
       const std::string& alert_id = alert_of_key[key];
       const bool created = alert_id == proposed_alert[key];
+      if (created) {
+        created_alerts.push_back(alert_id);
+      }
       int64_t after = 0;
       if (!absl::SimpleAtoi(count_of_alert[alert_id], &after)) {
         after = g.count;
@@ -293,6 +299,15 @@ struct IngestTransaction {
            now});
     }
     InsertEvents(db, kAlertHistory, tenant_id, events);
+    if (!created_alerts.empty()) {
+      SelectIn(db,
+               absl::StrCat("SELECT ", AlertTable().List(),
+                            " FROM alerts WHERE tenant_id = ? AND alert_id IN ("),
+               tenant_id, created_alerts, [&](::sql::ResultSet& rs) {
+                 RecordActivity(
+                     db, AlertActivity(v1::ACTIVITY_TYPE_ALERT_CREATED, ReadAlert(rs), actor));
+               });
+    }
   }
 };
 

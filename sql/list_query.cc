@@ -145,6 +145,12 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
         out->params.push_back(absl::StrCat("%", LikeEscaped(absl::AsciiStrToLower(e.value)), "%"));
         return absl::OkStatus();
       }
+      if (f.prefix && e.op != ":" && absl::EndsWith(e.value, "*")) {
+        absl::StrAppend(&out->sql, f.column, e.op == "!=" ? " NOT LIKE ?" : " LIKE ?");
+        out->params.push_back(absl::StrCat(
+            LikeEscaped(absl::string_view(e.value).substr(0, e.value.size() - 1)), "%"));
+        return absl::OkStatus();
+      }
       AppendComparison(f, e.op, e.value, out);
       return absl::OkStatus();
     case FieldType::kFacet: {
@@ -398,6 +404,11 @@ bool RowFilter::Eval(const FilterExpr& e, const ValueOf& value_of,
     return false;
   }
   const FieldValue value = value_of(f);
+  if (f.type == FieldType::kString && f.prefix && e.op != ":" && absl::EndsWith(e.value, "*")) {
+    const bool starts = absl::StartsWith(std::get<std::string>(value),
+                                         absl::string_view(e.value).substr(0, e.value.size() - 1));
+    return starts == (e.op == "=");
+  }
   if (f.substring && e.op == ":") {
     return absl::StrContains(absl::AsciiStrToLower(std::get<std::string>(value)),
                              absl::AsciiStrToLower(e.value));

@@ -60,7 +60,8 @@ struct FilterField {
   // value and sorting them). kText: "(tenant_id, case_id) IN (SELECT ... WHERE ",
   // closed with ")".
   // kFacet: values are lower-cased, except with `prefix`: upper-cased, and a value
-  // also matches its dotted children (T1059 matches T1059.001).
+  // also matches its dotted children (T1059 matches T1059.001). kString: a value
+  // ending in `*` compared with = or != is a prefix ("tenants/t/cases/c*").
   bool prefix = false;
 };
 

@@ -42,6 +42,7 @@ Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_),
       conn_(std::move(other.conn_)),
       one_shot_(std::move(other.one_shot_)),
+      activities_(std::move(other.activities_)),
       broken_(other.broken_) {
   other.pool_ = nullptr;
 }

@@ -12,6 +12,7 @@
 #include <cppconn/prepared_statement.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/sync.h"
+#include "sql/activity_row.h"
 #include "sql/dsn.h"
 
 namespace cases::sql {
@@ -76,6 +78,8 @@ class Lease {
   ::sql::PreparedStatement& PrepareRepeated(const std::string& query, size_t repeats);
   // The connection must not go back to the pool (lost, or in an unknown state).
   void MarkBroken() { broken_ = true; }
+  // What the open transaction recorded for the change feed (sql/activities.h).
+  std::vector<ActivityRow>& activities() { return activities_; }
 
  private:
   friend class ConnectionPool;
@@ -85,6 +89,7 @@ class Lease {
   ConnectionPool* pool_;
   std::unique_ptr<PooledConnection> conn_;
   std::vector<std::unique_ptr<::sql::PreparedStatement>> one_shot_;  // closed with the lease
+  std::vector<ActivityRow> activities_;
   bool broken_ = false;
 };
 
@@ -102,6 +107,13 @@ class ConnectionPool {
   PoolStats Stats() const;
   const DbConfig& config() const { return config_; }
 
+  // Called after each COMMIT that wrote activities, with their tenants and how many
+  // it wrote (the live streams' wake-up on this replica). Set once, before use.
+  using CommitListener =
+      std::function<void(const std::vector<std::string>& tenant_ids, size_t written)>;
+  void set_commit_listener(CommitListener listener) { commit_listener_ = std::move(listener); }
+  const CommitListener& commit_listener() const { return commit_listener_; }
+
   // Opens a connection outside any pool (migrations, tests).
   static absl::StatusOr<std::unique_ptr<::sql::Connection>> Connect(const DbConfig& config,
                                                                     const PoolOptions& options);
@@ -114,6 +126,7 @@ class ConnectionPool {
 
   const DbConfig config_;
   const PoolOptions options_;
+  CommitListener commit_listener_;
   mutable Mutex mu_;
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
   int size_ ABSL_GUARDED_BY(mu_) = 0;

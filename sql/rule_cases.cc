@@ -9,7 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/case_service.pb.h"
+#include "sql/activities.h"
 #include "sql/case_rows.h"
 #include "sql/case_rule_store.h"
 #include "sql/db_time.h"
@@ -216,12 +218,16 @@ absl::Status ApplyCaseRules(Lease& db, const std::string& tenant_id, const Inges
                                  absl::StrCat("CASE-", c.number, " opened by ", rule, " with ",
                                               Plural(attached.added, "detection")),
                                  now));
+      RecordActivity(db, CaseActivity(v1::ACTIVITY_TYPE_CASE_CREATED, c, *g.first->rule_name));
     } else if (attached.added > 0) {
+      const std::vector<FieldChangeRow> changes = {
+          {"detectionCount", std::to_string(c.detection_count - attached.added),
+           std::to_string(c.detection_count)}};
       events.push_back(
-          CaseEvent(c, *g.first->rule_name, v1::EVENT_TYPE_DETECTIONS_ADDED,
-                    {{"detectionCount", std::to_string(c.detection_count - attached.added),
-                      std::to_string(c.detection_count)}},
+          CaseEvent(c, *g.first->rule_name, v1::EVENT_TYPE_DETECTIONS_ADDED, changes,
                     absl::StrCat(Plural(attached.added, "detection"), " added by ", rule), now));
+      RecordActivity(db, CaseActivity(v1::ACTIVITY_TYPE_CASE_DETECTIONS_ADDED, c,
+                                      *g.first->rule_name, changes));
     }
   }
   if (!events.empty()) {

@@ -7,7 +7,9 @@
 #include "common/ids.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/service_request_service.pb.h"
+#include "sql/activities.h"
 #include "sql/db_time.h"
 #include "sql/tables.h"
 #include "sql/transaction.h"
@@ -59,6 +61,13 @@ const ListSchema& MessageSchema() {
   return *schema;
 }
 
+// A request's status change, as the feed lists it.
+FieldChangeRow StatusChange(const ServiceRequestRow& before, const ServiceRequestRow& after) {
+  return {"status",
+          v1::ServiceRequestStatus_Name(static_cast<v1::ServiceRequestStatus>(before.status)),
+          v1::ServiceRequestStatus_Name(static_cast<v1::ServiceRequestStatus>(after.status))};
+}
+
 }  // namespace
 
 std::string MessageName(const MessageRow& row) {
@@ -104,6 +113,8 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::Create(
     ServiceRequestTable().Bind(insert, 1, row);
     insert.execute();
     result = row;
+    RecordActivity(
+        db, ServiceRequestActivity(v1::ACTIVITY_TYPE_SERVICE_REQUEST_CREATED, row, row.creator));
     return absl::OkStatus();
   });
   if (!status.ok()) {
@@ -125,7 +136,8 @@ absl::StatusOr<std::string> ServiceRequestStore::List(const ListParams& params,
 
 absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
     const std::string& tenant_id, const std::string& id, int status,
-    const std::function<absl::Status(const ServiceRequestRow&)>& may_change) {
+    const std::function<absl::Status(const ServiceRequestRow&)>& may_change,
+    const std::string& actor) {
   ServiceRequestRow result;
   absl::Status s = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     auto current = SelectRequest(db, tenant_id, id, true);
@@ -147,6 +159,8 @@ absl::StatusOr<ServiceRequestRow> ServiceRequestStore::UpdateStatus(
     update.setString(3, tenant_id);
     update.setString(4, id);
     update.execute();
+    RecordActivity(db, ServiceRequestActivity(v1::ACTIVITY_TYPE_SERVICE_REQUEST_UPDATED, result,
+                                              actor, {StatusChange(*current, result)}));
     return absl::OkStatus();
   });
   if (!s.ok()) {
@@ -171,22 +185,38 @@ absl::StatusOr<MessageRow> ServiceRequestStore::CreateMessage(
     if (!replayed.ok() || *replayed) {
       return replayed.status();
     }
+    // Locked, so the feed's status change is the one this message makes.
+    std::optional<ServiceRequestRow> request =
+        SelectRequest(db, row.tenant_id, row.service_request_id, true);
+    if (!request.has_value()) {
+      return NotFound("service request",
+                      ChildName(row.tenant_id, "serviceRequests", row.service_request_id));
+    }
     auto& insert = db.Prepare(absl::StrCat("INSERT INTO messages (", MessageTable().List(),
                                            ") VALUES ", MessageTable().ValueGroup()));
     MessageTable().Bind(insert, 1, row);
     insert.execute();
     // A message makes its request recently updated; the customer writing again
     // re-opens a resolved request.
+    ServiceRequestRow after = *request;
+    after.update_time = now;
+    if (row.side == v1::MESSAGE_SIDE_CUSTOMER &&
+        request->status == v1::SERVICE_REQUEST_STATUS_RESOLVED) {
+      after.status = v1::SERVICE_REQUEST_STATUS_OPEN;
+    }
     auto& touch = db.Prepare(
-        "UPDATE service_requests SET update_time = ?, status = IF(? AND status = ?, ?, status) "
+        "UPDATE service_requests SET update_time = ?, status = ? "
         "WHERE tenant_id = ? AND service_request_id = ?");
     touch.setString(1, FormatDbTime(now));
-    touch.setBoolean(2, row.side == v1::MESSAGE_SIDE_CUSTOMER);
-    touch.setInt(3, v1::SERVICE_REQUEST_STATUS_RESOLVED);
-    touch.setInt(4, v1::SERVICE_REQUEST_STATUS_OPEN);
-    touch.setString(5, row.tenant_id);
-    touch.setString(6, row.service_request_id);
+    touch.setInt(2, after.status);
+    touch.setString(3, row.tenant_id);
+    touch.setString(4, row.service_request_id);
     touch.execute();
+    RecordActivity(db, MessageActivity(row, request->type));
+    if (after.status != request->status) {
+      RecordActivity(db, ServiceRequestActivity(v1::ACTIVITY_TYPE_SERVICE_REQUEST_UPDATED, after,
+                                                row.author, {StatusChange(*request, after)}));
+    }
     result = row;
     return absl::OkStatus();
   });

@@ -45,7 +45,8 @@ class ServiceRequestStore {
   // Locks the request, asks `may_change`, sets the status.
   absl::StatusOr<ServiceRequestRow> UpdateStatus(
       const std::string& tenant_id, const std::string& id, int status,
-      const std::function<absl::Status(const ServiceRequestRow&)>& may_change);
+      const std::function<absl::Status(const ServiceRequestRow&)>& may_change,
+      const std::string& actor);
 
   // Appends a message; the request must exist. A replayed request_id returns the first
   // message. Every message bumps the request's update_time; a customer's message

@@ -3,6 +3,7 @@
 #include <cppconn/resultset.h>
 
 #include "common/ids.h"
+#include "sql/activities.h"
 #include "sql/db_time.h"
 #include "sql/transaction.h"
 
@@ -53,7 +54,8 @@ std::optional<TenantRow> SelectTenant(Lease& db, const std::string& id) {
 }  // namespace
 
 absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
-                                              const std::optional<IdempotencyKey>& key) {
+                                              const std::optional<IdempotencyKey>& key,
+                                              const std::string& actor) {
   TenantRow result;
   absl::Status status = RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
     auto replayed = ReplayOrClaim(
@@ -63,6 +65,9 @@ absl::StatusOr<TenantRow> TenantStore::Create(const TenantRow& row,
       return replayed.status();
     }
     InsertTenant(db, row);
+    if (!row.parent_id.empty()) {
+      RecordActivity(db, TenantActivity(row, actor));
+    }
     result = row;
     return absl::OkStatus();
   });
@@ -132,8 +137,8 @@ absl::StatusOr<TenantRow> TenantStore::EnsureProvider(const std::string& display
   return result;
 }
 
-absl::Status TenantStore::InstallLicense(const LicenseRow& row) {
-  return RunQuery(*pool_, [&](Lease& db) {
+absl::Status TenantStore::InstallLicense(const LicenseRow& row, const std::string& actor) {
+  return RunInTransaction(*pool_, [&](Lease& db) {
     auto& upsert = db.Prepare(
         "INSERT INTO licenses (tenant_id, license_id, product, start_time, expire_time, "
         "install_time) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE product = "
@@ -147,6 +152,7 @@ absl::Status TenantStore::InstallLicense(const LicenseRow& row) {
     upsert.setString(5, FormatDbTime(row.expire_time));
     upsert.setString(6, FormatDbTime(row.install_time));
     upsert.execute();
+    RecordActivity(db, LicenseActivity(row, actor));
     return absl::OkStatus();
   });
 }

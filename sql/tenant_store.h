@@ -37,7 +37,8 @@ class TenantStore {
 
   // Inserts `row` (id and create_time filled by the caller). With a request id,
   // a replay returns the tenant created first instead.
-  absl::StatusOr<TenantRow> Create(const TenantRow& row, const std::optional<IdempotencyKey>& key);
+  absl::StatusOr<TenantRow> Create(const TenantRow& row, const std::optional<IdempotencyKey>& key,
+                                   const std::string& actor);
   absl::StatusOr<std::optional<TenantRow>> Get(const std::string& id);
   // Every tenant; small (thousands), read into the tenancy cache.
   absl::StatusOr<std::vector<TenantRow>> ListAll();
@@ -45,7 +46,7 @@ class TenantStore {
   absl::StatusOr<TenantRow> EnsureProvider(const std::string& display_name);
 
   // Inserts or, for the same (tenant, licence id), replaces a licence.
-  absl::Status InstallLicense(const LicenseRow& row);
+  absl::Status InstallLicense(const LicenseRow& row, const std::string& actor);
   // Every licence of every tenant, for the tenancy cache.
   absl::StatusOr<std::vector<LicenseRow>> ListAllLicenses();
 

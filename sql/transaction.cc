@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "sql/activities.h"
 
 namespace cases::sql {
 namespace {
@@ -44,14 +45,24 @@ absl::Status RunOnce(ConnectionPool& pool, const DbFunction& fn, bool transactio
     if (transactional) {
       ExecuteControl(lease, "START TRANSACTION");
     }
+    lease.activities().clear();
     absl::Status status = fn(lease);
     if (transactional) {
       if (status.ok()) {
+        // The change feed's rows are the transaction's last statements (sql/activities.h).
+        const size_t written = lease.activities().size();
+        const std::vector<std::string> tenants = WriteRecordedActivities(lease);
         *phase = Phase::kCommit;
         ExecuteControl(lease, "COMMIT");
+        if (!tenants.empty() && pool.commit_listener()) {
+          pool.commit_listener()(tenants, written);
+        }
       } else {
         RollBack(lease);
       }
+    } else if (!lease.activities().empty()) {
+      // A change outside a transaction would have no atomic activity: a bug, not data.
+      return absl::InternalError("activities recorded outside a transaction");
     }
     return status;
   } catch (const ::sql::SQLException& e) {

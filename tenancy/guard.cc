@@ -11,6 +11,7 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "soc/cases/v1/automation_service.pb.h"
 #include "soc/cases/v1/case_service.pb.h"
 #include "soc/cases/v1/detection_service.pb.h"
@@ -255,9 +256,9 @@ absl::Status Guard::Allow(const CallContext& call, Action action, Product produc
   return CheckRoleAndLicense(call, Narrow(RuleOf(action), product), call.tenant_id);
 }
 
-std::vector<Product> Guard::PermittedProducts(const CallContext& call,
-                                              const std::string& tenant_id) const {
-  const ActionRule& rule = RuleOf(call.permission->action);
+std::vector<Product> Guard::PermittedProducts(const CallContext& call, const std::string& tenant_id,
+                                              std::optional<Action> action) const {
+  const ActionRule& rule = RuleOf(action.value_or(call.permission->action));
   std::vector<Product> out;
   for (const Grant& g : rule.grants) {
     if (CheckRoleAndLicense(call, Narrow(rule, g.product), tenant_id).ok()) {

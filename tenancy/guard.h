@@ -9,6 +9,7 @@
 #define CASES_TENANCY_GUARD_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,10 @@ class Guard {
   // the action and the roles that would be allowed.
   absl::Status Allow(const CallContext& call, Action action, Product product) const;
 
-  // Products the call's action allows the caller in `tenant_id` (role and a valid
-  // licence), for lists that mix products.
-  std::vector<Product> PermittedProducts(const CallContext& call,
-                                         const std::string& tenant_id) const;
+  // Products the call's action (or `action`) allows the caller in `tenant_id` (role
+  // and a valid licence), for lists that mix products.
+  std::vector<Product> PermittedProducts(const CallContext& call, const std::string& tenant_id,
+                                         std::optional<Action> action = std::nullopt) const;
 
   // The rule for a full method name; every method of the four services has one.
   static absl::Status CheckTableCoversApi();

@@ -104,6 +104,12 @@ std::vector<ActionRule> BuildActions() {
       {Action::kReadTenants, "reading tenants", {{kNoProduct, kEveryone}}},
       {Action::kInstallLicense, "installing licences", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, "reading licences", {{kNoProduct, kEveryone}}},
+      // Whoever reaches a tenant reads its feed (licences and child tenants need no
+      // licence); the domain narrows it to the products this rule grants.
+      {Action::kReadActivityFeed, "reading activities", {{kNoProduct, kEveryone}}},
+      {Action::kReadActivities,
+       "reading activities",
+       {{kXdr, kReaders}, {kMdr, kMdrReaders}, {kManagedRisk, kManagedRiskReaders}}},
   };
 }
 
@@ -123,6 +129,7 @@ std::vector<Permission> BuildMethods() {
   const std::string ss = "soc.cases.v1.ServiceRequestService.";
   const std::string ts = "soc.cases.v1.TenancyService.";
   const std::string as = "soc.cases.v1.AutomationService.";
+  const std::string vs = "soc.cases.v1.ActivityService.";
   return {
       // CaseService
       {cs + "CreateCase",
@@ -196,6 +203,9 @@ std::vector<Permission> BuildMethods() {
       {ts + "ListTenants", "", "", false, Action::kReadTenants},
       {ts + "InstallLicense", "parent", kTenant, false, Action::kInstallLicense},
       {ts + "ListLicenses", "parent", kTenant, false, Action::kReadLicenses},
+      // ActivityService
+      {vs + "ListActivities", "parent", kTenant, true, Action::kReadActivityFeed},
+      {vs + "StreamActivities", "parent", kTenant, true, Action::kReadActivityFeed},
   };
 }
 

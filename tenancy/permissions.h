@@ -46,6 +46,8 @@ enum class Action {
   kReadTenants,
   kInstallLicense,
   kReadLicenses,
+  kReadActivityFeed,  // the feed itself; its items as kReadActivities
+  kReadActivities,
 };
 
 // Who may act on items of one product. PRODUCT_UNSPECIFIED: no licence needed;
@@ -84,9 +86,9 @@ struct Permission {
 // The API's services, by full name: the ones the table covers, the server
 // registers and reflection lists.
 inline constexpr const char* kApiServices[] = {
-    "soc.cases.v1.CaseService", "soc.cases.v1.DetectionService",
+    "soc.cases.v1.CaseService",           "soc.cases.v1.DetectionService",
     "soc.cases.v1.ServiceRequestService", "soc.cases.v1.TenancyService",
-    "soc.cases.v1.AutomationService"};
+    "soc.cases.v1.AutomationService",     "soc.cases.v1.ActivityService"};
 
 // Every action's rule, and the rule of one action.
 const std::vector<ActionRule>& ActionTable();

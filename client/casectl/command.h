@@ -129,6 +129,7 @@ std::vector<Command> CaseCommands();
 std::vector<Command> DetectionCommands();
 std::vector<Command> RequestCommands();
 std::vector<Command> RuleCommands();
+std::vector<Command> ActivityCommands();
 const std::vector<Command>& AllCommands();
 
 }  // namespace cases::client::cli

@@ -167,8 +167,8 @@ int Run(int argc, char** argv) {
 const std::vector<Command>& AllCommands() {
   static const auto* commands = [] {
     auto* all = new std::vector<Command>();
-    for (auto group :
-         {&TenancyCommands, &CaseCommands, &DetectionCommands, &RequestCommands, &RuleCommands}) {
+    for (auto group : {&TenancyCommands, &CaseCommands, &DetectionCommands, &RequestCommands,
+                       &RuleCommands, &ActivityCommands}) {
       for (Command& c : group()) {
         all->push_back(std::move(c));
       }

@@ -129,7 +129,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token, CallOp
       detections_(v1::DetectionService::NewStub(channel_)),
       requests_(v1::ServiceRequestService::NewStub(channel_)),
       tenancy_(v1::TenancyService::NewStub(channel_)),
-      automation_(v1::AutomationService::NewStub(channel_)) {}
+      automation_(v1::AutomationService::NewStub(channel_)),
+      activities_(v1::ActivityService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext(
     std::optional<std::chrono::milliseconds> deadline) const {

@@ -440,6 +440,30 @@ TEST_F(CasectlGoldenTest, ARuleOpensACaseAtIngestAndALaterDetectionJoinsIt) {
   EXPECT_THAT(Run(token_, {"rules", "rm", rule}), ::testing::HasSubstr("removed " + rule));
 }
 
+// The change feed from casectl: a rule-made case and a person's change to it, listed,
+// then followed with watch from a point in the feed (it stops when `timeout` ends it).
+TEST_F(CasectlGoldenTest, ActivitiesListAndWatchShowTheFeed) {
+  std::string out;
+  Run(token_, {"cases", "create", "--parent", tenant_, "--name", "Fed case", "--severity", "low"},
+      &out);
+  const std::string name = FirstName(out, "cases");
+  ASSERT_FALSE(name.empty()) << out;
+  Run(token_, {"cases", "assign", name, "--to", "erin"});
+  out = Run(token_,
+            {"activities", "list", "--parent", tenant_, "--filter", "resource = \"" + name + "\""});
+  EXPECT_THAT(out, ::testing::ContainsRegex("CASE_CREATED +sdk-user +" + name));
+  EXPECT_THAT(out, ::testing::ContainsRegex("CASE_UPDATED +sdk-user +" + name));
+  const std::string first = FirstName(out, "activities");
+  ASSERT_FALSE(first.empty()) << out;
+  std::vector<std::string> argv = {
+      "timeout",    "3",     CASECTL_PATH, "--addr", world_.casesd().address(), "--token", token_,
+      "activities", "watch", "--parent",   tenant_,  "--start-after",           first};
+  std::string watched;
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c", Quote(argv) + " 2>&1"}, &watched), 124);  // timed out
+  EXPECT_THAT(watched, ::testing::ContainsRegex("CASE_UPDATED +sdk-user +" + name));
+  EXPECT_THAT(watched, ::testing::Not(::testing::HasSubstr("CASE_CREATED")));
+}
+
 TEST_F(CasectlGoldenTest, ScriptedSupportSession) {
   const std::string admin = token_;
   Run(admin, {"whoami"});

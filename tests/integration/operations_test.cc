@@ -50,7 +50,7 @@ TEST_F(OperationsTest, MetricsCountCallsByMethodAndCode) {
                       "soc.cases.v1.CaseService/ListCases\",le=\"+Inf\"} 2"),
             std::string::npos);
   for (const char* gauge : {"cases_grpc_in_flight", "cases_db_pool_size", "cases_db_pool_in_use",
-                            "cases_db_pool_wait_seconds_total", "cases_message_streams_open",
+                            "cases_db_pool_wait_seconds_total", "cases_streams_open",
                             "cases_retention_deleted_total"}) {
     EXPECT_NE(body.find(absl::StrCat("\n", gauge, " ")), std::string::npos) << gauge;
   }

@@ -263,6 +263,25 @@ std::vector<RpcSpec> Specs() {
       {"ListLicenses", tenancy_reads, false, true,
        RPC(tenancy, ListLicenses, ListLicensesRequest, v1::ListLicensesResponse,
            req.set_parent(t))},
+      // ActivityService: "read activities: who may read the resource the activity is about":
+      // whoever reaches the tenant reads its feed, which is narrowed to what the caller may
+      // read (licences and child tenants need no licence).
+      {"ListActivities", tenancy_reads, false, true,
+       RPC(activities, ListActivities, ListActivitiesRequest, v1::ListActivitiesResponse,
+           req.set_parent(t))},
+      {"StreamActivities", tenancy_reads, false, true,
+       [](Stubs& s, grpc::ClientContext* c, const std::string& t) {
+         v1::StreamActivitiesRequest req;
+         req.set_parent(t);
+         req.set_start_after("not-an-activity");  // refused once authorized: no waiting
+         c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+         auto reader = s.activities->StreamActivities(c, req);
+         v1::Activity a;
+         if (reader->Read(&a)) {
+           c->TryCancel();
+         }
+         return reader->Finish();
+       }},
   };
 }
 

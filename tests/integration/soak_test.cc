@@ -310,8 +310,8 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
   std::string after;
   ASSERT_TRUE(WaitFor([&] {
     after = Metrics();
-    return Gauge(after, "cases_message_streams_open") == 0 &&
-           Gauge(after, "cases_db_pool_in_use") == 0 && Gauge(after, "cases_grpc_in_flight") == 0;
+    return Gauge(after, "cases_streams_open") == 0 && Gauge(after, "cases_db_pool_in_use") == 0 &&
+           Gauge(after, "cases_grpc_in_flight") == 0;
   })) << after;
   EXPECT_LE(Gauge(after, "cases_db_pool_size"), 16);
   const int db_sessions = static_cast<int>(world_.db().QueryInt(

@@ -24,7 +24,8 @@ Stubs::Stubs(const std::shared_ptr<grpc::Channel>& channel)
       detections(v1::DetectionService::NewStub(channel)),
       requests(v1::ServiceRequestService::NewStub(channel)),
       tenancy(v1::TenancyService::NewStub(channel)),
-      automation(v1::AutomationService::NewStub(channel)) {}
+      automation(v1::AutomationService::NewStub(channel)),
+      activities(v1::ActivityService::NewStub(channel)) {}
 
 World::World(std::vector<std::string> extra_flags, const sql::DbConfig* server)
     : db_holder_(server != nullptr ? std::make_unique<TestDatabase>(*server)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "soc/cases/v1/activity_service.grpc.pb.h"
 #include "soc/cases/v1/automation_service.grpc.pb.h"
 #include "soc/cases/v1/case_service.grpc.pb.h"
 #include "soc/cases/v1/detection_service.grpc.pb.h"
@@ -32,6 +33,7 @@ struct Stubs {
   std::unique_ptr<v1::ServiceRequestService::Stub> requests;
   std::unique_ptr<v1::TenancyService::Stub> tenancy;
   std::unique_ptr<v1::AutomationService::Stub> automation;
+  std::unique_ptr<v1::ActivityService::Stub> activities;
 };
 
 class World {

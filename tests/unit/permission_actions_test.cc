@@ -117,6 +117,13 @@ std::vector<Expectation> FromTheContract() {
       {Action::kReadTenants, {{kNoProduct, kAllButIngester}}},
       {Action::kInstallLicense, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, {{kNoProduct, kAllButIngester}}},
+      // "read activities: who may read the resource the activity is about": the feed is
+      // open to whoever reaches the tenant, its items per product.
+      {Action::kReadActivityFeed, {{kNoProduct, kAllButIngester}}},
+      {Action::kReadActivities,
+       {{kXdr, kCustomerReaders},
+        {kMdr, Plus(kCustomerReaders, {v1::ROLE_MDR_ANALYST})},
+        {kManagedRisk, Plus(kCustomerReaders, {v1::ROLE_MANAGED_RISK_ANALYST})}}},
   };
 }
 

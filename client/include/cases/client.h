@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "soc/cases/v1/activity_service.grpc.pb.h"
 #include "soc/cases/v1/automation_service.grpc.pb.h"
 #include "soc/cases/v1/case_service.grpc.pb.h"
 #include "soc/cases/v1/detection_service.grpc.pb.h"
@@ -162,6 +163,7 @@ class Client {
   v1::ServiceRequestService::Stub& requests() { return *requests_; }
   v1::TenancyService::Stub& tenancy() { return *tenancy_; }
   v1::AutomationService::Stub& automation() { return *automation_; }
+  v1::ActivityService::Stub& activities() { return *activities_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   void set_token(std::string token) { token_ = std::move(token); }
   const CallOptions& options() const { return options_; }
@@ -218,6 +220,7 @@ class Client {
   std::unique_ptr<v1::ServiceRequestService::Stub> requests_;
   std::unique_ptr<v1::TenancyService::Stub> tenancy_;
   std::unique_ptr<v1::AutomationService::Stub> automation_;
+  std::unique_ptr<v1::ActivityService::Stub> activities_;
 };
 
 }  // namespace cases::client

@@ -1,12 +1,12 @@
 // absl::Time ↔ google.protobuf.Timestamp, absl::Duration → Duration at the API edge.
-#ifndef CASES_SERVER_PROTO_TIME_H_
-#define CASES_SERVER_PROTO_TIME_H_
+#ifndef CASES_COMMON_PROTO_TIME_H_
+#define CASES_COMMON_PROTO_TIME_H_
 
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
-namespace cases::server {
+namespace cases {
 
 inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t micros = absl::ToUnixMicros(t);
@@ -30,6 +30,6 @@ inline absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-}  // namespace cases::server
+}  // namespace cases
 
-#endif  // CASES_SERVER_PROTO_TIME_H_
+#endif  // CASES_COMMON_PROTO_TIME_H_

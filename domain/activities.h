@@ -1,0 +1,57 @@
+// The activities unit of the domain layer: the change feed as pages
+// (ListActivities) and as a live stream (StreamActivities). A caller sees an
+// activity when it may read the resource: per tenant, the products the guard
+// permits (an MDR analyst: MDR cases, MDR requests and their messages), plus the
+// tenant-wide ones (licences, child tenants).
+#ifndef CASES_DOMAIN_ACTIVITIES_H_
+#define CASES_DOMAIN_ACTIVITIES_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "domain/activity_hub.h"
+#include "domain/page.h"
+#include "sql/activities.h"
+#include "tenancy/guard.h"
+
+namespace cases::domain {
+
+class Activities {
+ public:
+  Activities(const tenancy::Guard* guard, sql::ActivityStore* store, ActivityHub* hub)
+      : guard_(guard), store_(store), hub_(hub) {}
+
+  absl::StatusOr<Page<sql::ActivityRow>> List(const tenancy::CallContext& call,
+                                              sql::ListParams params) const;
+
+  // The activities after `start_after_id` (16 bytes; in every streamed tenant, ids
+  // compare by time; empty: only what commits from now on) that `filter` selects,
+  // then each new one as it commits, each passed to `send` once, in order within
+  // its tenant. Ends OK when `send` returns false, CANCELLED when `cancelled` says
+  // so, UNAVAILABLE when the server drains, RESOURCE_EXHAUSTED (reason
+  // STREAM_BEHIND, metadata `resume_after`: the last name sent) when the reader
+  // fell behind the hub's buffer.
+  absl::Status Stream(const tenancy::CallContext& call, const std::string& start_after_id,
+                      const std::string& filter,
+                      const std::function<bool(const sql::ActivityRow&)>& send,
+                      const std::function<bool()>& cancelled) const;
+
+ private:
+  // What the caller may see in each tenant, as the list's value scope on `product`.
+  void ScopeToReadable(const tenancy::CallContext& call, sql::ListParams* params) const;
+
+  const tenancy::Guard* guard_;
+  sql::ActivityStore* store_;
+  ActivityHub* hub_;
+};
+
+// The resource name of an activity.
+std::string ActivityName(const sql::ActivityRow& row);
+
+// How long a stream waits on the hub before it looks at `cancelled` again.
+inline constexpr absl::Duration kStreamWait = absl::Milliseconds(500);
+
+}  // namespace cases::domain
+
+#endif  // CASES_DOMAIN_ACTIVITIES_H_

@@ -1,0 +1,95 @@
+#include "server/activity_service.h"
+
+#include "common/errors.h"
+#include "common/names.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "server/mapping.h"
+
+namespace cases::server {
+namespace {
+
+using tenancy::CallContext;
+
+// `start_after`: empty, or an activity name in one of the streamed tenants.
+absl::StatusOr<std::string> StartAfterOf(const CallContext& call,
+                                         const v1::StreamActivitiesRequest& request) {
+  if (request.start_after().empty()) {
+    return std::string();
+  }
+  constexpr char kRule[] =
+      "must be the name of an activity of the streamed tenant(s), "
+      "tenants/{tenant}/activities/{activity}";
+  auto parsed = ParseName(request.start_after(), "start_after", "tenants/{tenant}/activities/{id}");
+  if (!parsed.ok()) {
+    return InvalidField("start_after", kRule);
+  }
+  const bool in_stream = call.all_tenants
+                             ? std::find(call.tenant_ids.begin(), call.tenant_ids.end(),
+                                         parsed->tenant_id) != call.tenant_ids.end()
+                             : parsed->tenant_id == call.tenant_id;
+  if (!in_stream) {
+    return InvalidField("start_after", kRule);
+  }
+  return parsed->ids.front();
+}
+
+}  // namespace
+
+bool ActivityToProto(const CallContext& call, const sql::ActivityRow& row, v1::Activity* out) {
+  if (!out->ParseFromString(row.payload)) {
+    return false;
+  }
+  out->set_name(domain::ActivityName(row));
+  out->set_type(static_cast<v1::ActivityType>(row.type));
+  out->set_resource(row.resource);
+  out->set_actor(row.actor);
+  SetTimestamp(row.create_time, out->mutable_create_time());
+  const std::string display_name = TenantDisplayName(call, row.tenant_id);
+  out->set_tenant_display_name(display_name);
+  if (out->has_case_()) {
+    out->mutable_case_()->set_tenant_display_name(display_name);
+  } else if (out->has_service_request()) {
+    out->mutable_service_request()->set_tenant_display_name(display_name);
+  }
+  return true;
+}
+
+grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
+                                                 const v1::ListActivitiesRequest* request,
+                                                 v1::ListActivitiesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
+    ASSIGN_OR_RETURN(domain::Page<sql::ActivityRow> page,
+                     activities_->List(call, std::move(params)));
+    for (const auto& row : page.rows) {
+      if (!ActivityToProto(call, row, response->add_activities())) {
+        return absl::InternalError("unreadable activity");
+      }
+    }
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ActivityServiceImpl::StreamActivities(grpc::ServerContext* context,
+                                                   const v1::StreamActivitiesRequest* request,
+                                                   grpc::ServerWriter<v1::Activity>* writer) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+    ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(call, *request));
+    bool unreadable = false;
+    auto send = [&](const sql::ActivityRow& row) {
+      v1::Activity out;
+      if (!ActivityToProto(call, row, &out)) {
+        unreadable = true;
+        return false;
+      }
+      return writer->Write(out);
+    };
+    absl::Status status = activities_->Stream(call, start_after, request->filter(), send,
+                                              [&] { return context->IsCancelled(); });
+    return unreadable ? absl::InternalError("unreadable activity") : status;
+  });
+}
+
+}  // namespace cases::server

@@ -1,0 +1,39 @@
+// ActivityService: the gRPC adapter of domain::Activities (the change feed, as
+// pages and as a live stream).
+#ifndef CASES_SERVER_ACTIVITY_SERVICE_H_
+#define CASES_SERVER_ACTIVITY_SERVICE_H_
+
+#include "domain/activities.h"
+#include "server/rpc.h"
+#include "soc/cases/v1/activity_service.grpc.pb.h"
+
+namespace cases::server {
+
+namespace v1 = ::soc::cases::v1;
+
+class ActivityServiceImpl final : public v1::ActivityService::Service {
+ public:
+  ActivityServiceImpl(const Edge* edge, const domain::Activities* activities)
+      : edge_(edge), activities_(activities) {}
+
+  grpc::Status ListActivities(grpc::ServerContext* context,
+                              const v1::ListActivitiesRequest* request,
+                              v1::ListActivitiesResponse* response) override;
+  grpc::Status StreamActivities(grpc::ServerContext* context,
+                                const v1::StreamActivitiesRequest* request,
+                                grpc::ServerWriter<v1::Activity>* writer) override;
+
+ private:
+  const Edge* edge_;
+  const domain::Activities* activities_;
+};
+
+// The API form of an activity row: its stored payload with name, type, resource,
+// actor, time and the tenant display names of the call's snapshot. False when the
+// payload does not parse.
+bool ActivityToProto(const tenancy::CallContext& call, const sql::ActivityRow& row,
+                     v1::Activity* out);
+
+}  // namespace cases::server
+
+#endif  // CASES_SERVER_ACTIVITY_SERVICE_H_
