@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "sql/activities.h"
 #include "tests/integration/case_service_fixture.h"
 
 namespace cases::testing {
@@ -109,6 +110,18 @@ TEST_F(ActivityTest, EveryChangeOfACaseIsInTheFeedInCommitOrderWithTheCaseAfterI
     EXPECT_EQ(feed[i].tenant_display_name(), feed[0].tenant_display_name());
     if (i > 0) {
       EXPECT_LT(feed[i - 1].name(), feed[i].name());
+    }
+    // The id the database built from the tenant's counter is a UUIDv7 (version 7, RFC
+    // variant) whose counter bits grow with each commit.
+    const std::optional<std::string> id =
+        IdFromText(feed[i].name().substr(feed[i].name().rfind('/') + 1));
+    ASSERT_TRUE(id.has_value()) << feed[i].name();
+    EXPECT_EQ(static_cast<unsigned char>((*id)[6]) >> 4, 7);
+    EXPECT_EQ(static_cast<unsigned char>((*id)[8]) >> 6, 2);
+    if (i > 0) {
+      const std::string previous =
+          *IdFromText(feed[i - 1].name().substr(feed[i - 1].name().rfind('/') + 1));
+      EXPECT_GT(sql::ActivityBitsOf(*id), sql::ActivityBitsOf(previous));
     }
   }
   EXPECT_EQ(feed[0].case_().assignee(), "");

@@ -192,6 +192,34 @@ TEST_F(ClientTest, PythonClientListsCases) {
   EXPECT_EQ(out, "CASE-1 Seen from Python\n");
 }
 
+TEST_F(ClientTest, PythonClientFollowsTheChangeFeedFromAPointInIt) {
+  auto c = MakeClient();
+  const v1::Case made = CreateCase(*c, "Followed");
+  v1::ListActivitiesRequest list;
+  list.set_parent(tenant_);
+  list.set_filter("resource = \"" + made.name() + "\"");
+  v1::ListActivitiesResponse feed;
+  ASSERT_TRUE(
+      c->Call(c->activities(), &v1::ActivityService::Stub::ListActivities, list, &feed).ok());
+  ASSERT_EQ(feed.activities_size(), 1);
+  v1::UpdateCaseRequest update;
+  update.mutable_case_()->set_name(made.name());
+  update.mutable_case_()->set_assignee("erin");
+  update.mutable_update_mask()->add_paths("assignee");
+  v1::Case updated;
+  ASSERT_TRUE(c->Call(c->cases(), &v1::CaseService::Stub::UpdateCase, update, &updated).ok());
+  setenv("PYTHONPATH", CASES_BUILD_DIR "/python", 1);
+  std::string out;
+  const int rc = RunCommand({"timeout", "20", "/usr/bin/python3",
+                             CASES_SOURCE_DIR "/client/python/examples/follow_activities.py",
+                             "--addr", world_.casesd().address(), "--token", token_, "--parent",
+                             tenant_, "--filter", "resource = \"" + made.name() + "\"",
+                             "--start-after", feed.activities(0).name(), "--count", "1"},
+                            &out);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(out, "CASE_UPDATED " + made.name() + " by sdk-user\n");
+}
+
 TEST_F(ClientTest, PythonClientFindsACaseByTextAndReadsItsNotebook) {
   auto c = MakeClient();
   const v1::Case made = CreateCase(*c, "Lateral movement");

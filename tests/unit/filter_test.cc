@@ -191,5 +191,25 @@ TEST(FilterTest, FacetsAreTestedWithHasAndTechniquesMatchTheirSubTechniques) {
             std::string::npos);
 }
 
+TEST(FilterTest, ATextValueEndingInAStarIsAPrefixInSqlAndInMemory) {
+  const std::vector<sql::FilterField> fields = {
+      {"resource", "resource", sql::FieldType::kString, nullptr, "", false, false, true}};
+  auto c = sql::CompileFilter(fields, "resource = \"tenants/t/cases/c_1*\" OR resource != \"x*\"");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->sql, "(resource LIKE ? OR resource NOT LIKE ?)");
+  EXPECT_EQ(std::get<std::string>(c->params[0]), "tenants/t/cases/c\\_1%");
+  auto f = sql::RowFilter::Compile(fields, "resource = \"tenants/t/cases/c*\"");
+  ASSERT_TRUE(f.ok()) << f.status();
+  auto of = [](const std::string& resource) {
+    return [resource](const sql::FilterField&) -> sql::FieldValue { return resource; };
+  };
+  EXPECT_TRUE(f->Matches(of("tenants/t/cases/c")));
+  EXPECT_TRUE(f->Matches(of("tenants/t/cases/c/notes/n")));
+  EXPECT_FALSE(f->Matches(of("tenants/t/alerts/a")));
+  auto exact = sql::RowFilter::Compile(fields, "resource = \"tenants/t/cases/c\"");
+  ASSERT_TRUE(exact.ok());
+  EXPECT_FALSE(exact->Matches(of("tenants/t/cases/c/notes/n")));
+}
+
 }  // namespace
 }  // namespace cases

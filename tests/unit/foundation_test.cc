@@ -7,6 +7,7 @@
 #include "common/ids.h"
 #include "common/page_token.h"
 #include "google/rpc/error_details.pb.h"
+#include "sql/activities.h"
 #include "sql/dsn.h"
 #include "sql/migrate.h"
 
@@ -60,6 +61,22 @@ TEST(IdsTest, IdsSortByCreationTime) {
   const std::string earlier = NewIdBytes(absl::FromUnixMillis(1000));
   const std::string later = NewIdBytes(absl::FromUnixMillis(1001));
   EXPECT_LT(earlier, later);
+}
+
+// The change feed's ids: UUIDv7s whose time and rand_a carry a tenant's counter bits,
+// so comparing ids compares the counter (sql/activities.h).
+TEST(IdsTest, ActivityIdsAreVersion7AndSortByTheirCounterBits) {
+  const int64_t bits = (absl::ToUnixMillis(absl::Now()) << 12) | 0xabc;
+  const std::string id =
+      sql::ActivityIdOf(bits, std::string("\x80\x01\x02\x03\x04\x05\x06\x07", 8));
+  ASSERT_EQ(id.size(), 16u);
+  EXPECT_EQ(static_cast<unsigned char>(id[6]) >> 4, 7);
+  EXPECT_EQ(static_cast<unsigned char>(id[8]) >> 6, 2);
+  EXPECT_EQ(sql::ActivityBitsOf(id), bits);
+  const std::string tail_high(8, '\xff'), tail_low("\x80\0\0\0\0\0\0\0", 8);
+  EXPECT_LT(sql::ActivityIdOf(bits, tail_high), sql::ActivityIdOf(bits + 1, tail_low));
+  EXPECT_LT(sql::ActivityIdOf(bits | 0xfff, tail_high),
+            sql::ActivityIdOf((bits | 0xfff) + 1, tail_low));
 }
 
 TEST(IdsTest, RejectsNonCanonicalText) {
@@ -153,6 +170,18 @@ TEST(MigrationSplitTest, SplitsOnSemicolonsOutsideQuotesAndComments) {
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[0], "CREATE TABLE a (x INT)");
   EXPECT_EQ(statements[1], "INSERT INTO a VALUES (';')");
+}
+
+TEST(MigrationSplitTest, ADelimiterLineLetsATriggerBodyHoldSemicolons) {
+  auto statements = sql::SplitStatements(
+      "CREATE TABLE a (x INT);\nDELIMITER //\n"
+      "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  SET @y = 1;\n  SET NEW.x = 2;\n"
+      "END//\nDELIMITER ;\nINSERT INTO a VALUES (1);");
+  ASSERT_EQ(statements.size(), 3u);
+  EXPECT_EQ(statements[1],
+            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  SET @y = 1;\n  SET NEW.x = "
+            "2;\nEND");
+  EXPECT_EQ(statements[2], "INSERT INTO a VALUES (1)");
 }
 
 TEST(MigrationSplitTest, EmbeddedMigrationsAreNumberedInOrder) {
