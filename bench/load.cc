@@ -334,6 +334,24 @@ class Bench {
     return request.page_token();
   }
 
+  // The writers of a stream scenario: an eighth of the callers.
+  int WriterCount() const { return std::max(1, o_.concurrency / 8); }
+
+  // Runs `op` on the writers with no warm-up of its own, and sets `measuring` once the
+  // scenario's warm-up has passed, so the streams count only the measured window.
+  Result DriveWriters(std::atomic<bool>* measuring, const Operation& op) {
+    Options writers = o_;
+    writers.concurrency = WriterCount();
+    writers.warmup = absl::ZeroDuration();
+    std::thread clock([&] {
+      absl::SleepFor(o_.warmup);
+      *measuring = true;
+    });
+    Result result = Drive(writers, op);
+    clock.join();
+    return result;
+  }
+
   // `streams` subscribers on one service request while `concurrency` writers post
   // messages; reports messages delivered per second across all streams.
   int StreamFanout() {
@@ -368,14 +386,8 @@ class Bench {
         reader->Finish();
       });
     }
-    Options writers = o_;
-    writers.concurrency = std::max(1, o_.concurrency / 8);
-    writers.warmup = absl::ZeroDuration();
-    std::thread clock([&] {
-      absl::SleepFor(o_.warmup);
-      measuring = true;
-    });
-    Result w = Drive(writers, [&](int worker, std::mt19937_64&) {
+    const int writers = WriterCount();
+    Result w = DriveWriters(&measuring, [&](int worker, std::mt19937_64&) {
       v1::CreateMessageRequest post;
       post.set_parent(sr.name());
       post.mutable_message()->set_body("fan-out benchmark message");
@@ -385,7 +397,6 @@ class Bench {
       posted.fetch_add(ok ? 1 : 0);
       return ok;
     });
-    clock.join();
     const double seconds = absl::ToDoubleSeconds(o_.duration);
     measuring = false;
     stop = true;
@@ -403,8 +414,8 @@ class Bench {
         "\"messages_posted_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":"
         "%lld,"
         "\"errors\":%lld}\n",
-        writers.concurrency, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms,
-        w.p999_ms, static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
+        writers, o_.streams, r.ops_per_s, r.ops_per_s, w.ops_per_s, w.p50_ms, w.p99_ms, w.p999_ms,
+        static_cast<long long>(delivered.load()), static_cast<long long>(w.errors));
     return 0;
   }
 
@@ -432,14 +443,7 @@ class Bench {
       }
       stream->Finish();
     });
-    Options writers = o_;
-    writers.concurrency = std::max(1, o_.concurrency / 8);
-    writers.warmup = absl::ZeroDuration();
-    std::thread clock([&] {
-      absl::SleepFor(o_.warmup);
-      measuring = true;
-    });
-    Result w = Drive(writers, [&](int worker, std::mt19937_64&) {
+    Result w = DriveWriters(&measuring, [&](int worker, std::mt19937_64&) {
       v1::CreateCaseRequest request;
       request.set_parent(o_.tenant);
       request.mutable_case_()->set_display_name("Streamed case");
@@ -448,14 +452,13 @@ class Bench {
       return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out,
                   &client::Client::cases);
     });
-    clock.join();
     measuring = false;
     context->TryCancel();
     reader.join();
     std::printf(
         "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
-        (o_.label.empty() ? o_.scenario : o_.label).c_str(), writers.concurrency,
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), WriterCount(),
         static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
         static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
         delays.Percentile(0.5) / 1000, delays.Percentile(0.99) / 1000,
