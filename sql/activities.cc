@@ -75,7 +75,13 @@ ActivityRow ReadActivity(::sql::ResultSet& rs) {
 
 constexpr char kColumns[] =
     "tenant_id, activity_id, type, product, resource, actor, create_time, payload";
-constexpr char kGroup[] = "(?, ?, ?, ?, ?, ?, ?, ?)";
+
+// The activity ids of one flush, counted back from the counter's new value, which
+// the bump left in LAST_INSERT_ID(): (bits >> 12) is the 48-bit time, then the
+// version nibble 7 and the 12-bit sequence, then the random tail.
+constexpr char kIdExpression[] =
+    "CONCAT(UNHEX(LPAD(HEX((LAST_INSERT_ID() - ?) >> 12), 12, '0')), "
+    "UNHEX(LPAD(HEX(28672 | ((LAST_INSERT_ID() - ?) & 4095)), 4, '0')), ?)";
 
 }  // namespace
 
@@ -145,39 +151,49 @@ int64_t ActivityBitsOf(const std::string& activity_id) {
 }
 
 std::vector<std::string> WriteRecordedActivities(Lease& db) {
-  std::vector<ActivityRow>& rows = db.activities();
-  if (rows.empty()) {
-    return {};
+  std::map<std::string, std::vector<ActivityRow*>> by_tenant;  // in key order: the lock order
+  for (ActivityRow& row : db.activities()) {
+    by_tenant[row.tenant_id].push_back(&row);
   }
-  // In tenant order, the order the trigger takes the tenants' counter locks in.
-  std::stable_sort(rows.begin(), rows.end(), [](const ActivityRow& a, const ActivityRow& b) {
-    return a.tenant_id < b.tenant_id;
-  });
-  const absl::Time now = DbNow();
-  // The floor of the ids: this replica's clock. The trigger of migration 0008 raises
-  // each id to its tenant's next counter value (sql/migrations/0008_activities.sql).
-  const int64_t floor = absl::ToUnixMillis(now) << 12;
-  auto& insert = db.PrepareRepeated(absl::StrCat("INSERT INTO activities (", kColumns, ") VALUES ",
-                                                 Placeholders(rows.size(), kGroup)),
-                                    rows.size());
   std::vector<std::string> tenants;
-  int k = 1;
-  for (ActivityRow& row : rows) {
-    row.create_time = now;
-    insert.setString(k++, row.tenant_id);
-    insert.setString(k++, ActivityIdOf(floor, RandomTail()));
-    insert.setInt(k++, row.type);
-    insert.setInt(k++, row.product);
-    insert.setString(k++, row.resource);
-    insert.setString(k++, row.actor);
-    insert.setString(k++, FormatDbTime(now));
-    insert.setString(k++, row.payload);
-    if (tenants.empty() || tenants.back() != row.tenant_id) {
-      tenants.push_back(row.tenant_id);
+  const absl::Time now = DbNow();
+  const int64_t floor = absl::ToUnixMillis(now) << 12;
+  for (auto& [tenant_id, rows] : by_tenant) {
+    const auto n = static_cast<int64_t>(rows.size());
+    // Held to COMMIT: the tenant's later commits get greater ids.
+    auto& bump = db.Prepare(
+        "INSERT INTO tenant_counters (tenant_id, counter, value) VALUES (?, 'activities', "
+        "LAST_INSERT_ID(?)) "
+        "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(GREATEST(value + ?, VALUES(value)))");
+    bump.setString(1, tenant_id);
+    bump.setInt64(2, floor + n - 1);
+    bump.setInt64(3, n);
+    bump.execute();
+    auto& insert = db.PrepareRepeated(
+        absl::StrCat(
+            "INSERT INTO activities (", kColumns, ") VALUES ",
+            Placeholders(rows.size(), absl::StrCat("(?, ", kIdExpression, ", ?, ?, ?, ?, ?, ?)"))),
+        rows.size());
+    int k = 1;
+    int64_t later = n;  // how many of this flush's ids come after this row's
+    for (ActivityRow* row : rows) {
+      --later;
+      row->create_time = now;
+      insert.setString(k++, tenant_id);
+      insert.setInt64(k++, later);
+      insert.setInt64(k++, later);
+      insert.setString(k++, RandomTail());
+      insert.setInt(k++, row->type);
+      insert.setInt(k++, row->product);
+      insert.setString(k++, row->resource);
+      insert.setString(k++, row->actor);
+      insert.setString(k++, FormatDbTime(now));
+      insert.setString(k++, row->payload);
     }
+    insert.execute();
+    tenants.push_back(tenant_id);
   }
-  insert.execute();
-  rows.clear();
+  db.activities().clear();
   return tenants;
 }
 

@@ -5,12 +5,11 @@
 // and a rolled-back one never does.
 //
 // Order: each tenant's 'activities' counter in tenant_counters holds the last id's
-// 60 time-and-sequence bits, (unix ms << 12) | n. The flush inserts the rows with ids
-// built from this replica's clock; the table's trigger (migration 0008) bumps the
-// counter under its row lock to max(last + 1, that floor) and puts its bits in the id.
-// The lock is held from the insert to COMMIT, so within a tenant a transaction that
-// commits later gets a greater id whatever replica or clock wrote it: "the
-// activities after id X" never misses a late commit, and needs no settle window.
+// 60 time-and-sequence bits, (unix ms << 12) | n. The flush bumps it under its row
+// lock to max(last + 1, now) and the ids are UUIDv7s built from those bits. The lock
+// is held from the bump to COMMIT, so within a tenant a transaction that commits
+// later gets a greater id whatever replica or clock wrote it: "the activities after
+// id X" never misses a late commit, and needs no settle window.
 #ifndef CASES_SQL_ACTIVITIES_H_
 #define CASES_SQL_ACTIVITIES_H_
 

@@ -5,7 +5,6 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
-#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -64,20 +63,9 @@ class AdvisoryLock {
 std::vector<std::string> SplitStatements(const std::string& script) {
   std::vector<std::string> out;
   std::string current;
-  std::string delimiter = ";";
   char quote = 0;
   for (size_t i = 0; i < script.size(); ++i) {
     const char c = script[i];
-    // `DELIMITER //` on a line of its own, as the mysql client reads it: statements
-    // with `;` inside (a trigger's BEGIN ... END) end with the new delimiter instead.
-    if (quote == 0 && absl::StripAsciiWhitespace(current).empty() &&
-        script.compare(i, 10, "DELIMITER ") == 0) {
-      const size_t end = std::min(script.find('\n', i), script.size());
-      delimiter = std::string(absl::StripAsciiWhitespace(script.substr(i + 10, end - i - 10)));
-      current.clear();
-      i = end;
-      continue;
-    }
     if (quote != 0) {
       current.push_back(c);
       if (c == '\\' && i + 1 < script.size()) {
@@ -99,13 +87,12 @@ std::vector<std::string> SplitStatements(const std::string& script) {
       current.push_back(c);
       continue;
     }
-    if (script.compare(i, delimiter.size(), delimiter) == 0) {
+    if (c == ';') {
       std::string stmt(absl::StripAsciiWhitespace(current));
       if (!stmt.empty()) {
         out.push_back(std::move(stmt));
       }
       current.clear();
-      i += delimiter.size() - 1;
       continue;
     }
     current.push_back(c);

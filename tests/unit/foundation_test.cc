@@ -172,18 +172,6 @@ TEST(MigrationSplitTest, SplitsOnSemicolonsOutsideQuotesAndComments) {
   EXPECT_EQ(statements[1], "INSERT INTO a VALUES (';')");
 }
 
-TEST(MigrationSplitTest, ADelimiterLineLetsATriggerBodyHoldSemicolons) {
-  auto statements = sql::SplitStatements(
-      "CREATE TABLE a (x INT);\nDELIMITER //\n"
-      "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  SET @y = 1;\n  SET NEW.x = 2;\n"
-      "END//\nDELIMITER ;\nINSERT INTO a VALUES (1);");
-  ASSERT_EQ(statements.size(), 3u);
-  EXPECT_EQ(statements[1],
-            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  SET @y = 1;\n  SET NEW.x = "
-            "2;\nEND");
-  EXPECT_EQ(statements[2], "INSERT INTO a VALUES (1)");
-}
-
 TEST(MigrationSplitTest, EmbeddedMigrationsAreNumberedInOrder) {
   const auto& all = sql::AllMigrations();
   ASSERT_FALSE(all.empty());
