@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/names.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "sql/db_time.h"
 
@@ -27,6 +28,27 @@ std::vector<std::string> StreamedTenants(const CallContext& call) {
 
 std::string ActivityName(const sql::ActivityRow& row) {
   return ChildName(row.tenant_id, "activities", row.activity_id);
+}
+
+bool ActivityToProto(const tenancy::TenantSnapshot& snapshot, const sql::ActivityRow& row,
+                     v1::Activity* out) {
+  if (!out->ParseFromString(row.payload)) {
+    return false;
+  }
+  out->set_name(ActivityName(row));
+  out->set_type(static_cast<v1::ActivityType>(row.type));
+  out->set_resource(row.resource);
+  out->set_actor(row.actor);
+  SetTimestamp(row.create_time, out->mutable_create_time());
+  const sql::TenantRow* tenant = snapshot.Find(row.tenant_id);
+  const std::string display_name = tenant == nullptr ? std::string() : tenant->display_name;
+  out->set_tenant_display_name(display_name);
+  if (out->has_case_()) {
+    out->mutable_case_()->set_tenant_display_name(display_name);
+  } else if (out->has_service_request()) {
+    out->mutable_service_request()->set_tenant_display_name(display_name);
+  }
+  return true;
 }
 
 void Activities::ScopeToReadable(const CallContext& call, sql::ListParams* params) const {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "domain/activity_hub.h"
 #include "domain/page.h"
+#include "soc/cases/v1/activity_service.pb.h"
 #include "sql/activities.h"
 #include "tenancy/guard.h"
 
@@ -48,6 +49,12 @@ class Activities {
 
 // The resource name of an activity.
 std::string ActivityName(const sql::ActivityRow& row);
+
+// The API form of an activity row: its stored payload with name, type, resource,
+// actor, time and the tenant display names of `snapshot`. False when the payload
+// does not parse.
+bool ActivityToProto(const tenancy::TenantSnapshot& snapshot, const sql::ActivityRow& row,
+                     ::soc::cases::v1::Activity* out);
 
 // How long a stream waits on the hub before it looks at `cancelled` again.
 inline constexpr absl::Duration kStreamWait = absl::Milliseconds(500);

@@ -122,6 +122,12 @@ absl::Status CheckEtag(const std::string& etag, const sql::CaseRuleRow& row) {
   return CheckRevision(etag, row.revision, "the case rule");
 }
 
+std::string EtagOf(const sql::SubscriptionRow& row) { return absl::StrCat(row.revision); }
+
+absl::Status CheckEtag(const std::string& etag, const sql::SubscriptionRow& row) {
+  return CheckRevision(etag, row.revision, "the subscription");
+}
+
 std::vector<std::string> NormalizeTags(Violations& v, const std::string& field,
                                        const std::vector<std::string>& tags) {
   std::vector<std::string> out;

@@ -37,6 +37,7 @@
 #include "sql/case_rule_store.h"
 #include "sql/case_store.h"
 #include "sql/sla_store.h"
+#include "sql/subscription_store.h"
 #include "tenancy/permissions.h"
 
 namespace cases::domain {
@@ -87,6 +88,8 @@ absl::Status CheckEtag(const std::string& etag, const sql::CaseRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::SlaPolicyRow& row);
 std::string EtagOf(const sql::CaseRuleRow& row);
 absl::Status CheckEtag(const std::string& etag, const sql::CaseRuleRow& row);
+std::string EtagOf(const sql::SubscriptionRow& row);
+absl::Status CheckEtag(const std::string& etag, const sql::SubscriptionRow& row);
 
 // The case's deadlines from `policy`'s targets for its severity, counted from
 // its create time; no target for that severity → no deadline. A policy change

@@ -36,25 +36,6 @@ absl::StatusOr<std::string> StartAfterOf(const CallContext& call,
 
 }  // namespace
 
-bool ActivityToProto(const CallContext& call, const sql::ActivityRow& row, v1::Activity* out) {
-  if (!out->ParseFromString(row.payload)) {
-    return false;
-  }
-  out->set_name(domain::ActivityName(row));
-  out->set_type(static_cast<v1::ActivityType>(row.type));
-  out->set_resource(row.resource);
-  out->set_actor(row.actor);
-  SetTimestamp(row.create_time, out->mutable_create_time());
-  const std::string display_name = TenantDisplayName(call, row.tenant_id);
-  out->set_tenant_display_name(display_name);
-  if (out->has_case_()) {
-    out->mutable_case_()->set_tenant_display_name(display_name);
-  } else if (out->has_service_request()) {
-    out->mutable_service_request()->set_tenant_display_name(display_name);
-  }
-  return true;
-}
-
 grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
                                                  const v1::ListActivitiesRequest* request,
                                                  v1::ListActivitiesResponse* response) {
@@ -63,7 +44,7 @@ grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(domain::Page<sql::ActivityRow> page,
                      activities_->List(call, std::move(params)));
     for (const auto& row : page.rows) {
-      if (!ActivityToProto(call, row, response->add_activities())) {
+      if (!domain::ActivityToProto(*call.snapshot, row, response->add_activities())) {
         return absl::InternalError("unreadable activity");
       }
     }
@@ -80,7 +61,7 @@ grpc::Status ActivityServiceImpl::StreamActivities(grpc::ServerContext* context,
     bool unreadable = false;
     auto send = [&](const sql::ActivityRow& row) {
       v1::Activity out;
-      if (!ActivityToProto(call, row, &out)) {
+      if (!domain::ActivityToProto(*call.snapshot, row, &out)) {
         unreadable = true;
         return false;
       }

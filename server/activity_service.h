@@ -28,12 +28,6 @@ class ActivityServiceImpl final : public v1::ActivityService::Service {
   const domain::Activities* activities_;
 };
 
-// The API form of an activity row: its stored payload with name, type, resource,
-// actor, time and the tenant display names of the call's snapshot. False when the
-// payload does not parse.
-bool ActivityToProto(const tenancy::CallContext& call, const sql::ActivityRow& row,
-                     v1::Activity* out);
-
 }  // namespace cases::server
 
 #endif  // CASES_SERVER_ACTIVITY_SERVICE_H_

@@ -58,6 +58,18 @@ ABSL_FLAG(std::string, page_token_key, "",
           "secret (16+ bytes) that signs page tokens; replicas must share it; empty = a random key "
           "per process, so tokens do not survive a restart or cross replicas "
           "[CASES_PAGE_TOKEN_KEY]");
+ABSL_FLAG(bool, webhook_allow_private, false,
+          "allow webhook targets on loopback, private or link-local addresses and plain http "
+          "(tests and closed networks only) [CASES_WEBHOOK_ALLOW_PRIVATE]");
+ABSL_FLAG(std::string, webhook_ca_file, "",
+          "PEM bundle of CAs trusted for webhook targets besides the system's "
+          "[CASES_WEBHOOK_CA_FILE]");
+ABSL_FLAG(std::vector<std::string>, webhook_resolve, {},
+          "comma-separated host:port:address pins for webhook targets, as curl --resolve "
+          "(split-horizon DNS, tests); the address policy still applies [CASES_WEBHOOK_RESOLVE]");
+ABSL_FLAG(absl::Duration, webhook_lease, absl::Seconds(30),
+          "how long a replica holds a subscription between renewals; a dead replica's "
+          "subscriptions are taken over after it [CASES_WEBHOOK_LEASE]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -89,6 +101,10 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"tenant_max_in_flight", "CASES_TENANT_MAX_IN_FLIGHT"},
     {"log_level", "CASES_LOG_LEVEL"},
     {"page_token_key", "CASES_PAGE_TOKEN_KEY"},
+    {"webhook_allow_private", "CASES_WEBHOOK_ALLOW_PRIVATE"},
+    {"webhook_ca_file", "CASES_WEBHOOK_CA_FILE"},
+    {"webhook_resolve", "CASES_WEBHOOK_RESOLVE"},
+    {"webhook_lease", "CASES_WEBHOOK_LEASE"},
 };
 
 absl::Status ApplyEnvironment() {
@@ -131,6 +147,10 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config->retention = absl::GetFlag(FLAGS_retention);
   config->activity_retention = absl::GetFlag(FLAGS_activity_retention);
+  config->webhook_allow_private = absl::GetFlag(FLAGS_webhook_allow_private);
+  config->webhook_ca_file = absl::GetFlag(FLAGS_webhook_ca_file);
+  config->webhook_resolve = absl::GetFlag(FLAGS_webhook_resolve);
+  config->webhook_lease = absl::GetFlag(FLAGS_webhook_lease);
   config->drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
@@ -168,6 +188,10 @@ absl::Status ValidateForServing(Config* config) {
   }
   if (config->retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--retention must be positive");
+  }
+  if (config->webhook_lease < absl::Seconds(15)) {
+    return absl::InvalidArgumentError(
+        "--webhook_lease must be at least 15s (an attempt may take 10s)");
   }
   if (config->activity_retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--activity_retention must be positive");

@@ -36,6 +36,12 @@ struct Config {
   absl::Duration retention_interval;
   TenantLimits tenant_limits;
   std::string page_token_key;  // empty: a random key per process
+  // Webhooks: private and loopback targets and plain http allowed (tests, closed
+  // networks); extra CAs trusted for targets; host:port:address pins; the lease.
+  bool webhook_allow_private = false;
+  std::string webhook_ca_file;
+  std::vector<std::string> webhook_resolve;
+  absl::Duration webhook_lease;
 };
 
 // Parses argv (flags after environment defaults). Returns the positional

@@ -1,5 +1,6 @@
 // casesd: serve (default), `migrate` or `bootstrap`.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -9,10 +10,13 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "domain/webhook_dispatcher.h"
 #include "server/activity_service.h"
 #include "server/automation_service.h"
 #include "server/case_service.h"
@@ -28,6 +32,7 @@
 #include "sql/migrate.h"
 #include "sql/pool.h"
 #include "sql/sla_store.h"
+#include "sql/subscription_store.h"
 #include "sql/tenant_store.h"
 #include "tenancy/authenticator.h"
 #include "tenancy/directory.h"
@@ -206,7 +211,6 @@ int RunServe(Config& config) {
   sql::CaseRuleStore case_rule_store(&pool);
   const domain::Automation automation(&guard, &case_rule_store, &sla_store,
                                       config.tenancy_cache_ttl);
-  AutomationServiceImpl automation_service(&edge, &automation);
   sql::DetectionStore detection_store(&pool);
   const domain::Detections detections(&guard, &detection_store, &automation);
   DetectionServiceImpl detection_service(&edge, &detections);
@@ -221,6 +225,27 @@ int RunServe(Config& config) {
     activity_hub.Notify(tenants);
   });
   const domain::Activities activities(&guard, &activity_store, &activity_hub);
+  // Webhooks: one dispatcher per replica; subscriptions wake it when they change.
+  auto pins = webhook::ParsePins(config.webhook_resolve);
+  if (!pins.ok()) {
+    return Fail(pins.status());
+  }
+  webhook::SenderOptions sender_options;
+  sender_options.policy = {config.webhook_allow_private, *pins};
+  sender_options.ca_file = config.webhook_ca_file;
+  const webhook::Sender sender(sender_options);
+  sql::SubscriptionStore subscription_store(&pool);
+  domain::DispatcherOptions dispatcher_options;
+  dispatcher_options.owner = absl::StrCat(IdToText(NewIdBytes()).substr(0, 12), "-", getpid());
+  dispatcher_options.lease = config.webhook_lease;
+  dispatcher_options.observe = [&metrics](const domain::DeliveryObservation& o) {
+    metrics.DeliveryFinished(o.outcome, o.latency, o.since_commit);
+  };
+  domain::WebhookDispatcher dispatcher(&guard, &directory, &subscription_store, &activity_store,
+                                       &activity_hub, &sender, dispatcher_options);
+  const domain::Subscriptions subscriptions(&guard, &subscription_store, sender_options.policy,
+                                            [&dispatcher] { dispatcher.Wake(); });
+  AutomationServiceImpl automation_service(&edge, &automation, &subscriptions);
   ActivityServiceImpl activity_service(&edge, &activities);
   sql::ServiceRequestStore service_request_store(&pool);
   const domain::ServiceRequests service_requests(&guard, &service_request_store, &activity_hub);
@@ -236,7 +261,9 @@ int RunServe(Config& config) {
   }
   RetentionJob retention(&tenant_store, &pool, &activity_store, config.retention_interval,
                          config.activity_retention);
+  retention.set_deliveries(&subscription_store);
   retention.Start();
+  dispatcher.Start();
   AddPoolMetrics(&metrics, &pool);
   AddServiceMetrics(&metrics, &case_store, &activity_hub, &retention);
   metrics.AddSampled("cases_activities_written_total",
@@ -257,6 +284,7 @@ int RunServe(Config& config) {
   });
   server.Wait();
   signal_thread.join();
+  dispatcher.Stop();
   retention.Stop();
   metrics_http.Stop();
   Log(LogLevel::kInfo, "stopped");

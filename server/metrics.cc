@@ -28,17 +28,43 @@ std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 void Metrics::CallFinished(absl::string_view method, absl::string_view code,
                            absl::Duration latency) {
   in_flight_.fetch_sub(1);
-  const double seconds = absl::ToDoubleSeconds(latency);
   MutexLock lock(&mu_);
   ++calls_[{std::string(method), std::string(code)}];
-  Histogram& h = latency_[std::string(method)];
+  latency_[std::string(method)].Observe(latency);
+}
+
+void Metrics::Histogram::Observe(absl::Duration d) {
+  const double seconds = absl::ToDoubleSeconds(d);
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) {
-      ++h.buckets[i];
+      ++buckets[i];
     }
   }
-  ++h.count;
-  h.sum += seconds;
+  ++count;
+  sum += seconds;
+}
+
+void Metrics::Histogram::Render(absl::string_view name, absl::string_view labels,
+                                std::string* out) const {
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    absl::StrAppend(out, name, "_bucket{", labels, "le=\"", Number(kBuckets[i]), "\"} ", buckets[i],
+                    "\n");
+  }
+  const std::string plain(labels.empty() ? "" : labels.substr(0, labels.size() - 1));
+  absl::StrAppend(out, name, "_bucket{", labels, "le=\"+Inf\"} ", count, "\n", name, "_sum",
+                  plain.empty() ? "" : "{", plain, plain.empty() ? "" : "}", " ", Number(sum), "\n",
+                  name, "_count", plain.empty() ? "" : "{", plain, plain.empty() ? "" : "}", " ",
+                  count, "\n");
+}
+
+void Metrics::DeliveryFinished(absl::string_view outcome, absl::Duration latency,
+                               absl::Duration since_commit) {
+  MutexLock lock(&mu_);
+  ++deliveries_[std::string(outcome)];
+  delivery_latency_.Observe(latency);
+  if (outcome == "delivered") {
+    commit_to_delivery_.Observe(since_commit);
+  }
 }
 
 void Metrics::AddSampled(std::string name, std::string help, std::string kind,
@@ -61,17 +87,26 @@ std::string Metrics::Render() const {
                   "# HELP cases_grpc_request_duration_seconds gRPC call latency, by method.\n",
                   "# TYPE cases_grpc_request_duration_seconds histogram\n");
   for (const auto& [method, h] : latency_) {
-    const std::string m = Label(method);
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m, "\",le=\"",
-                      Number(kBuckets[i]), "\"} ", h.buckets[i], "\n");
-    }
-    absl::StrAppend(&out, "cases_grpc_request_duration_seconds_bucket{method=\"", m,
-                    "\",le=\"+Inf\"} ", h.count, "\n",
-                    "cases_grpc_request_duration_seconds_sum{method=\"", m, "\"} ", Number(h.sum),
-                    "\n", "cases_grpc_request_duration_seconds_count{method=\"", m, "\"} ", h.count,
+    h.Render("cases_grpc_request_duration_seconds", absl::StrCat("method=\"", Label(method), "\","),
+             &out);
+  }
+  absl::StrAppend(&out,
+                  "# HELP cases_webhook_deliveries_total Webhook attempts, by outcome "
+                  "(delivered, failed, timeout, refused, disabled).\n",
+                  "# TYPE cases_webhook_deliveries_total counter\n");
+  for (const auto& [outcome, n] : deliveries_) {
+    absl::StrAppend(&out, "cases_webhook_deliveries_total{outcome=\"", Label(outcome), "\"} ", n,
                     "\n");
   }
+  absl::StrAppend(&out,
+                  "# HELP cases_webhook_attempt_duration_seconds How long webhook attempts took.\n",
+                  "# TYPE cases_webhook_attempt_duration_seconds histogram\n");
+  delivery_latency_.Render("cases_webhook_attempt_duration_seconds", "", &out);
+  absl::StrAppend(&out,
+                  "# HELP cases_webhook_commit_to_delivery_seconds From an activity's commit to "
+                  "its delivery.\n",
+                  "# TYPE cases_webhook_commit_to_delivery_seconds histogram\n");
+  commit_to_delivery_.Render("cases_webhook_commit_to_delivery_seconds", "", &out);
   absl::StrAppend(&out, "# HELP cases_grpc_in_flight gRPC calls being handled now.\n",
                   "# TYPE cases_grpc_in_flight gauge\ncases_grpc_in_flight ", in_flight_.load(),
                   "\n");

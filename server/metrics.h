@@ -35,6 +35,11 @@ class Metrics {
   // `method` like "/soc.cases.v1.CaseService/GetCase"; `code` the gRPC code name.
   void CallFinished(absl::string_view method, absl::string_view code, absl::Duration latency);
 
+  // One webhook attempt: `outcome` as domain::DeliveryObservation; `latency` the
+  // attempt's, `since_commit` from the activity's commit to the attempt's end.
+  void DeliveryFinished(absl::string_view outcome, absl::Duration latency,
+                        absl::Duration since_commit);
+
   // A value read at every scrape: kind "gauge" or "counter".
   void AddSampled(std::string name, std::string help, std::string kind,
                   std::function<double()> read);
@@ -46,6 +51,9 @@ class Metrics {
     std::array<long long, kBuckets.size()> buckets{};
     long long count = 0;
     double sum = 0;
+    void Observe(absl::Duration d);
+    // The _bucket, _sum and _count lines of `name`, with `labels` ("" or `a="b",`).
+    void Render(absl::string_view name, absl::string_view labels, std::string* out) const;
   };
   struct Sampled {
     std::string name, help, kind;
@@ -56,6 +64,9 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, long long> calls_
       ABSL_GUARDED_BY(mu_);  // (method, code)
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, long long> deliveries_ ABSL_GUARDED_BY(mu_);  // outcome → attempts
+  Histogram delivery_latency_ ABSL_GUARDED_BY(mu_);
+  Histogram commit_to_delivery_ ABSL_GUARDED_BY(mu_);
   std::vector<Sampled> sampled_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,23 +7,41 @@
 
 namespace cases::server {
 
+namespace {
+
+// Runs `purge` (one batch) until a batch comes back short; the rows deleted.
+template <typename Purge>
+absl::StatusOr<long long> PurgeInBatches(int batch, Purge purge) {
+  long long deleted = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(int n, purge());
+    deleted += n;
+    if (n < batch) {
+      return deleted;
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<long long> RetentionJob::RunOnce(absl::Time now) {
   ASSIGN_OR_RETURN(auto tenants, tenants_->ListAll());
   long long deleted = 0;
+  const absl::Time feed_cutoff = now - activity_retention_;
   for (const sql::TenantRow& tenant : tenants) {
-    while (true) {
-      ASSIGN_OR_RETURN(int n, sql::PurgeResolvedCases(*pool_, tenant.id, now, batch_));
-      deleted += n;
-      if (n < batch_) {
-        break;
-      }
-    }
-    while (true) {
-      ASSIGN_OR_RETURN(int n, activities_->Purge(tenant.id, now - activity_retention_, batch_));
-      activities_deleted_total_ += n;
-      if (n < batch_) {
-        break;
-      }
+    ASSIGN_OR_RETURN(long long cases, PurgeInBatches(batch_, [&] {
+                       return sql::PurgeResolvedCases(*pool_, tenant.id, now, batch_);
+                     }));
+    deleted += cases;
+    ASSIGN_OR_RETURN(long long activities, PurgeInBatches(batch_, [&] {
+                       return activities_->Purge(tenant.id, feed_cutoff, batch_);
+                     }));
+    activities_deleted_total_ += activities;
+    if (deliveries_ != nullptr) {
+      // The delivery log is kept as long as the feed it delivered.
+      RETURN_IF_ERROR(PurgeInBatches(batch_, [&] {
+                        return deliveries_->PurgeDeliveries(tenant.id, feed_cutoff, batch_);
+                      }).status());
     }
   }
   deleted_total_ += deleted;

@@ -14,6 +14,7 @@
 #include "common/sync.h"
 #include "sql/activities.h"
 #include "sql/pool.h"
+#include "sql/subscription_store.h"
 #include "sql/tenant_store.h"
 
 namespace cases::server {
@@ -36,12 +37,15 @@ class RetentionJob {
   void Start();
   void Stop();
   long long deleted_total() const { return deleted_total_.load(); }
+  // Also purges webhook delivery logs past the activity retention.
+  void set_deliveries(sql::SubscriptionStore* deliveries) { deliveries_ = deliveries; }
   long long activities_deleted_total() const { return activities_deleted_total_.load(); }
 
  private:
   sql::TenantStore* tenants_;
   sql::ConnectionPool* pool_;
   sql::ActivityStore* activities_;
+  sql::SubscriptionStore* deliveries_ = nullptr;
   const absl::Duration interval_;
   const absl::Duration activity_retention_;
   const int batch_;

@@ -242,23 +242,12 @@ absl::StatusOr<std::map<std::string, int64_t>> ActivityStore::Heads(
   return QueryValue<std::map<std::string, int64_t>>(
       *pool_, [&](Lease& db) -> absl::StatusOr<std::map<std::string, int64_t>> {
         std::map<std::string, int64_t> heads;
-        constexpr size_t kChunk = 256;
-        for (size_t i = 0; i < tenant_ids.size(); i += kChunk) {
-          const size_t n = std::min(kChunk, tenant_ids.size() - i);
-          // A consistent read: the last committed value, never an in-flight bump.
-          auto& select = db.PrepareRepeated(
-              absl::StrCat("SELECT tenant_id, value FROM tenant_counters WHERE counter = "
-                           "'activities' AND tenant_id IN (",
-                           Placeholders(n), ")"),
-              n);
-          for (size_t k = 0; k < n; ++k) {
-            select.setString(static_cast<int>(k + 1), tenant_ids[i + k]);
-          }
-          std::unique_ptr<::sql::ResultSet> rs(select.executeQuery());
-          while (rs->next()) {
-            heads[rs->getString(1)] = rs->getInt64(2);
-          }
-        }
+        // A consistent read: the last committed value, never an in-flight bump.
+        SelectForTenants(db,
+                         "SELECT tenant_id, value FROM tenant_counters WHERE counter = "
+                         "'activities' AND tenant_id IN (",
+                         tenant_ids, "",
+                         [&](::sql::ResultSet& rs) { heads[rs.getString(1)] = rs.getInt64(2); });
         return heads;
       });
 }

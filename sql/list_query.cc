@@ -561,4 +561,21 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
   return ReadPage(db, sql, binds, *option, params.page_size, fingerprint, read_row);
 }
 
+void SelectForTenants(Lease& db, absl::string_view select,
+                      const std::vector<std::string>& tenant_ids, absl::string_view rest,
+                      const std::function<void(::sql::ResultSet&)>& read) {
+  constexpr size_t kChunk = 256;
+  for (size_t i = 0; i < tenant_ids.size(); i += kChunk) {
+    const size_t n = std::min(kChunk, tenant_ids.size() - i);
+    auto& stmt = db.PrepareRepeated(absl::StrCat(select, Placeholders(n), ")", rest), n);
+    for (size_t k = 0; k < n; ++k) {
+      stmt.setString(static_cast<int>(k + 1), tenant_ids[i + k]);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) {
+      read(*rs);
+    }
+  }
+}
+
 }  // namespace cases::sql

@@ -189,6 +189,13 @@ void SelectIn(Lease& db, absl::string_view select, const std::string& tenant_id,
   }
 }
 
+// Runs `select` (ending in "tenant_id IN (", without the placeholders), then `)`
+// and `rest`, over `tenant_ids` in chunks, handing each row to `read`: the
+// tenant-scoped way to look across many tenants.
+void SelectForTenants(Lease& db, absl::string_view select,
+                      const std::vector<std::string>& tenant_ids, absl::string_view rest,
+                      const std::function<void(::sql::ResultSet&)>& read);
+
 }  // namespace cases::sql
 
 #include "sql/transaction.h"

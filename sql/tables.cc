@@ -157,6 +157,46 @@ const Columns<CaseRuleRow>& CaseRuleTable() {
   return *table;
 }
 
+const Columns<SubscriptionRow>& SubscriptionTable() {
+  using R = SubscriptionRow;
+  static const auto* table =
+      new Columns<R>(Columns<R>()
+                         .Text("tenant_id", &R::tenant_id)
+                         .Text("subscription_id", &R::subscription_id)
+                         .Text("display_name", &R::display_name)
+                         .Text("uri", &R::uri)
+                         .List("activity_types", &R::activity_types)
+                         .Text("secret", &R::secret)
+                         .Int("state", &R::state)
+                         .NullableTime("last_delivery_time", &R::last_delivery_time)
+                         .Text("last_error", &R::last_error)
+                         .Int("failures", &R::failures)
+                         .NullableTime("first_failure_time", &R::first_failure_time)
+                         .NullableTime("next_attempt_time", &R::next_attempt_time)
+                         .Text("creator", &R::creator)
+                         .Text("creator_tenant_id", &R::creator_tenant_id)
+                         .List("creator_roles", &R::creator_roles)
+                         .Time("create_time", &R::create_time)
+                         .Time("update_time", &R::update_time)
+                         .Int64("revision", &R::revision));
+  return *table;
+}
+
+const Columns<DeliveryRow>& DeliveryTable() {
+  using R = DeliveryRow;
+  static const auto* table = new Columns<R>(Columns<R>()
+                                                .Text("tenant_id", &R::tenant_id)
+                                                .Text("subscription_id", &R::subscription_id)
+                                                .Text("delivery_id", &R::delivery_id)
+                                                .Text("activity", &R::activity)
+                                                .Int("attempt", &R::attempt)
+                                                .Int("http_status", &R::http_status)
+                                                .Text("error", &R::error)
+                                                .Int64("latency_us", &R::latency_us)
+                                                .Time("create_time", &R::create_time));
+  return *table;
+}
+
 CaseRow ReadCase(::sql::ResultSet& rs) { return CaseTable().Read(rs); }
 QueueRow ReadQueue(::sql::ResultSet& rs) { return QueueTable().Read(rs); }
 DetectionRow ReadDetection(::sql::ResultSet& rs) { return DetectionTable().Read(rs); }
@@ -167,5 +207,7 @@ ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs) {
 MessageRow ReadMessage(::sql::ResultSet& rs) { return MessageTable().Read(rs); }
 NoteRow ReadNote(::sql::ResultSet& rs) { return NoteTable().Read(rs); }
 CaseRuleRow ReadCaseRule(::sql::ResultSet& rs) { return CaseRuleTable().Read(rs); }
+SubscriptionRow ReadSubscription(::sql::ResultSet& rs) { return SubscriptionTable().Read(rs); }
+DeliveryRow ReadDelivery(::sql::ResultSet& rs) { return DeliveryTable().Read(rs); }
 
 }  // namespace cases::sql

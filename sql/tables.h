@@ -9,6 +9,7 @@
 #include "sql/detection_store.h"
 #include "sql/queue_store.h"
 #include "sql/service_request_store.h"
+#include "sql/subscription_store.h"
 
 namespace cases::sql {
 
@@ -20,6 +21,8 @@ const Columns<ServiceRequestRow>& ServiceRequestTable();
 const Columns<MessageRow>& MessageTable();
 const Columns<NoteRow>& NoteTable();
 const Columns<CaseRuleRow>& CaseRuleTable();
+const Columns<SubscriptionRow>& SubscriptionTable();
+const Columns<DeliveryRow>& DeliveryTable();
 
 // Row readers in the shape RunListPage takes.
 CaseRow ReadCase(::sql::ResultSet& rs);
@@ -30,6 +33,8 @@ ServiceRequestRow ReadServiceRequest(::sql::ResultSet& rs);
 MessageRow ReadMessage(::sql::ResultSet& rs);
 NoteRow ReadNote(::sql::ResultSet& rs);
 CaseRuleRow ReadCaseRule(::sql::ResultSet& rs);
+SubscriptionRow ReadSubscription(::sql::ResultSet& rs);
+DeliveryRow ReadDelivery(::sql::ResultSet& rs);
 
 }  // namespace cases::sql
 

@@ -104,6 +104,14 @@ std::vector<ActionRule> BuildActions() {
       {Action::kReadTenants, "reading tenants", {{kNoProduct, kEveryone}}},
       {Action::kInstallLicense, "installing licences", {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, "reading licences", {{kNoProduct, kEveryone}}},
+      // Webhooks carry the feed out: the tenant's administrators, the provider's
+      // analysts (in the provider tenant only, which the domain checks) and
+      // platform administrators. No licence: the feed is the tenant's.
+      {Action::kManageSubscriptions,
+       "managing webhook subscriptions",
+       {{kNoProduct,
+         Join({kCustomerAdmins,
+               {v1::ROLE_MDR_ANALYST, v1::ROLE_MANAGED_RISK_ANALYST, v1::ROLE_PLATFORM_ADMIN}})}}},
       // Whoever reaches a tenant reads its feed (licences and child tenants need no
       // licence); the domain narrows it to the products this rule grants.
       {Action::kReadActivityFeed, "reading activities", {{kNoProduct, kEveryone}}},
@@ -122,6 +130,7 @@ constexpr char kRequest[] = "tenants/{tenant}/serviceRequests/{service_request}"
 constexpr char kSlaPolicy[] = "tenants/{tenant}/slaPolicy";
 constexpr char kNote[] = "tenants/{tenant}/cases/{case}/notes/{note}";
 constexpr char kCaseRule[] = "tenants/{tenant}/caseRules/{case_rule}";
+constexpr char kSubscription[] = "tenants/{tenant}/subscriptions/{subscription}";
 
 std::vector<Permission> BuildMethods() {
   const std::string cs = "soc.cases.v1.CaseService.";
@@ -196,6 +205,13 @@ std::vector<Permission> BuildMethods() {
       {as + "ListCaseRules", "parent", kTenant, false, Action::kReadCaseRules},
       {as + "UpdateCaseRule", "case_rule.name", kCaseRule, false, Action::kManageCaseRules},
       {as + "DeleteCaseRule", "name", kCaseRule, false, Action::kManageCaseRules},
+      {as + "CreateSubscription", "parent", kTenant, false, Action::kManageSubscriptions},
+      {as + "GetSubscription", "name", kSubscription, false, Action::kManageSubscriptions},
+      {as + "ListSubscriptions", "parent", kTenant, false, Action::kManageSubscriptions},
+      {as + "UpdateSubscription", "subscription.name", kSubscription, false,
+       Action::kManageSubscriptions},
+      {as + "DeleteSubscription", "name", kSubscription, false, Action::kManageSubscriptions},
+      {as + "ListDeliveries", "parent", kSubscription, false, Action::kManageSubscriptions},
       // TenancyService: the tenant field of CreateTenant is the new tenant's parent.
       {ts + "GetCallerIdentity", "", "", false, Action::kReadCallerIdentity},
       {ts + "CreateTenant", "tenant.parent_tenant", kTenant, false, Action::kCreateTenant},

@@ -46,7 +46,8 @@ enum class Action {
   kReadTenants,
   kInstallLicense,
   kReadLicenses,
-  kReadActivityFeed,  // the feed itself; its items as kReadActivities
+  kManageSubscriptions,  // webhooks: create, read, change, remove, and their deliveries
+  kReadActivityFeed,     // the feed itself; its items as kReadActivities
   kReadActivities,
 };
 

@@ -14,7 +14,7 @@ from collections import Counter
 SHARDED = ["tenant_counters", "queues", "cases", "case_events", "alerts", "alert_events", "detections",
            "case_detections", "service_requests", "messages", "idempotency_keys", "sla_policies",
            "case_facets", "case_notes", "case_text", "case_rules", "case_rule_counts",
-           "case_rule_groups", "activities"]
+           "case_rule_groups", "activities", "subscriptions", "subscription_cursors", "deliveries"]
 TABLE_REF = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(" + "|".join(SHARDED) + r")`?\b", re.IGNORECASE)
 LINE = re.compile(r"^(?:\d{6}\s+\d{1,2}:\d{2}:\d{2})?\s+(\d+)\s+(Query|Execute|Prepare|Connect|Quit|Init DB|"
                   r"Close stmt|Reset stmt|Field List|Statistics|Ping|Kill)\t?(.*)$")

@@ -130,6 +130,7 @@ std::vector<Command> DetectionCommands();
 std::vector<Command> RequestCommands();
 std::vector<Command> RuleCommands();
 std::vector<Command> ActivityCommands();
+std::vector<Command> SubscriptionCommands();
 const std::vector<Command>& AllCommands();
 
 }  // namespace cases::client::cli

@@ -168,7 +168,7 @@ const std::vector<Command>& AllCommands() {
   static const auto* commands = [] {
     auto* all = new std::vector<Command>();
     for (auto group : {&TenancyCommands, &CaseCommands, &DetectionCommands, &RequestCommands,
-                       &RuleCommands, &ActivityCommands}) {
+                       &RuleCommands, &ActivityCommands, &SubscriptionCommands}) {
       for (Command& c : group()) {
         all->push_back(std::move(c));
       }

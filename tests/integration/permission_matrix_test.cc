@@ -53,6 +53,8 @@ struct RpcSpec {
   bool needs_licence;           // some product licence on the target tenant
   bool has_target;              // names a tenant in the request
   Call call;
+  // Roles allowed in their home tenant only ("provider analysts in the provider tenant").
+  std::set<std::string> home_only = {};
 };
 
 std::string Child(const std::string& tenant, const std::string& collection) {
@@ -81,6 +83,11 @@ std::vector<RpcSpec> Specs() {
   const auto request_reads = AllBut({"DETECTION_INGESTER"});  // MDR or Managed Risk requests
   const auto tenancy_reads = AllBut({"DETECTION_INGESTER"});
   const auto tenant_admins = std::set<std::string>{"TENANT_SUPER_ADMIN", "TENANT_ADMIN"};
+  // "subscriptions: tenant, partner and enterprise SUPER_ADMIN and ADMIN; provider analysts
+  // in the provider tenant; PLATFORM_ADMIN". No licence: the feed is the tenant's.
+  const auto subscribers =
+      Plus(kCustomerAdmins, {"MDR_ANALYST", "MANAGED_RISK_ANALYST", "PLATFORM_ADMIN"});
+  const std::set<std::string> analysts = {"MDR_ANALYST", "MANAGED_RISK_ANALYST"};
   return {
       // CaseService. CreateCase without a type is a self-managed (XDR) case: MDR analysts may not.
       {"CreateCase", kCustomerAdmins, true, true,
@@ -266,6 +273,30 @@ std::vector<RpcSpec> Specs() {
       // ActivityService: "read activities: who may read the resource the activity is about":
       // whoever reaches the tenant reads its feed, which is narrowed to what the caller may
       // read (licences and child tenants need no licence).
+      {"CreateSubscription", subscribers, false, true,
+       RPC(automation, CreateSubscription, CreateSubscriptionRequest, v1::Subscription,
+           req.set_parent(t)),
+       analysts},
+      {"GetSubscription", subscribers, false, true,
+       RPC(automation, GetSubscription, GetSubscriptionRequest, v1::Subscription,
+           req.set_name(Child(t, "subscriptions"))),
+       analysts},
+      {"ListSubscriptions", subscribers, false, true,
+       RPC(automation, ListSubscriptions, ListSubscriptionsRequest, v1::ListSubscriptionsResponse,
+           req.set_parent(t)),
+       analysts},
+      {"UpdateSubscription", subscribers, false, true,
+       RPC(automation, UpdateSubscription, UpdateSubscriptionRequest, v1::Subscription,
+           req.mutable_subscription()->set_name(Child(t, "subscriptions"))),
+       analysts},
+      {"DeleteSubscription", subscribers, false, true,
+       RPC(automation, DeleteSubscription, DeleteSubscriptionRequest, google::protobuf::Empty,
+           req.set_name(Child(t, "subscriptions"))),
+       analysts},
+      {"ListDeliveries", subscribers, false, true,
+       RPC(automation, ListDeliveries, ListDeliveriesRequest, v1::ListDeliveriesResponse,
+           req.set_parent(Child(t, "subscriptions"))),
+       analysts},
       {"ListActivities", tenancy_reads, false, true,
        RPC(activities, ListActivities, ListActivitiesRequest, v1::ListActivitiesResponse,
            req.set_parent(t))},
@@ -326,7 +357,8 @@ std::string Expected(const RpcSpec& spec, const std::string& role, Relation rela
   if (spec.has_target && !Reaches(role, relation, licence)) {
     return "TENANT_NOT_REACHABLE";
   }
-  if (spec.roles.count(role) == 0) {
+  if (spec.roles.count(role) == 0 ||
+      (spec.home_only.count(role) != 0 && relation != Relation::kOwn)) {
     return "ROLE_REQUIRED";
   }
   if (spec.needs_licence && licence == Licence::kAbsent) {

@@ -117,6 +117,12 @@ std::vector<Expectation> FromTheContract() {
       {Action::kReadTenants, {{kNoProduct, kAllButIngester}}},
       {Action::kInstallLicense, {{kNoProduct, {v1::ROLE_PLATFORM_ADMIN}}}},
       {Action::kReadLicenses, {{kNoProduct, kAllButIngester}}},
+      // "subscriptions: tenant, partner and enterprise SUPER_ADMIN and ADMIN; provider
+      // analysts in the provider tenant; PLATFORM_ADMIN" (the provider-tenant part is
+      // the domain's).
+      {Action::kManageSubscriptions,
+       {{kNoProduct, Plus(kCustomerAdmins, {v1::ROLE_MDR_ANALYST, v1::ROLE_MANAGED_RISK_ANALYST,
+                                            v1::ROLE_PLATFORM_ADMIN})}}},
       // "read activities: who may read the resource the activity is about": the feed is
       // open to whoever reaches the tenant, its items per product.
       {Action::kReadActivityFeed, {{kNoProduct, kAllButIngester}}},
