@@ -4,7 +4,9 @@
 // address policy at create and at connect time, a kill -9 mid-burst, and two
 // replicas sharing one subscription.
 #include <httplib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -478,6 +480,52 @@ TEST_F(WebhookTest, BadSubscriptionsAreRefusedFieldByField) {
                         "subscription.activity_types"}) {
     EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
   }
+}
+
+// The README's partner session: casectl manages the subscription, and the
+// ten-line Python receiver of client/python/examples verifies every signature.
+TEST_F(WebhookTest, CasectlWiresAWebhookAndThePythonReceiverVerifiesItsSignatures) {
+  const std::string secret_file = Pki().dir + "/psa-secret.txt";
+  FILE* f = fopen(secret_file.c_str(), "w");
+  fputs(kSecret, f);
+  fputs("\n", f);
+  fclose(f);
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  std::string received;
+  std::thread python([&] {
+    RunCommand({"/bin/sh", "-c",
+                absl::StrCat("timeout 8 /usr/bin/python3 " CASES_SOURCE_DIR
+                             "/client/python/examples/webhook_receiver.py '",
+                             kSecret, "' ", Pki().cert, " ", Pki().key, " ", port, " 2>/dev/null")},
+               &received);
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  auto casectl = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {CASECTL_PATH, "--addr", world_.casesd().address(), "--token",
+                                     admin_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    EXPECT_EQ(RunCommand(argv, &out), 0) << out;
+    return out;
+  };
+  std::string out = casectl({"subscriptions", "create", "--parent", tenant_, "--name", "PSA sync",
+                             "--uri", absl::StrCat("https://localhost:", port, "/hooks/cases"),
+                             "--secret-file", secret_file, "--type", "CASE_CREATED"});
+  EXPECT_THAT(out, ::testing::HasSubstr("ACTIVE"));
+  const size_t at = out.find("tenants/");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string name = out.substr(at, out.find_first_of(" \n", at) - at);
+  EXPECT_THAT(casectl({"subscriptions", "list", "--parent", tenant_}), ::testing::HasSubstr(name));
+  EXPECT_THAT(casectl({"subscriptions", "pause", name}), ::testing::HasSubstr("PAUSED"));
+  MustCreate(NewCase("Held while paused"));
+  EXPECT_THAT(casectl({"subscriptions", "resume", name}), ::testing::HasSubstr("ACTIVE"));
+  MustCreate(NewCase("After the resume"));
+  python.join();
+  EXPECT_EQ(std::count(received.begin(), received.end(), '\n'), 2) << received;
+  EXPECT_THAT(received, ::testing::Not(::testing::HasSubstr("REJECTED")));
+  EXPECT_THAT(received, ::testing::MatchesRegex("(tenants/[^ ]+/activities/[^ ]+ verified\n){2}"));
+  EXPECT_THAT(casectl({"subscriptions", "deliveries", name}), ::testing::ContainsRegex("1 +200 +"));
+  EXPECT_THAT(casectl({"subscriptions", "rm", name}), ::testing::HasSubstr("removed " + name));
 }
 
 }  // namespace
