@@ -11,7 +11,12 @@
 // BatchUpdateCases of 100),
 //            ingest (batches of 500), stream_fanout (messages delivered per second),
 //            activity_stream (commit-to-delivery latency of StreamActivities while cases are
-//            created).
+//            created), webhook_delivery (a subscription to an HTTPS receiver in this process,
+//            --receiver_cert/--receiver_key, while cases are created: activities delivered per
+//            second and commit-to-delivery latency).
+#include <google/protobuf/util/json_util.h>
+#include <httplib.h>
+
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -39,6 +44,7 @@ struct Options {
               filter = "severity >= SEVERITY_HIGH";
   int concurrency = 32, deep = 1000, streams = 100, batch = 500;
   absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
+  std::string receiver_cert, receiver_key;
 };
 
 // One operation of a scenario for caller `worker`; returns whether it succeeded.
@@ -264,6 +270,8 @@ class Bench {
       return StreamFanout();
     } else if (s == "activity_stream") {
       return ActivityStream();
+    } else if (s == "webhook_delivery") {
+      return WebhookDelivery();
     } else {
       return Fail("unknown scenario " + s);
     }
@@ -337,17 +345,17 @@ class Bench {
   // The writers of a stream scenario: an eighth of the callers.
   int WriterCount() const { return std::max(1, o_.concurrency / 8); }
 
-  // Runs `op` on the writers with no warm-up of its own, and sets `measuring` once the
-  // scenario's warm-up has passed, so the streams count only the measured window.
-  Result DriveWriters(std::atomic<bool>* measuring, const Operation& op) {
-    Options writers = o_;
-    writers.concurrency = WriterCount();
-    writers.warmup = absl::ZeroDuration();
+  // Runs `op` on `writers` callers (default WriterCount()) through the scenario's
+  // warm-up and measured window, and sets `measuring` when the window opens, so
+  // what the scenario counts covers the same `duration` as the writers' figures.
+  Result DriveWriters(std::atomic<bool>* measuring, const Operation& op, int writers = 0) {
+    Options options = o_;
+    options.concurrency = writers > 0 ? writers : WriterCount();
     std::thread clock([&] {
       absl::SleepFor(o_.warmup);
       *measuring = true;
     });
-    Result result = Drive(writers, op);
+    Result result = Drive(options, op);
     clock.join();
     return result;
   }
@@ -466,6 +474,81 @@ class Bench {
     return 0;
   }
 
+  // A webhook subscription of the tenant to an HTTPS receiver here while
+  // `concurrency` writers create cases as fast as they can; p50/p99 are each delivered activity's
+  // delay from its commit to its arrival, ops/s the activities delivered per second.
+  int WebhookDelivery() {
+    httplib::SSLServer receiver(o_.receiver_cert.c_str(), o_.receiver_key.c_str());
+    std::atomic<bool> measuring{false};
+    absl::Mutex mu;
+    LatencyHistogram delays;
+    long long received = 0;
+    receiver.Post("/bench", [&](const httplib::Request& req, httplib::Response& res) {
+      const absl::Time now = absl::Now();
+      v1::Activity a;
+      if (measuring.load(std::memory_order_relaxed) &&
+          google::protobuf::util::JsonStringToMessage(req.body, &a).ok()) {
+        const absl::Time committed = absl::FromUnixSeconds(a.create_time().seconds()) +
+                                     absl::Nanoseconds(a.create_time().nanos());
+        absl::MutexLock lock(&mu);
+        delays.Record(absl::ToInt64Microseconds(now - committed));
+        ++received;
+      }
+      res.status = 204;
+    });
+    // A receiver that answers in one go: without TCP_NODELAY each response's second
+    // write waits for the sender's delayed ACK (40 ms), which would measure Nagle.
+    receiver.set_tcp_nodelay(true);
+    receiver.set_keep_alive_max_count(100000);
+    const int port = receiver.bind_to_any_port("127.0.0.1");
+    std::thread serve([&] { receiver.listen_after_bind(); });
+    client::Client& c = *clients_[0];
+    v1::CreateSubscriptionRequest create;
+    create.set_parent(o_.tenant);
+    create.mutable_subscription()->set_display_name("Webhook benchmark");
+    create.mutable_subscription()->set_uri(absl::StrCat("https://localhost:", port, "/bench"));
+    create.mutable_subscription()->set_secret("benchmark-secret-0123456789");
+    create.mutable_subscription()->add_activity_types(v1::ACTIVITY_TYPE_CASE_CREATED);
+    v1::Subscription subscription;
+    if (grpc::Status st = c.Call(c.automation(), &v1::AutomationService::Stub::CreateSubscription,
+                                 create, &subscription);
+        !st.ok()) {
+      receiver.stop();
+      serve.join();
+      return Fail(st.error_message());
+    }
+    Result w = DriveWriters(
+        &measuring,
+        [&](int worker, std::mt19937_64&) {
+          v1::CreateCaseRequest request;
+          request.set_parent(o_.tenant);
+          request.mutable_case_()->set_display_name("Webhooked case");
+          request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
+          v1::Case out;
+          return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out,
+                      &client::Client::cases);
+        },
+        o_.concurrency);
+    measuring = false;
+    v1::DeleteSubscriptionRequest remove;
+    remove.set_name(subscription.name());
+    google::protobuf::Empty empty;
+    (void)c.Call(c.automation(), &v1::AutomationService::Stub::DeleteSubscription, remove, &empty);
+    receiver.stop();
+    serve.join();
+    absl::MutexLock lock(&mu);
+    std::printf(
+        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
+        "\"cases_created_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
+        "\"calls\":%lld,\"errors\":%lld}\n",
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), o_.concurrency,
+        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
+        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration), w.ops_per_s,
+        delays.Percentile(0.5) / 1000, delays.Percentile(0.99) / 1000,
+        delays.Percentile(0.999) / 1000, received, static_cast<long long>(w.errors));
+    return 0;
+  }
+
   Options o_;
   std::vector<std::unique_ptr<client::Client>> clients_;
   const absl::Time start_ = absl::Now();
@@ -499,6 +582,10 @@ int main(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &o.streams);
     } else if (flag == "--batch") {
       ok = absl::SimpleAtoi(value, &o.batch);
+    } else if (flag == "--receiver_cert") {
+      o.receiver_cert = value;
+    } else if (flag == "--receiver_key") {
+      o.receiver_key = value;
     } else if (flag == "--warmup") {
       ok = absl::ParseDuration(value, &o.warmup);
     } else if (flag == "--duration") {

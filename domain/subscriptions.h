@@ -35,9 +35,11 @@ const std::set<std::string>& SubscriptionUpdatablePaths();
 class Subscriptions {
  public:
   // `changed` is told of every create and change (the dispatcher's wake-up).
-  Subscriptions(const tenancy::Guard* guard, sql::SubscriptionStore* store, webhook::Policy policy,
+  // The guard has run before every method (tenancy::Action::kManageSubscriptions);
+  // the subscription itself needs no product.
+  Subscriptions(sql::SubscriptionStore* store, webhook::Policy policy,
                 std::function<void()> changed = nullptr)
-      : guard_(guard), store_(store), policy_(std::move(policy)), changed_(std::move(changed)) {}
+      : store_(store), policy_(std::move(policy)), changed_(std::move(changed)) {}
 
   // PERMISSION_DENIED (ROLE_REQUIRED) for a provider analyst outside the provider
   // tenant: the rest of the permission check, which the edge runs before it
@@ -64,7 +66,6 @@ class Subscriptions {
   absl::Status CheckUri(const std::string& uri) const;
   void Changed() const;
 
-  const tenancy::Guard* guard_;
   sql::SubscriptionStore* store_;
   const webhook::Policy policy_;
   const std::function<void()> changed_;

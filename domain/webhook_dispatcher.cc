@@ -30,7 +30,7 @@ struct Reader {
 };
 
 Reader ReaderOf(const tenancy::Guard& guard,
-                std::shared_ptr<const tenancy::TenantSnapshot> snapshot,
+                const std::shared_ptr<const tenancy::TenantSnapshot>& snapshot,
                 const sql::SubscriptionRow& s) {
   Reader reader;
   const sql::TenantRow* home = snapshot->Find(s.creator_tenant_id);
@@ -86,6 +86,23 @@ std::string OutcomeOf(const webhook::Result& r, bool disabled) {
     return "refused";
   }
   return r.http_status == 0 && absl::StrContains(r.error, "imeout") ? "timeout" : "failed";
+}
+
+// A delivery id after `last` (empty: none): a fresh UUIDv7, or `last` plus one when
+// that would not sort after it (attempts within one millisecond), so a
+// subscription's log lists newest first in the order the attempts were made.
+std::string NextDeliveryId(const std::string& last, absl::Time now) {
+  std::string id = NewIdBytes(now);
+  if (last.empty() || id > last) {
+    return id;
+  }
+  id = last;
+  for (size_t i = id.size(); i-- > 8;) {
+    if (++reinterpret_cast<unsigned char&>(id[i]) != 0) {
+      break;
+    }
+  }
+  return id;
 }
 
 }  // namespace
@@ -207,6 +224,7 @@ void WebhookDispatcher::Work(const std::string& tenant_id, const std::string& su
   bool cursors_loaded = false;
   std::unique_ptr<ActivityHub::Subscription> wakeups;
   std::vector<std::string> woken_for;
+  std::string last_delivery_id;
   while (!stopping_.load()) {
     auto leased =
         subscriptions_->TakeLease(tenant_id, subscription_id, options_.owner, options_.lease);
@@ -303,7 +321,8 @@ void WebhookDispatcher::Work(const std::string& tenant_id, const std::string& su
       sql::DeliveryRow d;
       d.tenant_id = tenant_id;
       d.subscription_id = subscription_id;
-      d.delivery_id = NewIdBytes(attempt_time);
+      d.delivery_id = NextDeliveryId(last_delivery_id, attempt_time);
+      last_delivery_id = d.delivery_id;
       d.activity = ActivityName(row);
       d.attempt = progress.failures + 1;
       d.http_status = result.http_status;

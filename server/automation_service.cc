@@ -147,20 +147,7 @@ absl::StatusOr<domain::UpdateCaseRuleCommand> UpdateRuleCommandOf(
   domain::UpdateCaseRuleCommand command;
   command.rule_id = call.target.id();
   command.etag = request.case_rule().etag();
-  const std::set<std::string>& updatable = domain::RuleUpdatablePaths();
-  for (const std::string& path : request.update_mask().paths()) {
-    if (path == "*") {
-      command.paths.insert(updatable.begin(), updatable.end());
-    } else if (updatable.count(path) != 0) {
-      command.paths.insert(path);
-    } else {
-      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
-                                        absl::StrJoin(updatable, ", ")));
-    }
-  }
-  if (request.update_mask().paths().empty()) {
-    v.Add("update_mask", "required: the fields to change");
-  }
+  command.paths = CheckUpdateMask(v, request.update_mask(), domain::RuleUpdatablePaths());
   CheckRuleFields(v, request.case_rule(), call.tenant_id, &command.paths, &command.patch);
   RETURN_IF_ERROR(v.ToStatus());
   return command;

@@ -186,20 +186,7 @@ namespace {
 void CheckUpdate(Violations& v, const std::string& tenant_id, const v1::UpdateCaseRequest& request,
                  domain::UpdateCaseCommand* command) {
   command->etag = request.case_().etag();
-  const std::set<std::string>& updatable = domain::UpdatablePaths();
-  for (const std::string& path : request.update_mask().paths()) {
-    if (path == "*") {
-      command->paths.insert(updatable.begin(), updatable.end());
-    } else if (updatable.count(path) != 0) {
-      command->paths.insert(path);
-    } else {
-      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
-                                        absl::StrJoin(updatable, ", ")));
-    }
-  }
-  if (request.update_mask().paths().empty()) {
-    v.Add("update_mask", "required: the fields to change");
-  }
+  command->paths = CheckUpdateMask(v, request.update_mask(), domain::UpdatablePaths());
   CheckCaseFields(v, request.case_(), tenant_id, &command->paths, &command->patch);
 }
 

@@ -243,7 +243,7 @@ int RunServe(Config& config) {
   };
   domain::WebhookDispatcher dispatcher(&guard, &directory, &subscription_store, &activity_store,
                                        &activity_hub, &sender, dispatcher_options);
-  const domain::Subscriptions subscriptions(&guard, &subscription_store, sender_options.policy,
+  const domain::Subscriptions subscriptions(&subscription_store, sender_options.policy,
                                             [&dispatcher] { dispatcher.Wake(); });
   AutomationServiceImpl automation_service(&edge, &automation, &subscriptions);
   ActivityServiceImpl activity_service(&edge, &activities);

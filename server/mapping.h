@@ -3,17 +3,21 @@
 #ifndef CASES_SERVER_MAPPING_H_
 #define CASES_SERVER_MAPPING_H_
 
+#include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "domain/page.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "sql/history.h"
 #include "sql/list_query.h"
 #include "tenancy/guard.h"
@@ -25,6 +29,27 @@ inline std::string TenantDisplayName(const tenancy::CallContext& call,
                                      const std::string& tenant_id) {
   const sql::TenantRow* row = call.snapshot->Find(tenant_id);
   return row == nullptr ? std::string() : row->display_name;
+}
+
+// The paths of an update_mask among `updatable` ("*": all of them); a violation on
+// `update_mask` for an empty mask and for each path that cannot be updated.
+inline std::set<std::string> CheckUpdateMask(Violations& v, const google::protobuf::FieldMask& mask,
+                                             const std::set<std::string>& updatable) {
+  std::set<std::string> paths;
+  for (const std::string& path : mask.paths()) {
+    if (path == "*") {
+      paths.insert(updatable.begin(), updatable.end());
+    } else if (updatable.count(path) != 0) {
+      paths.insert(path);
+    } else {
+      v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
+                                        absl::StrJoin(updatable, ", ")));
+    }
+  }
+  if (mask.paths().empty()) {
+    v.Add("update_mask", "required: the fields to change");
+  }
+  return paths;
 }
 
 // CaseEvent and AlertEvent have the same shape.

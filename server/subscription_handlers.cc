@@ -149,20 +149,8 @@ grpc::Status AutomationServiceImpl::UpdateSubscription(grpc::ServerContext* cont
     domain::UpdateSubscriptionCommand command;
     command.subscription_id = call.target.id();
     command.etag = request->subscription().etag();
-    const std::set<std::string>& updatable = domain::SubscriptionUpdatablePaths();
-    for (const std::string& path : request->update_mask().paths()) {
-      if (path == "*") {
-        command.paths.insert(updatable.begin(), updatable.end());
-      } else if (updatable.count(path) != 0) {
-        command.paths.insert(path);
-      } else {
-        v.Add("update_mask", absl::StrCat("'", path, "' cannot be updated; updatable: ",
-                                          absl::StrJoin(updatable, ", ")));
-      }
-    }
-    if (request->update_mask().paths().empty()) {
-      v.Add("update_mask", "required: the fields to change");
-    }
+    command.paths =
+        CheckUpdateMask(v, request->update_mask(), domain::SubscriptionUpdatablePaths());
     CheckSubscriptionFields(v, request->subscription(), &command.paths, &command.patch);
     RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(sql::SubscriptionRow row, subscriptions_->Update(call, command));

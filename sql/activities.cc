@@ -12,6 +12,7 @@
 #include "soc/cases/v1/activity_service.pb.h"
 #include "sql/db_time.h"
 #include "sql/resource_protos.h"
+#include "sql/retention.h"
 #include "sql/transaction.h"
 
 namespace cases::sql {
@@ -254,16 +255,11 @@ absl::StatusOr<std::map<std::string, int64_t>> ActivityStore::Heads(
 
 absl::StatusOr<int> ActivityStore::Purge(const std::string& tenant_id, absl::Time before,
                                          int limit) {
-  return QueryValue<int>(*pool_, [&](Lease& db) -> absl::StatusOr<int> {
-    // Ids are time-ordered: the oldest come first on the primary key.
-    auto& purge = db.Prepare(
-        "DELETE FROM activities WHERE tenant_id = ? AND create_time < ? ORDER BY activity_id "
-        "LIMIT ?");
-    purge.setString(1, tenant_id);
-    purge.setString(2, FormatDbTime(before));
-    purge.setInt(3, limit);
-    return purge.executeUpdate();
-  });
+  // Ids are time-ordered: the oldest come first on the primary key.
+  return PurgeCreatedBefore(*pool_,
+                            "DELETE FROM activities WHERE tenant_id = ? AND create_time < ? ORDER "
+                            "BY activity_id LIMIT ?",
+                            tenant_id, before, limit);
 }
 
 }  // namespace cases::sql

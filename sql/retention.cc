@@ -59,4 +59,15 @@ absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& 
   });
 }
 
+absl::StatusOr<int> PurgeCreatedBefore(ConnectionPool& pool, const char* statement,
+                                       const std::string& tenant_id, absl::Time before, int limit) {
+  return QueryValue<int>(pool, [&](Lease& db) -> absl::StatusOr<int> {
+    auto& purge = db.Prepare(statement);
+    purge.setString(1, tenant_id);
+    purge.setString(2, FormatDbTime(before));
+    purge.setInt(3, limit);
+    return purge.executeUpdate();
+  });
+}
+
 }  // namespace cases::sql

@@ -14,6 +14,11 @@ namespace cases::sql {
 
 // Deletes up to `batch` cases of `tenant_id` whose purge time is at or before
 // `now`, skipping rows another replica is deleting. Returns how many went.
+// Runs `statement` ("DELETE FROM t WHERE tenant_id = ? AND create_time < ? ORDER BY ...
+// LIMIT ?") for one tenant: deletes up to `limit` rows created before `before`.
+absl::StatusOr<int> PurgeCreatedBefore(ConnectionPool& pool, const char* statement,
+                                       const std::string& tenant_id, absl::Time before, int limit);
+
 absl::StatusOr<int> PurgeResolvedCases(ConnectionPool& pool, const std::string& tenant_id,
                                        absl::Time now, int batch);
 

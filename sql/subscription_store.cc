@@ -10,6 +10,7 @@
 #include "common/names.h"
 #include "common/status_macros.h"
 #include "sql/db_time.h"
+#include "sql/retention.h"
 #include "sql/tables.h"
 #include "sql/transaction.h"
 
@@ -327,15 +328,10 @@ absl::Status SubscriptionStore::RecordAttempts(const std::string& tenant_id,
 
 absl::StatusOr<int> SubscriptionStore::PurgeDeliveries(const std::string& tenant_id,
                                                        absl::Time before, int limit) {
-  return QueryValue<int>(*pool_, [&](Lease& db) -> absl::StatusOr<int> {
-    auto& purge = db.Prepare(
-        "DELETE FROM deliveries WHERE tenant_id = ? AND create_time < ? ORDER BY create_time "
-        "LIMIT ?");
-    purge.setString(1, tenant_id);
-    purge.setString(2, FormatDbTime(before));
-    purge.setInt(3, limit);
-    return purge.executeUpdate();
-  });
+  return PurgeCreatedBefore(*pool_,
+                            "DELETE FROM deliveries WHERE tenant_id = ? AND create_time < ? ORDER "
+                            "BY create_time LIMIT ?",
+                            tenant_id, before, limit);
 }
 
 }  // namespace cases::sql

@@ -89,6 +89,8 @@ class Receiver {
       res.status = status;
       res.set_content("{}", "application/json");
     });
+    // Without it, a response's second write waits for the sender's delayed ACK (40 ms).
+    server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
