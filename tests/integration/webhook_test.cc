@@ -485,7 +485,7 @@ TEST_F(WebhookTest, BadSubscriptionsAreRefusedFieldByField) {
 }
 
 // The README's partner session: casectl manages the subscription, and the
-// ten-line Python receiver of client/python/examples verifies every signature.
+// Python receiver of client/python/examples verifies every signature.
 TEST_F(WebhookTest, CasectlWiresAWebhookAndThePythonReceiverVerifiesItsSignatures) {
   const std::string secret_file = Pki().dir + "/psa-secret.txt";
   FILE* f = fopen(secret_file.c_str(), "w");
