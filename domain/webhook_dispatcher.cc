@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -75,6 +76,77 @@ std::string StartCursor(const sql::SubscriptionRow& s) {
   return sql::ActivityIdOf(absl::ToUnixMillis(s.create_time) << 12, std::string(8, '\0'));
 }
 
+// Whether `s` sends `row`: its creator could read it and its type is subscribed.
+bool Deliverable(const Reader& reader, const sql::SubscriptionRow& s, const sql::ActivityRow& row) {
+  auto shown = reader.readable.find(row.tenant_id);
+  return shown != reader.readable.end() && shown->second.count(row.product) != 0 &&
+         Subscribed(s, row.type);
+}
+
+// Up to kBatch activities of each reachable tenant past its cursor, merged by id.
+absl::StatusOr<std::vector<sql::ActivityRow>> ReadPending(
+    sql::ActivityStore& activities, const sql::SubscriptionRow& s, const Reader& reader,
+    const std::map<std::string, std::string>& cursors) {
+  auto heads = activities.Heads(reader.tenants);  // the tenants with anything past their cursor
+  if (!heads.ok()) {
+    return heads.status();
+  }
+  std::vector<sql::ActivityRow> pending;
+  const std::string start = StartCursor(s);
+  for (const auto& [t, head] : *heads) {
+    auto cursor = cursors.find(t);
+    const std::string& after = cursor == cursors.end() ? start : cursor->second;
+    if (head <= sql::ActivityBitsOf(after)) {
+      continue;
+    }
+    auto rows = activities.After(t, after, kBatch);
+    if (rows.ok()) {
+      pending.insert(pending.end(), rows->begin(), rows->end());
+    }
+  }
+  std::stable_sort(pending.begin(), pending.end(),
+                   [](const sql::ActivityRow& a, const sql::ActivityRow& b) {
+                     return sql::ActivityBitsOf(a.activity_id) < sql::ActivityBitsOf(b.activity_id);
+                   });
+  return pending;
+}
+
+// When the oldest activity `s` has yet to send was committed; nullopt when it
+// is caught up. Looks at most kProbeBatches batches past each cursor: past
+// that (a narrow type filter over a long backlog) it answers the oldest
+// activity not looked at, which is no later than the true one.
+std::optional<absl::Time> OldestUndelivered(sql::ActivityStore& activities,
+                                            const sql::SubscriptionRow& s, const Reader& reader,
+                                            std::map<std::string, std::string> cursors) {
+  constexpr int kProbeBatches = 10;
+  for (int i = 0; i < kProbeBatches; ++i) {
+    auto pending = ReadPending(activities, s, reader, cursors);
+    if (!pending.ok() || pending->empty()) {
+      return std::nullopt;
+    }
+    for (const sql::ActivityRow& row : *pending) {
+      if (Deliverable(reader, s, row)) {
+        return row.create_time;
+      }
+      cursors[row.tenant_id] = row.activity_id;
+    }
+  }
+  auto rest = ReadPending(activities, s, reader, cursors);
+  if (!rest.ok() || rest->empty()) {
+    return std::nullopt;
+  }
+  return rest->front().create_time;
+}
+
+// "active", "paused", "failing", "disabled".
+std::string StateLabel(int state) {
+  std::string name = v1::SubscriptionState_Name(static_cast<v1::SubscriptionState>(state));
+  name = name.substr(std::string("SUBSCRIPTION_STATE_").size());
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
 std::string OutcomeOf(const webhook::Result& r, bool disabled) {
   if (r.delivered()) {
     return "delivered";
@@ -135,6 +207,9 @@ WebhookDispatcher::~WebhookDispatcher() { Stop(); }
 
 void WebhookDispatcher::Start() {
   scanner_ = std::thread([this] { ScanLoop(); });
+  if (options_.backlog) {
+    prober_ = std::thread([this] { ProbeLoop(); });
+  }
 }
 
 void WebhookDispatcher::Stop() {
@@ -144,6 +219,9 @@ void WebhookDispatcher::Stop() {
   Wake();
   if (scanner_.joinable()) {
     scanner_.join();
+  }
+  if (prober_.joinable()) {
+    prober_.join();
   }
   std::map<std::string, std::unique_ptr<Worker>> workers;
   {
@@ -173,6 +251,48 @@ void WebhookDispatcher::ScanLoop() {
                          options_.scan_every);
     woken_ = false;
   }
+}
+
+void WebhookDispatcher::ProbeLoop() {
+  while (!stopping_.load()) {
+    options_.backlog(Probe());
+    MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_.load(); },
+                         options_.probe_every);
+  }
+}
+
+std::map<std::string, std::optional<absl::Time>> WebhookDispatcher::Probe() {
+  std::map<std::string, std::optional<absl::Time>> oldest;
+  for (int state : {v1::SUBSCRIPTION_STATE_ACTIVE, v1::SUBSCRIPTION_STATE_PAUSED,
+                    v1::SUBSCRIPTION_STATE_FAILING, v1::SUBSCRIPTION_STATE_DISABLED}) {
+    oldest[StateLabel(state)] = std::nullopt;
+  }
+  auto snapshot = directory_->Current();
+  if (!snapshot.ok()) {
+    return oldest;
+  }
+  auto all = subscriptions_->All((*snapshot)->AllIds());
+  if (!all.ok()) {
+    Log(LogLevel::kWarning, "webhook probe failed", {{"error", all.status().ToString()}});
+    return oldest;
+  }
+  for (const sql::SubscriptionRow& s : *all) {
+    if (stopping_.load()) {
+      break;
+    }
+    auto cursors = subscriptions_->Cursors(s.tenant_id, s.subscription_id);
+    if (!cursors.ok()) {
+      continue;
+    }
+    const std::optional<absl::Time> first =
+        OldestUndelivered(*activities_, s, ReaderOf(*guard_, *snapshot, s), *std::move(cursors));
+    std::optional<absl::Time>& slot = oldest[StateLabel(s.state)];
+    if (first.has_value() && (!slot.has_value() || *first < *slot)) {
+      slot = first;
+    }
+  }
+  return oldest;
 }
 
 void WebhookDispatcher::Scan() {
@@ -258,25 +378,12 @@ void WebhookDispatcher::Work(const std::string& tenant_id, const std::string& su
       wakeups = subscribed.ok() ? *std::move(subscribed) : nullptr;
       woken_for = reader.tenants;
     }
-    // The tenants with activities past their cursor.
-    auto heads = activities_->Heads(reader.tenants);
-    if (!heads.ok()) {
+    auto read = ReadPending(*activities_, s, reader, cursors);
+    if (!read.ok()) {
       absl::SleepFor(kIdleWait);
       continue;
     }
-    std::vector<sql::ActivityRow> pending;
-    const std::string start = StartCursor(s);
-    for (const auto& [t, head] : *heads) {
-      auto cursor = cursors.find(t);
-      const std::string& after = cursor == cursors.end() ? start : cursor->second;
-      if (head <= sql::ActivityBitsOf(after)) {
-        continue;
-      }
-      auto rows = activities_->After(t, after, kBatch);
-      if (rows.ok()) {
-        pending.insert(pending.end(), rows->begin(), rows->end());
-      }
-    }
+    const std::vector<sql::ActivityRow>& pending = *read;
     if (pending.empty()) {
       if (wakeups != nullptr) {
         bool closed = false, overflow = false;
@@ -286,10 +393,6 @@ void WebhookDispatcher::Work(const std::string& tenant_id, const std::string& su
       }
       continue;
     }
-    std::stable_sort(
-        pending.begin(), pending.end(), [](const sql::ActivityRow& a, const sql::ActivityRow& b) {
-          return sql::ActivityBitsOf(a.activity_id) < sql::ActivityBitsOf(b.activity_id);
-        });
 
     std::vector<sql::DeliveryRow> attempts;
     std::map<std::string, std::string> moved;
@@ -301,9 +404,7 @@ void WebhookDispatcher::Work(const std::string& tenant_id, const std::string& su
           absl::Now() - leased_at > options_.lease / 3) {
         break;  // write the round down; the rest goes next round
       }
-      auto shown = reader.readable.find(row.tenant_id);
-      const bool readable = shown != reader.readable.end() && shown->second.count(row.product) != 0;
-      if (!readable || !Subscribed(s, row.type)) {
+      if (!Deliverable(reader, s, row)) {
         moved[row.tenant_id] = row.activity_id;
         continue;
       }

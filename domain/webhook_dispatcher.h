@@ -15,6 +15,10 @@
 // attempts, cursors and state are written in one transaction after the round, so
 // a crash re-sends at most that round (at least once; the receiver recognises a
 // repeat by Cases-Activity). HTTP happens with no database connection held.
+//
+// A prober, apart from the workers, reads from the database every
+// subscription's backlog (any state, leased or not) for the oldest-undelivered
+// gauge.
 #ifndef CASES_DOMAIN_WEBHOOK_DISPATCHER_H_
 #define CASES_DOMAIN_WEBHOOK_DISPATCHER_H_
 
@@ -22,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +62,11 @@ struct DispatcherOptions {
   int max_workers = 32;
   absl::Duration scan_every = absl::Seconds(1);
   std::function<void(const DeliveryObservation&)> observe;
+  // Every `probe_every`, for each subscription state ("active", "paused",
+  // "failing", "disabled"): when the oldest activity a subscription in that
+  // state has yet to send was committed (nullopt: none waits). Unset: no probe.
+  absl::Duration probe_every = absl::Seconds(15);
+  std::function<void(const std::map<std::string, std::optional<absl::Time>>&)> backlog;
 };
 
 class WebhookDispatcher {
@@ -81,6 +91,9 @@ class WebhookDispatcher {
 
   void ScanLoop();
   void Scan();
+  void ProbeLoop();
+  // The backlog per state, as DispatcherOptions::backlog reports it.
+  std::map<std::string, std::optional<absl::Time>> Probe();
   void Work(const std::string& tenant_id, const std::string& subscription_id, Worker* self);
 
   const tenancy::Guard* guard_;
@@ -97,6 +110,7 @@ class WebhookDispatcher {
   // "tenant/subscription" → its worker.
   std::map<std::string, std::unique_ptr<Worker>> workers_ ABSL_GUARDED_BY(mu_);
   std::thread scanner_;
+  std::thread prober_;
 };
 
 }  // namespace cases::domain

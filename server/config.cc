@@ -70,6 +70,9 @@ ABSL_FLAG(std::vector<std::string>, webhook_resolve, {},
 ABSL_FLAG(absl::Duration, webhook_lease, absl::Seconds(30),
           "how long a replica holds a subscription between renewals; a dead replica's "
           "subscriptions are taken over after it [CASES_WEBHOOK_LEASE]");
+ABSL_FLAG(absl::Duration, webhook_probe_every, absl::Seconds(15),
+          "how often each replica reads every subscription's backlog for the "
+          "cases_webhook_oldest_undelivered_seconds gauge [CASES_WEBHOOK_PROBE_EVERY]");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error [CASES_LOG_LEVEL]");
 ABSL_FLAG(std::string, display_name, "Provider", "bootstrap: display name of the provider tenant");
 
@@ -105,6 +108,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"webhook_ca_file", "CASES_WEBHOOK_CA_FILE"},
     {"webhook_resolve", "CASES_WEBHOOK_RESOLVE"},
     {"webhook_lease", "CASES_WEBHOOK_LEASE"},
+    {"webhook_probe_every", "CASES_WEBHOOK_PROBE_EVERY"},
 };
 
 absl::Status ApplyEnvironment() {
@@ -151,6 +155,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->webhook_ca_file = absl::GetFlag(FLAGS_webhook_ca_file);
   config->webhook_resolve = absl::GetFlag(FLAGS_webhook_resolve);
   config->webhook_lease = absl::GetFlag(FLAGS_webhook_lease);
+  config->webhook_probe_every = absl::GetFlag(FLAGS_webhook_probe_every);
   config->drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
@@ -192,6 +197,9 @@ absl::Status ValidateForServing(Config* config) {
   if (config->webhook_lease < absl::Seconds(15)) {
     return absl::InvalidArgumentError(
         "--webhook_lease must be at least 15s (an attempt may take 10s)");
+  }
+  if (config->webhook_probe_every < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--webhook_probe_every must be at least 1s");
   }
   if (config->activity_retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--activity_retention must be positive");

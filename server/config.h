@@ -37,11 +37,13 @@ struct Config {
   TenantLimits tenant_limits;
   std::string page_token_key;  // empty: a random key per process
   // Webhooks: private and loopback targets and plain http allowed (tests, closed
-  // networks); extra CAs trusted for targets; host:port:address pins; the lease.
+  // networks); extra CAs trusted for targets; host:port:address pins; the lease;
+  // how often the backlog gauge is read.
   bool webhook_allow_private = false;
   std::string webhook_ca_file;
   std::vector<std::string> webhook_resolve;
   absl::Duration webhook_lease;
+  absl::Duration webhook_probe_every;
 };
 
 // Parses argv (flags after environment defaults). Returns the positional

@@ -241,6 +241,11 @@ int RunServe(Config& config) {
   dispatcher_options.observe = [&metrics](const domain::DeliveryObservation& o) {
     metrics.DeliveryFinished(o.outcome, o.latency, o.since_commit);
   };
+  dispatcher_options.probe_every = config.webhook_probe_every;
+  dispatcher_options.backlog =
+      [&metrics](const std::map<std::string, std::optional<absl::Time>>& oldest) {
+        metrics.SetWebhookBacklog(oldest);
+      };
   domain::WebhookDispatcher dispatcher(&guard, &directory, &subscription_store, &activity_store,
                                        &activity_hub, &sender, dispatcher_options);
   const domain::Subscriptions subscriptions(&subscription_store, sender_options.policy,

@@ -67,6 +67,11 @@ void Metrics::DeliveryFinished(absl::string_view outcome, absl::Duration latency
   }
 }
 
+void Metrics::SetWebhookBacklog(std::map<std::string, std::optional<absl::Time>> oldest) {
+  MutexLock lock(&mu_);
+  webhook_backlog_ = std::move(oldest);
+}
+
 void Metrics::AddSampled(std::string name, std::string help, std::string kind,
                          std::function<double()> read) {
   MutexLock lock(&mu_);
@@ -107,6 +112,18 @@ std::string Metrics::Render() const {
                   "its delivery.\n",
                   "# TYPE cases_webhook_commit_to_delivery_seconds histogram\n");
   commit_to_delivery_.Render("cases_webhook_commit_to_delivery_seconds", "", &out);
+  absl::StrAppend(&out,
+                  "# HELP cases_webhook_oldest_undelivered_seconds Age of the oldest activity a "
+                  "subscription in this state has yet to send (0: none waits).\n",
+                  "# TYPE cases_webhook_oldest_undelivered_seconds gauge\n");
+  const absl::Time now = absl::Now();
+  for (const auto& [state, oldest] : webhook_backlog_) {
+    const double age = oldest.has_value()
+                           ? absl::ToDoubleSeconds(std::max(now - *oldest, absl::ZeroDuration()))
+                           : 0.0;
+    absl::StrAppend(&out, "cases_webhook_oldest_undelivered_seconds{state=\"", Label(state), "\"} ",
+                    Number(age), "\n");
+  }
   absl::StrAppend(&out, "# HELP cases_grpc_in_flight gRPC calls being handled now.\n",
                   "# TYPE cases_grpc_in_flight gauge\ncases_grpc_in_flight ", in_flight_.load(),
                   "\n");

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,10 @@ class Metrics {
   void DeliveryFinished(absl::string_view outcome, absl::Duration latency,
                         absl::Duration since_commit);
 
+  // Per subscription state: when the oldest activity a subscription in that state
+  // has yet to send was committed (nullopt: none waits). Scrapes show its age.
+  void SetWebhookBacklog(std::map<std::string, std::optional<absl::Time>> oldest);
+
   // A value read at every scrape: kind "gauge" or "counter".
   void AddSampled(std::string name, std::string help, std::string kind,
                   std::function<double()> read);
@@ -67,6 +72,7 @@ class Metrics {
   std::map<std::string, long long> deliveries_ ABSL_GUARDED_BY(mu_);  // outcome → attempts
   Histogram delivery_latency_ ABSL_GUARDED_BY(mu_);
   Histogram commit_to_delivery_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::optional<absl::Time>> webhook_backlog_ ABSL_GUARDED_BY(mu_);
   std::vector<Sampled> sampled_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -212,6 +212,19 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SubscriptionSto
   });
 }
 
+absl::StatusOr<std::vector<SubscriptionRow>> SubscriptionStore::All(
+    const std::vector<std::string>& tenant_ids) {
+  return QueryValue<std::vector<SubscriptionRow>>(*pool_, [&](Lease& db) {
+    std::vector<SubscriptionRow> out;
+    SelectForTenants(db,
+                     absl::StrCat("SELECT ", SubscriptionTable().List(),
+                                  " FROM subscriptions WHERE tenant_id IN ("),
+                     tenant_ids, "",
+                     [&](::sql::ResultSet& rs) { out.push_back(ReadSubscription(rs)); });
+    return out;
+  });
+}
+
 absl::StatusOr<std::optional<SubscriptionRow>> SubscriptionStore::TakeLease(
     const std::string& tenant_id, const std::string& subscription_id, const std::string& owner,
     absl::Duration lease) {

@@ -89,6 +89,8 @@ class SubscriptionStore {
   // FAILING) and whose lease is free or run out, as (tenant, subscription) pairs.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Unleased(
       const std::vector<std::string>& tenant_ids, int limit);
+  // Every subscription of `tenant_ids`, in any state (the backlog probe's list).
+  absl::StatusOr<std::vector<SubscriptionRow>> All(const std::vector<std::string>& tenant_ids);
   // Takes or renews the lease of a delivering subscription for `owner` until the
   // database's now + `lease`: the row when this owner holds it now, nullopt when
   // another does or the subscription stopped delivering.

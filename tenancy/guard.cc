@@ -114,10 +114,12 @@ absl::Status RoleRequired(const CallContext& call, const ActionRule& rule) {
     allowed =
         absl::StrCat(absl::StrJoin(roles.begin(), roles.end() - 1, ", "), " or ", roles.back());
   }
-  const std::string& full = call.permission->method;
-  const std::string method = full.substr(full.rfind('.') + 1);
-  std::map<std::string, std::string> metadata = {
-      {"method", method}, {"action", rule.words}, {"roles", absl::StrJoin(roles, ",")}};
+  std::map<std::string, std::string> metadata = {{"action", rule.words},
+                                                 {"roles", absl::StrJoin(roles, ",")}};
+  if (call.permission != nullptr) {  // null when asked outside a call (the webhook dispatcher)
+    const std::string& full = call.permission->method;
+    metadata["method"] = full.substr(full.rfind('.') + 1);
+  }
   std::string message = absl::StrCat(rule.words, " needs ", allowed);
   if (!call.principal.ignored_roles.empty()) {
     // The usual cause of a refusal nobody expects: the token's roles were ignored.
@@ -258,7 +260,9 @@ absl::Status Guard::Allow(const CallContext& call, Action action, Product produc
 
 std::vector<Product> Guard::PermittedProducts(const CallContext& call, const std::string& tenant_id,
                                               std::optional<Action> action) const {
-  const ActionRule& rule = RuleOf(action.value_or(call.permission->action));
+  // Not value_or: its argument is formed even when `action` is set, and a caller
+  // outside a call (the webhook dispatcher) has no method's permission entry.
+  const ActionRule& rule = RuleOf(action.has_value() ? *action : call.permission->action);
   std::vector<Product> out;
   for (const Grant& g : rule.grants) {
     if (CheckRoleAndLicense(call, Narrow(rule, g.product), tenant_id).ok()) {

@@ -101,6 +101,9 @@ Result Sender::Session::Post(const std::string& uri, const std::string& body,
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_RESOLVE, pins);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  // Never through a proxy from the environment (https_proxy and friends): the address
+  // check in OpenSocket must see the receiver itself, not a proxy in front of it.
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(options_->timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

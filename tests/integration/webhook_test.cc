@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -258,7 +259,7 @@ TEST_F(WebhookTest, DeliversEveryChangeSignedInFeedOrderAndNeverReturnsTheSecret
   EXPECT_TRUE(s.secret().empty());
   EXPECT_EQ(s.creator(), "alice");
   CreateCases(20);
-  ASSERT_TRUE(receiver_.WaitFor("ok", 20, absl::Seconds(20)));
+  ASSERT_TRUE(receiver_.WaitFor("ok", 20, absl::Seconds(20))) << world_.casesd().Log();
   const std::vector<Received> got = receiver_.Got("ok");
   for (const Received& r : got) {
     EXPECT_TRUE(SignatureVerifies(r.signature, r.body)) << r.signature;
@@ -295,17 +296,151 @@ TEST_F(WebhookTest, OnlyTheSubscribedActivityTypesAreSent) {
   c.set_priority(v1::PRIORITY_HIGH);
   v1::Case updated;
   ASSERT_TRUE(Update(c, {"priority"}, &updated).ok());
-  ASSERT_TRUE(receiver_.WaitFor("ok", 1, absl::Seconds(15)));
+  ASSERT_TRUE(receiver_.WaitFor("ok", 1, absl::Seconds(15))) << world_.casesd().Log();
   absl::SleepFor(absl::Seconds(1));
   const std::vector<Received> got = receiver_.Got("ok");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(absl::StrContains(got[0].body, "ACTIVITY_TYPE_CASE_UPDATED"));
 }
 
+// A proxy in the server's environment (as CI and corporate hosts set for package
+// registries) is not used: the connect-time address check must see the receiver.
+TEST_F(WebhookTest, AProxyInTheEnvironmentIsNotUsedForDeliveries) {
+  v1::Subscription s = MustSubscribe(receiver_.Uri("ok"));
+  world_.casesd().Stop(SIGTERM);
+  setenv("https_proxy", "http://127.0.0.1:9", 1);
+  setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1);
+  setenv("no_proxy", "127.0.0.1", 1);  // so this test's own gRPC calls go direct
+  auto replica = world_.StartReplica();
+  unsetenv("https_proxy");
+  unsetenv("HTTPS_PROXY");
+  unsetenv("no_proxy");
+  ASSERT_TRUE(replica->started());
+  Stubs stubs(replica->Channel());
+  CreateCases(1, &stubs);
+  EXPECT_TRUE(receiver_.WaitFor("ok", 1, absl::Seconds(15))) << replica->Log();
+}
+
+// cases_webhook_oldest_undelivered_seconds{state=...} as `replica` serves it; -1 if absent.
+double OldestUndelivered(const CasesdProcess& replica, const std::string& state) {
+  httplib::Client http("127.0.0.1", replica.MetricsPort());
+  auto response = http.Get("/metrics");
+  if (!response) {
+    return -1;
+  }
+  const std::string prefix =
+      absl::StrCat("\ncases_webhook_oldest_undelivered_seconds{state=\"", state, "\"} ");
+  const size_t at = response->body.find(prefix);
+  double value = -1;
+  if (at != std::string::npos) {
+    const size_t start = at + prefix.size();
+    (void)absl::SimpleAtod(response->body.substr(start, response->body.find('\n', start) - start),
+                           &value);
+  }
+  return value;
+}
+
+TEST_F(WebhookTest, TheBacklogGaugeShowsHowLongEachStateHasWaitedAndOnlyForWhatItWouldSend) {
+  auto replica = world_.StartReplica({"--metrics_listen=127.0.0.1:0", "--webhook_probe_every=1s"});
+  ASSERT_TRUE(replica->started());
+  for (absl::Time deadline = absl::Now() + absl::Seconds(5);
+       replica->MetricsPort() == 0 && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(50));  // /metrics starts after gRPC does
+  }
+  ASSERT_GT(replica->MetricsPort(), 0);
+  Stubs stubs(replica->Channel());
+  auto set_state = [&](const std::string& name, v1::SubscriptionState state) {
+    v1::UpdateSubscriptionRequest update;
+    update.mutable_subscription()->set_name(name);
+    update.mutable_subscription()->set_state(state);
+    update.mutable_update_mask()->add_paths("state");
+    v1::Subscription out;
+    ASSERT_TRUE(
+        stubs.automation->UpdateSubscription(World::Context(admin_).get(), update, &out).ok());
+  };
+  // Waits for a probe that shows `state` as wanted; the last value read.
+  auto await_gauge = [&](const std::string& state, const std::function<bool(double)>& wanted) {
+    double v = -1;
+    for (absl::Time deadline = absl::Now() + absl::Seconds(15); absl::Now() < deadline;) {
+      v = OldestUndelivered(*replica, state);
+      if (wanted(v)) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return v;
+  };
+  const v1::Subscription all = MustSubscribe(receiver_.Uri("ok"));
+  // Paused, but subscribed to updates only: created cases are nothing it would send.
+  v1::CreateSubscriptionRequest request;
+  request.set_parent(tenant_);
+  request.mutable_subscription()->set_display_name("Updates only");
+  request.mutable_subscription()->set_uri(receiver_.Uri("updates"));
+  request.mutable_subscription()->set_secret(kSecret);
+  request.mutable_subscription()->add_activity_types(v1::ACTIVITY_TYPE_CASE_UPDATED);
+  v1::Subscription updates;
+  ASSERT_TRUE(
+      stubs.automation->CreateSubscription(World::Context(admin_).get(), request, &updates).ok());
+  set_state(updates.name(), v1::SUBSCRIPTION_STATE_PAUSED);
+  CreateCases(3, &stubs);
+  ASSERT_TRUE(receiver_.WaitFor("ok", 3, absl::Seconds(15))) << replica->Log();
+  absl::SleepFor(absl::Seconds(3));  // probes after both saw the creates
+  EXPECT_EQ(OldestUndelivered(*replica, "paused"), 0);
+  EXPECT_EQ(OldestUndelivered(*replica, "active"), 0);
+  EXPECT_EQ(OldestUndelivered(*replica, "disabled"), 0);
+  EXPECT_EQ(OldestUndelivered(*replica, "failing"), 0);
+
+  // Paused with something to send: the age is of the oldest, and grows.
+  set_state(all.name(), v1::SUBSCRIPTION_STATE_PAUSED);
+  CreateCases(2, &stubs);
+  const double first = await_gauge("paused", [](double v) { return v > 0; });
+  EXPECT_GT(first, 0);
+  EXPECT_LT(first, 30);
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_GT(OldestUndelivered(*replica, "paused"), first + 1);
+
+  // Resumed: it sends the backlog and nothing waits any more.
+  set_state(all.name(), v1::SUBSCRIPTION_STATE_ACTIVE);
+  ASSERT_TRUE(receiver_.WaitFor("ok", 5, absl::Seconds(15))) << replica->Log();
+  EXPECT_EQ(await_gauge("paused", [](double v) { return v == 0; }), 0);
+  EXPECT_EQ(await_gauge("active", [](double v) { return v == 0; }), 0);
+  EXPECT_TRUE(receiver_.Got("updates").empty());
+}
+
+// A provider MDR analyst's subscription carries what that analyst may read across
+// the customers: MDR service requests, not a tenant's self-managed (XDR) cases.
+TEST_F(WebhookTest, AnAnalystsSubscriptionSendsOnlyWhatTheAnalystMayRead) {
+  const std::string mdr = world_.Token("MDR_ANALYST", world_.provider, "mdr");
+  v1::CreateSubscriptionRequest subscribe;
+  subscribe.set_parent(world_.provider);
+  subscribe.mutable_subscription()->set_display_name("MDR queue");
+  subscribe.mutable_subscription()->set_uri(receiver_.Uri("mdr"));
+  subscribe.mutable_subscription()->set_secret(kSecret);
+  v1::Subscription s;
+  grpc::Status status =
+      world_.stubs().automation->CreateSubscription(World::Context(mdr).get(), subscribe, &s);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  MustCreate(NewCase("Self managed"));
+  v1::CreateServiceRequestRequest request;
+  request.set_parent(tenant_);
+  request.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+  request.mutable_service_request()->set_display_name("Please look at host-17");
+  v1::ServiceRequest sr;
+  ASSERT_TRUE(world_.stubs()
+                  .requests->CreateServiceRequest(World::Context(admin_).get(), request, &sr)
+                  .ok());
+  ASSERT_TRUE(receiver_.WaitFor("mdr", 1, absl::Seconds(15))) << world_.casesd().Log();
+  absl::SleepFor(absl::Seconds(1));
+  const std::vector<Received> got = receiver_.Got("mdr");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(got[0].body, "ACTIVITY_TYPE_SERVICE_REQUEST_CREATED"));
+  EXPECT_TRUE(absl::StrContains(got[0].body, sr.name()));
+}
+
 TEST_F(WebhookTest, GoneDisablesTheSubscriptionAtOnceAndActiveResumesIt) {
   v1::Subscription s = MustSubscribe(receiver_.Uri("gone"));
   CreateCases(3);
-  ASSERT_TRUE(receiver_.WaitFor("gone", 1, absl::Seconds(15)));
+  ASSERT_TRUE(receiver_.WaitFor("gone", 1, absl::Seconds(15))) << world_.casesd().Log();
   absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (GetSubscription(s.name()).state() != v1::SUBSCRIPTION_STATE_DISABLED &&
          absl::Now() < deadline) {
@@ -328,7 +463,7 @@ TEST_F(WebhookTest, GoneDisablesTheSubscriptionAtOnceAndActiveResumesIt) {
                   .automation->UpdateSubscription(World::Context(admin_).get(), update, &resumed)
                   .ok());
   EXPECT_EQ(resumed.state(), v1::SUBSCRIPTION_STATE_ACTIVE);
-  ASSERT_TRUE(receiver_.WaitFor("ok", 3, absl::Seconds(15)));
+  ASSERT_TRUE(receiver_.WaitFor("ok", 3, absl::Seconds(15))) << world_.casesd().Log();
   EXPECT_EQ(receiver_.Distinct("ok").front(), receiver_.Got("gone").front().activity);
 }
 
@@ -338,7 +473,7 @@ TEST_F(WebhookTest, AFailingReceiverGetsEverythingInOrderOnceItRecoversWithBacko
   CreateCases(5);
   absl::SleepFor(absl::Seconds(3));
   EXPECT_EQ(GetSubscription(s.name()).state(), v1::SUBSCRIPTION_STATE_FAILING);
-  ASSERT_TRUE(receiver_.WaitFor("flaky", 5, absl::Seconds(150)));
+  ASSERT_TRUE(receiver_.WaitFor("flaky", 5, absl::Seconds(150))) << world_.casesd().Log();
   const std::vector<std::string> distinct = receiver_.Distinct("flaky");
   EXPECT_EQ(distinct, FeedFrom(distinct.front()));
   // The head activity was tried again and again, each wait about twice the last.
@@ -366,7 +501,7 @@ TEST_F(WebhookTest, AHangingReceiverTimesOutAtTenSecondsWithoutHoldingUpOtherSub
   v1::Subscription healthy = MustSubscribe(receiver_.Uri("ok"));
   const absl::Time start = absl::Now();
   CreateCases(10);
-  ASSERT_TRUE(receiver_.WaitFor("ok", 10, absl::Seconds(15)));
+  ASSERT_TRUE(receiver_.WaitFor("ok", 10, absl::Seconds(15))) << world_.casesd().Log();
   EXPECT_LT(absl::Now() - start, absl::Seconds(8));  // not behind the hanging one's 10 s
   absl::Time deadline = absl::Now() + absl::Seconds(20);
   std::vector<v1::Delivery> attempts;

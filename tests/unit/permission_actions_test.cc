@@ -204,6 +204,15 @@ TEST_F(PermissionActionsTest, ARightRoleWithoutTheLicenceIsLicenseRequired) {
       AbslStatusIs(absl::StatusCode::kPermissionDenied, "LICENSE_REQUIRED"));
 }
 
+// The webhook dispatcher asks on behalf of a subscription's creator, outside any
+// call: there is no method's permission entry to fall back on.
+TEST_F(PermissionActionsTest, PermittedProductsNeedsNoMethodWhenTheActionIsNamed) {
+  CallContext call = Call(v1::ROLE_MDR_ANALYST, licensed_);
+  call.permission = nullptr;
+  EXPECT_EQ(guard_.PermittedProducts(call, tenant_, Action::kReadActivities),
+            std::vector<v1::Product>{v1::PRODUCT_MDR});
+}
+
 TEST_F(PermissionActionsTest, EveryRpcIsOneActionAndTheRemovingMethodsAreRemoval) {
   EXPECT_TRUE(Guard::CheckTableCoversApi().ok());
   EXPECT_EQ(FindPermission("soc.cases.v1.CaseService.DeleteCase")->action, Action::kRemoveCase);
