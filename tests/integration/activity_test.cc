@@ -250,14 +250,8 @@ TEST_F(ActivityTest, FiltersNarrowByTypeResourcePrefixAndTimeAndRefuseUnknownFie
 
 TEST_F(ActivityTest, ReadersSeeOnlyWhatTheyMayReadAndPartnersSeeTheirTenants) {
   MustCreate(NewCase("Self managed"));
-  v1::CreateServiceRequestRequest request;
-  request.set_parent(tenant_);
-  request.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
-  request.mutable_service_request()->set_display_name("Please look at host-17");
-  v1::ServiceRequest sr;
-  ASSERT_TRUE(world_.stubs()
-                  .requests->CreateServiceRequest(World::Context(admin_).get(), request, &sr)
-                  .ok());
+  const v1::ServiceRequest sr = MustOpenMdrRequest("Please look at host-17");
+  ASSERT_FALSE(sr.name().empty());
   const std::string mdr = world_.Token("MDR_ANALYST", world_.provider, "mdr");
   std::vector<v1::Activity> seen = Feed("tenants/-", "", mdr);
   std::set<v1::ActivityType> types;

@@ -71,6 +71,19 @@ class CaseServiceTest : public ::testing::Test {
                                          request, out);
   }
 
+  // An MDR service request in the tenant, opened by its admin.
+  v1::ServiceRequest MustOpenMdrRequest(const std::string& display_name) {
+    v1::CreateServiceRequestRequest request;
+    request.set_parent(tenant_);
+    request.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+    request.mutable_service_request()->set_display_name(display_name);
+    v1::ServiceRequest out;
+    grpc::Status s =
+        world_.stubs().requests->CreateServiceRequest(World::Context(admin_).get(), request, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
   std::vector<std::string> Ingest(const std::vector<std::pair<std::string, v1::Product>>& items,
                                   const std::string& alert_key = "ak",
                                   const std::string& tenant = "") {

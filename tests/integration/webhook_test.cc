@@ -421,14 +421,8 @@ TEST_F(WebhookTest, AnAnalystsSubscriptionSendsOnlyWhatTheAnalystMayRead) {
       world_.stubs().automation->CreateSubscription(World::Context(mdr).get(), subscribe, &s);
   ASSERT_TRUE(status.ok()) << status.error_message();
   MustCreate(NewCase("Self managed"));
-  v1::CreateServiceRequestRequest request;
-  request.set_parent(tenant_);
-  request.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
-  request.mutable_service_request()->set_display_name("Please look at host-17");
-  v1::ServiceRequest sr;
-  ASSERT_TRUE(world_.stubs()
-                  .requests->CreateServiceRequest(World::Context(admin_).get(), request, &sr)
-                  .ok());
+  const v1::ServiceRequest sr = MustOpenMdrRequest("Please look at host-17");
+  ASSERT_FALSE(sr.name().empty());
   ASSERT_TRUE(receiver_.WaitFor("mdr", 1, absl::Seconds(15))) << world_.casesd().Log();
   absl::SleepFor(absl::Seconds(1));
   const std::vector<Received> got = receiver_.Got("mdr");
