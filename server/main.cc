@@ -128,6 +128,19 @@ void AddPoolMetrics(Metrics* m, sql::ConnectionPool* p) {
   m->AddSampled("cases_db_statements_prepared_total",
                 "Statements prepared on the server, cached or not.", "counter",
                 [p] { return static_cast<double>(p->Stats().statements_prepared); });
+  m->AddSampledSeries("cases_db_host_in_use",
+                      "1 for the database host new connections go to, 0 for the others.", "gauge",
+                      "host", [p, hosts = p->HostLabels()] {
+                        const size_t current = p->Stats().current_host;
+                        Metrics::Series series;
+                        for (size_t i = 0; i < hosts.size(); ++i) {
+                          series.emplace_back(hosts[i], i == current ? 1.0 : 0.0);
+                        }
+                        return series;
+                      });
+  m->AddSampled("cases_db_host_changes_total",
+                "Times the pool moved to another database host (one failed or was not ready).",
+                "counter", [p] { return static_cast<double>(p->Stats().failovers); });
 }
 
 // Grouping, streams, the heap and retention, sampled at each scrape.

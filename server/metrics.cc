@@ -74,8 +74,16 @@ void Metrics::SetWebhookBacklog(std::map<std::string, std::optional<absl::Time>>
 
 void Metrics::AddSampled(std::string name, std::string help, std::string kind,
                          std::function<double()> read) {
+  AddSampledSeries(std::move(name), std::move(help), std::move(kind), "", [read = std::move(read)] {
+    return Series{{"", read()}};
+  });
+}
+
+void Metrics::AddSampledSeries(std::string name, std::string help, std::string kind,
+                               std::string label, std::function<Series()> read) {
   MutexLock lock(&mu_);
-  sampled_.push_back({std::move(name), std::move(help), std::move(kind), std::move(read)});
+  sampled_.push_back(
+      {std::move(name), std::move(help), std::move(kind), std::move(label), std::move(read)});
 }
 
 std::string Metrics::Render() const {
@@ -128,8 +136,12 @@ std::string Metrics::Render() const {
                   "# TYPE cases_grpc_in_flight gauge\ncases_grpc_in_flight ", in_flight_.load(),
                   "\n");
   for (const Sampled& s : sampled_) {
-    absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.kind, "\n",
-                    s.name, " ", Number(s.read()), "\n");
+    absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.kind, "\n");
+    for (const auto& [label_value, value] : s.read()) {
+      const std::string labels =
+          s.label.empty() ? "" : absl::StrCat("{", s.label, "=\"", Label(label_value), "\"}");
+      absl::StrAppend(&out, s.name, labels, " ", Number(value), "\n");
+    }
   }
   return out;
 }

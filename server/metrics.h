@@ -48,6 +48,10 @@ class Metrics {
   // A value read at every scrape: kind "gauge" or "counter".
   void AddSampled(std::string name, std::string help, std::string kind,
                   std::function<double()> read);
+  // The same for a family of series told apart by one label: each (label value, value).
+  using Series = std::vector<std::pair<std::string, double>>;
+  void AddSampledSeries(std::string name, std::string help, std::string kind, std::string label,
+                        std::function<Series()> read);
 
   std::string Render() const;
 
@@ -61,8 +65,8 @@ class Metrics {
     void Render(absl::string_view name, absl::string_view labels, std::string* out) const;
   };
   struct Sampled {
-    std::string name, help, kind;
-    std::function<double()> read;
+    std::string name, help, kind, label;  // label "" for a single series
+    std::function<Series()> read;
   };
   std::atomic<long long> in_flight_{0};
   mutable Mutex mu_;

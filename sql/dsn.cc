@@ -1,11 +1,15 @@
 #include "sql/dsn.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 
 namespace cases::sql {
 namespace {
@@ -27,7 +31,86 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
   return out;
 }
 
+absl::StatusOr<DbHost> ParseHost(absl::string_view hostport) {
+  DbHost host;
+  absl::string_view port_text;
+  if (absl::ConsumePrefix(&hostport, "[")) {  // [v6 address]:port
+    const size_t close = hostport.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError("db: unclosed [ in host");
+    }
+    host.host = std::string(hostport.substr(0, close));
+    hostport.remove_prefix(close + 1);
+    if (!hostport.empty() && !absl::ConsumePrefix(&hostport, ":")) {
+      return absl::InvalidArgumentError("db: bad host");
+    }
+    port_text = hostport;
+  } else if (size_t colon = hostport.rfind(':'); colon != absl::string_view::npos) {
+    host.host = std::string(hostport.substr(0, colon));
+    port_text = hostport.substr(colon + 1);
+    if (port_text.empty()) {
+      return absl::InvalidArgumentError("db: bad port");
+    }
+  } else {
+    host.host = std::string(hostport);
+  }
+  if (host.host.empty()) {
+    return absl::InvalidArgumentError("db: missing host");
+  }
+  if (!port_text.empty() &&
+      (!absl::SimpleAtoi(port_text, &host.port) || host.port <= 0 || host.port > 65535)) {
+    return absl::InvalidArgumentError("db: bad port");
+  }
+  return host;
+}
+
+absl::StatusOr<std::vector<DbHost>> ParseHosts(absl::string_view hosts) {
+  std::vector<DbHost> out;
+  for (absl::string_view hostport : absl::StrSplit(hosts, ',')) {
+    ASSIGN_OR_RETURN(DbHost host, ParseHost(hostport));
+    if (std::find(out.begin(), out.end(), host) != out.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("db: host ", HostLabel(host), " twice"));
+    }
+    out.push_back(std::move(host));
+  }
+  return out;
+}
+
+std::string PercentEncode(absl::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      out.push_back(c);
+    } else {
+      absl::StrAppend(&out, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    }
+  }
+  return out;
+}
+
+std::string Format(const DbConfig& config, absl::string_view password) {
+  std::string out = absl::StrCat("mysql://", PercentEncode(config.user));
+  if (!config.password.empty()) {
+    absl::StrAppend(&out, ":", password);
+  }
+  absl::StrAppend(
+      &out, "@",
+      absl::StrJoin(config.hosts, ",",
+                    [](std::string* o, const DbHost& h) { absl::StrAppend(o, HostLabel(h)); }),
+      "/", config.database);
+  if (!config.socket.empty()) {
+    absl::StrAppend(&out, "?socket=", config.socket);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string HostLabel(const DbHost& host) {
+  const bool v6 = host.host.find(':') != std::string::npos;
+  return absl::StrCat(v6 ? "[" : "", host.host, v6 ? "]" : "", ":", host.port);
+}
 
 absl::StatusOr<DbConfig> ParseDsn(absl::string_view dsn) {
   DbConfig config;
@@ -64,18 +147,7 @@ absl::StatusOr<DbConfig> ParseDsn(absl::string_view dsn) {
     return absl::InvalidArgumentError("db: missing /DATABASE");
   }
   config.database = std::string(rest.substr(slash + 1));
-  absl::string_view hostport = rest.substr(0, slash);
-  if (size_t colon = hostport.rfind(':'); colon != absl::string_view::npos) {
-    if (!absl::SimpleAtoi(hostport.substr(colon + 1), &config.port) || config.port <= 0 ||
-        config.port > 65535) {
-      return absl::InvalidArgumentError("db: bad port");
-    }
-    hostport = hostport.substr(0, colon);
-  }
-  if (hostport.empty()) {
-    return absl::InvalidArgumentError("db: missing host");
-  }
-  config.host = std::string(hostport);
+  ASSIGN_OR_RETURN(config.hosts, ParseHosts(rest.substr(0, slash)));
   if (!query.empty()) {
     for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
       std::pair<absl::string_view, absl::string_view> kv =
@@ -99,13 +171,10 @@ absl::StatusOr<DbConfig> ParseDsn(absl::string_view dsn) {
   return config;
 }
 
-std::string RedactedDsn(const DbConfig& config) {
-  std::string out = absl::StrCat("mysql://", config.user, config.password.empty() ? "" : ":***",
-                                 "@", config.host, ":", config.port, "/", config.database);
-  if (!config.socket.empty()) {
-    absl::StrAppend(&out, "?socket=", config.socket);
-  }
-  return out;
+std::string RedactedDsn(const DbConfig& config) { return Format(config, "***"); }
+
+std::string FormatDsn(const DbConfig& config) {
+  return Format(config, PercentEncode(config.password));
 }
 
 }  // namespace cases::sql

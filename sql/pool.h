@@ -5,6 +5,13 @@
 // give it back by destroying the lease. A connection that failed with a
 // connection-level error is marked broken and replaced on the next borrow, so a
 // restarted server costs the callers in flight an UNAVAILABLE, never a crash.
+//
+// With several hosts (a Galera cluster, every node taking writes) the pool uses
+// one at a time, the current host. When a connection to it is lost, or the node
+// says it is not ready (Galera: wsrep_ready OFF, error 1047), its idle connections
+// are dropped and new ones go to the current host if it answers and is ready, else
+// to the next host in the DSN's order that does. A recovered host is used again
+// only when the current one fails: no flapping between nodes.
 #ifndef CASES_SQL_POOL_H_
 #define CASES_SQL_POOL_H_
 
@@ -46,6 +53,8 @@ struct PoolStats {
   absl::Duration wait_time;           // total time spent waiting
   long long statements_cached = 0;    // prepared statements kept on open connections
   long long statements_prepared = 0;  // prepares sent to the server, cached or not
+  size_t current_host = 0;            // index into DbConfig::hosts
+  long long failovers = 0;            // times the current host changed
 };
 
 class ConnectionPool;
@@ -55,6 +64,7 @@ struct PooledConnection {
   std::unique_ptr<::sql::Connection> connection;
   absl::flat_hash_map<std::string, std::unique_ptr<::sql::PreparedStatement>> statements;
   absl::Time last_used;
+  size_t host = 0;  // index into DbConfig::hosts
 };
 
 // A borrowed connection; returned to the pool when destroyed.
@@ -114,15 +124,26 @@ class ConnectionPool {
   void set_commit_listener(CommitListener listener) { commit_listener_ = std::move(listener); }
   const CommitListener& commit_listener() const { return commit_listener_; }
 
-  // Opens a connection outside any pool (migrations, tests).
+  // Opens a connection outside any pool (migrations, tests): to the first host
+  // that answers and is ready.
   static absl::StatusOr<std::unique_ptr<::sql::Connection>> Connect(const DbConfig& config,
                                                                     const PoolOptions& options);
 
+  // How /metrics names each host: "host:port", or "unix:PATH" over a socket.
+  std::vector<std::string> HostLabels() const;
+
  private:
   friend class Lease;
+  // A connection to the current host, or to the next one that answers and is
+  // ready (which becomes current).
+  absl::StatusOr<std::unique_ptr<PooledConnection>> ConnectCurrent();
   void Release(std::unique_ptr<PooledConnection> conn, bool broken);
-  // Closes a connection (outside the lock), forgetting its cached statements.
+  // Closes connections (outside the lock), forgetting their cached statements.
   void Close(std::unique_ptr<PooledConnection> conn);
+  void Close(std::vector<std::unique_ptr<PooledConnection>> conns);
+  // Removes the idle connections to `host`, to be closed outside the lock.
+  std::vector<std::unique_ptr<PooledConnection>> TakeIdle(size_t host)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DbConfig config_;
   const PoolOptions options_;
@@ -135,12 +156,16 @@ class ConnectionPool {
   long long waits_ ABSL_GUARDED_BY(mu_) = 0;
   long long timeouts_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  size_t current_host_ ABSL_GUARDED_BY(mu_) = 0;
+  long long failovers_ ABSL_GUARDED_BY(mu_) = 0;
   // Counted by leases outside the lock.
   std::atomic<long long> statements_cached_{0};
   std::atomic<long long> statements_prepared_{0};
 };
 
-// True for Connector/C++ error codes that mean the connection itself is gone.
+// True for Connector/C++ error codes that mean the connection itself is gone, or
+// that its server cannot serve (Galera's 1047: the node is not synced): the
+// connection is dropped and the statement was not applied.
 bool IsConnectionError(int mysql_error_code);
 
 }  // namespace cases::sql

@@ -54,6 +54,11 @@ TEST_F(OperationsTest, MetricsCountCallsByMethodAndCode) {
                             "cases_retention_deleted_total"}) {
     EXPECT_NE(body.find(absl::StrCat("\n", gauge, " ")), std::string::npos) << gauge;
   }
+  // One database host, over the test server's socket, in use.
+  EXPECT_TRUE(
+      std::regex_search(body, std::regex("\ncases_db_host_in_use\\{host=\"unix:[^\"]+\"\\} 1\n")))
+      << body;
+  EXPECT_NE(body.find("\ncases_db_host_changes_total 0\n"), std::string::npos);
 }
 
 TEST_F(OperationsTest, AccessLogHasOneLinePerCallAndNoSecrets) {

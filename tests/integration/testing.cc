@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "httplib.h"
 #include "sql/migrate.h"
 
 extern char** environ;
@@ -90,17 +91,7 @@ TestDatabase::~TestDatabase() {
   stmt->execute("DROP DATABASE IF EXISTS `" + config_.database + "`");
 }
 
-std::string TestDatabase::Dsn() const {
-  std::string dsn = absl::StrCat("mysql://", config_.user);
-  if (!config_.password.empty()) {
-    absl::StrAppend(&dsn, ":", config_.password);
-  }
-  absl::StrAppend(&dsn, "@", config_.host, ":", config_.port, "/", config_.database);
-  if (!config_.socket.empty()) {
-    absl::StrAppend(&dsn, "?socket=", config_.socket);
-  }
-  return dsn;
-}
+std::string TestDatabase::Dsn() const { return sql::FormatDsn(config_); }
 
 void TestDatabase::Execute(const std::string& statement) {
   auto conn = HarnessConnection(config_);
@@ -205,6 +196,27 @@ int CasesdProcess::MetricsPort() const {
     (void)absl::SimpleAtoi(m[1].str(), &port);
   }
   return port;
+}
+
+double CasesdProcess::Metric(const std::string& series) const {
+  const int port = MetricsPort();
+  if (port == 0) {
+    return -1;
+  }
+  httplib::Client http("127.0.0.1", port);
+  auto response = http.Get("/metrics");
+  if (!response) {
+    return -1;
+  }
+  const std::string prefix = absl::StrCat("\n", series, " ");
+  const size_t at = response->body.find(prefix);
+  double value = -1;
+  if (at != std::string::npos) {
+    const size_t start = at + prefix.size();
+    (void)absl::SimpleAtod(response->body.substr(start, response->body.find('\n', start) - start),
+                           &value);
+  }
+  return value;
 }
 
 int CasesdProcess::Stop(int signal, absl::Duration timeout) {

@@ -65,6 +65,10 @@ class CasesdProcess {
   pid_t pid() const { return pid_; }
   // The /metrics port it logged (started with --metrics_listen=127.0.0.1:0); 0 if none.
   int MetricsPort() const;
+  // The value of one series of its /metrics, named with its labels as exposed
+  // (`cases_db_pool_size`, `cases_db_host_in_use{host="127.0.0.1:3306"}`); -1 when
+  // /metrics does not answer or has no such series.
+  double Metric(const std::string& series) const;
   // Sends `signal` and waits for the exit status (-1 on timeout).
   int Stop(int signal, absl::Duration timeout = absl::Seconds(30));
   // Everything the process wrote to stderr so far.

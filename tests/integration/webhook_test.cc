@@ -323,21 +323,8 @@ TEST_F(WebhookTest, AProxyInTheEnvironmentIsNotUsedForDeliveries) {
 
 // cases_webhook_oldest_undelivered_seconds{state=...} as `replica` serves it; -1 if absent.
 double OldestUndelivered(const CasesdProcess& replica, const std::string& state) {
-  httplib::Client http("127.0.0.1", replica.MetricsPort());
-  auto response = http.Get("/metrics");
-  if (!response) {
-    return -1;
-  }
-  const std::string prefix =
-      absl::StrCat("\ncases_webhook_oldest_undelivered_seconds{state=\"", state, "\"} ");
-  const size_t at = response->body.find(prefix);
-  double value = -1;
-  if (at != std::string::npos) {
-    const size_t start = at + prefix.size();
-    (void)absl::SimpleAtod(response->body.substr(start, response->body.find('\n', start) - start),
-                           &value);
-  }
-  return value;
+  return replica.Metric(
+      absl::StrCat("cases_webhook_oldest_undelivered_seconds{state=\"", state, "\"}"));
 }
 
 TEST_F(WebhookTest, TheBacklogGaugeShowsHowLongEachStateHasWaitedAndOnlyForWhatItWouldSend) {

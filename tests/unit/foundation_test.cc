@@ -19,8 +19,7 @@ TEST(DsnTest, ParsesEveryPart) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->user, "app");
   EXPECT_EQ(config->password, "p@ss");
-  EXPECT_EQ(config->host, "db.local");
-  EXPECT_EQ(config->port, 3310);
+  EXPECT_EQ(config->hosts, (std::vector<sql::DbHost>{{"db.local", 3310}}));
   EXPECT_EQ(config->database, "cases");
   EXPECT_EQ(config->socket, "/tmp/x.sock");
   EXPECT_EQ(config->pool_size, 7);
@@ -29,16 +28,40 @@ TEST(DsnTest, ParsesEveryPart) {
 TEST(DsnTest, DefaultsPortAndPool) {
   auto config = sql::ParseDsn("mysql://root@localhost/cases");
   ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->port, 3306);
+  EXPECT_EQ(config->hosts, (std::vector<sql::DbHost>{{"localhost", 3306}}));
   EXPECT_EQ(config->pool_size, 16);
   EXPECT_TRUE(config->password.empty());
 }
 
 TEST(DsnTest, RejectsMalformed) {
-  for (const char* bad : {"postgres://u@h/d", "mysql://h/d", "mysql://u@h", "mysql://u@h:0/d",
-                          "mysql://u@h/d?pool=0", "mysql://u@h/d?color=red", "mysql://@h/d"}) {
+  for (const char* bad :
+       {"postgres://u@h/d", "mysql://h/d", "mysql://u@h", "mysql://u@h:0/d", "mysql://u@h/d?pool=0",
+        "mysql://u@h/d?color=red", "mysql://@h/d", "mysql://u@h1,/d", "mysql://u@,h2/d",
+        "mysql://u@h1:3306,h1:3306/d", "mysql://u@h:/d", "mysql://u@[::1/d", "mysql://u@[::1]x/d",
+        "mysql://u@h:99999/d"}) {
     EXPECT_FALSE(sql::ParseDsn(bad).ok()) << bad;
   }
+}
+
+TEST(DsnTest, ParsesEveryHostOfAClusterWithItsOwnPort) {
+  auto config = sql::ParseDsn("mysql://u:p@h1:3306,h2,[::1]:3308,10.0.0.4:3309/cases");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->hosts, (std::vector<sql::DbHost>{
+                               {"h1", 3306}, {"h2", 3306}, {"::1", 3308}, {"10.0.0.4", 3309}}));
+  EXPECT_EQ(config->database, "cases");
+}
+
+TEST(DsnTest, FormatDsnReadsBackAsTheSameConfig) {
+  auto config = sql::ParseDsn("mysql://a%40b:p%3As%2Fw@h1:3306,[::1]:3308/cases?socket=/t/s.sock");
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto again = sql::ParseDsn(sql::FormatDsn(*config));
+  ASSERT_TRUE(again.ok()) << sql::FormatDsn(*config);
+  EXPECT_EQ(again->user, "a@b");
+  EXPECT_EQ(again->password, "p:s/w");
+  EXPECT_EQ(again->hosts, config->hosts);
+  EXPECT_EQ(again->socket, "/t/s.sock");
+  EXPECT_EQ(sql::RedactedDsn(*config),
+            "mysql://a%40b:***@h1:3306,[::1]:3308/cases?socket=/t/s.sock");
 }
 
 TEST(DsnTest, RedactedDsnHidesPassword) {
