@@ -4,6 +4,9 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/statement.h>
 
+#include <random>
+
+#include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -13,6 +16,15 @@ namespace cases::sql {
 namespace {
 
 constexpr int kMaxConflictRetries = 4;
+
+// A jittered pause before retrying a conflict (a deadlock, or on Galera a write set that
+// lost certification to one committed on another node), doubling with each attempt, so
+// the colliding writers do not collide again in lockstep: up to 2, 4, 8, 16 ms.
+absl::Duration ConflictBackoff(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  std::uniform_int_distribution<int> micros(0, 2000 << attempt);
+  return absl::Microseconds(micros(random));
+}
 
 enum class Phase { kBody, kCommit };
 
@@ -87,6 +99,7 @@ absl::Status Run(ConnectionPool& pool, const DbFunction& fn, bool transactional)
     }
     const bool conflict = code == kErLockDeadlock || code == kErLockWaitTimeout;
     if (conflict && attempt < kMaxConflictRetries) {
+      absl::SleepFor(ConflictBackoff(attempt));
       continue;
     }
     // A connection that died while idle shows up on the first statement; the

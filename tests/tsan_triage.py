@@ -7,7 +7,10 @@ as races (an fd made on one thread and polled on another, slices passed through
 completion queues, ...). Those are listed by library and do not fail the run. A
 race fails it when either access's first frame outside the sanitizer runtime is in
 this project's own sources (a race in code we own); any other kind of report (lock
-order inversion, unlock of an unlocked mutex, ...) fails it when any frame is.
+order inversion, unlock of an unlocked mutex, ...) fails it when any frame is. One
+exception: a race on the vptr of an object that a library allocated and constructed
+(gRPC's per-call interceptor batch, handed to our interceptor through gRPC's completion
+queue) is that library's hand-off, even though our virtual call is the reading access.
 
     tsan_triage.py SOURCE_ROOT REPORT_FILE...
 """
@@ -43,7 +46,17 @@ def main():
                 frames = [first_frame(s.splitlines()[1:]) for s in accesses]
             else:  # lock-order inversion, bad unlock, ...: any frame of ours counts
                 frames = [m.groups() for m in map(FRAME.match, report.splitlines()) if m]
-            mine = [f for f in frames if f and f[1].startswith(root) and "/gen/" not in f[1]]
+            def ours_(f):
+                return f and f[1].startswith(root) and "/gen/" not in f[1]
+            mine = [f for f in frames if ours_(f)]
+            if "data race on vptr" in report.splitlines()[0]:
+                writes = [first_frame(s.splitlines()[1:]) for s in accesses
+                          if re.match(r"(Previous )?write", s, re.I)]
+                heap = [s for s in sections if s.startswith("Location is heap block")]
+                allocated = first_frame(heap[0].splitlines()[1:]) if heap else None
+                if allocated and not ours_(allocated) and writes and not any(map(ours_, writes)):
+                    mine = []
+                    frames = [allocated]
             if mine:
                 ours.append(report.strip())
             else:
