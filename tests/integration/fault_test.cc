@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cases/client.h"
+#include "tests/integration/load.h"
 #include "tests/integration/world.h"
 
 namespace cases::testing {
@@ -64,66 +65,43 @@ class FaultTest : public ::testing::Test {
     static sql::DbConfig config = PrivateServer::Get().Config();
     return PrivateServer::Get().ok() ? &config : nullptr;
   }
-  // 64 callers creating cases until stopped; records what succeeded and how calls failed.
+  // 64 callers creating cases until stopped; records what succeeded (and CallerLoad
+  // how calls failed).
   class Load {
    public:
     Load(World& world, const std::string& tenant, const std::string& token) {
-      for (int i = 0; i < 64; ++i) {
-        threads_.emplace_back([&, tenant, token, i] {
-          auto stub = v1::CaseService::NewStub(world.casesd().Channel());
-          for (int n = 0; !stop_.load(); ++n) {
+      for (int i = 0; i < kCallers; ++i) {
+        stubs_.push_back(v1::CaseService::NewStub(world.casesd().Channel()));
+      }
+      calls_ = std::make_unique<CallerLoad>(
+          kCallers, token, [this, tenant](int i, int n, grpc::ClientContext* context) {
             v1::CreateCaseRequest request;
             request.set_parent(tenant);
             request.mutable_case_()->set_display_name(absl::StrCat("Load ", i, "-", n));
             request.mutable_case_()->set_severity(v1::SEVERITY_HIGH);
             v1::Case out;
-            grpc::ClientContext context;
-            context.AddMetadata("authorization", "Bearer " + token);
-            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-            const absl::Time start = absl::Now();
-            grpc::Status s = stub->CreateCase(&context, request, &out);
-            std::lock_guard<std::mutex> lock(mu_);
-            longest_ = std::max(longest_, absl::Now() - start);
+            grpc::Status s = stubs_[i]->CreateCase(context, request, &out);
             if (s.ok()) {
+              std::lock_guard<std::mutex> lock(mu_);
               created_.insert(out.name());
               names_.insert(out.display_name());
-            } else if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-              ++unavailable_;
-              with_retry_info_ += client::DetailsOf(s).retry_delay.has_value() ? 1 : 0;
-            } else if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-              ++deadline_;
-            } else {
-              other_.push_back(absl::StrCat(s.error_code(), ": ", s.error_message()));
             }
-          }
-        });
-      }
+            return s;
+          });
     }
-    ~Load() { Stop(); }
-    void Stop() {
-      stop_ = true;
-      for (auto& t : threads_) {
-        if (t.joinable()) {
-          t.join();
-        }
-      }
-    }
+    void Stop() { calls_->Stop(); }
     size_t created() {
       std::lock_guard<std::mutex> lock(mu_);
       return created_.size();
     }
-    int unavailable() {
-      std::lock_guard<std::mutex> lock(mu_);
-      return unavailable_;
-    }
-    std::atomic<bool> stop_{false};
+    CallerLoad& calls() { return *calls_; }
+
+    static constexpr int kCallers = 64;
     std::mutex mu_;
     std::set<std::string> created_;  // resource names
     std::set<std::string> names_;    // their display names
-    int unavailable_ = 0, with_retry_info_ = 0, deadline_ = 0;
-    std::vector<std::string> other_;
-    absl::Duration longest_;
-    std::vector<std::thread> threads_;
+    std::vector<std::unique_ptr<v1::CaseService::Stub>> stubs_;
+    std::unique_ptr<CallerLoad> calls_;  // last: stopped first
   };
 
   // Every create that returned OK exists and has its creation event.
@@ -163,7 +141,7 @@ TEST_F(FaultTest, DatabaseRestartUnderLoadLosesNothingAndRecovers) {
   Load load(world_, tenant, token);
   ASSERT_TRUE(WaitFor([&] { return load.created() >= 200; }, absl::Seconds(30)));
   ASSERT_EQ(control.Db("stop"), 0);
-  ASSERT_TRUE(WaitFor([&] { return load.unavailable() >= 20; }, absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor([&] { return load.calls().unavailable() >= 20; }, absl::Seconds(30)));
   const size_t before_restart = load.created();
   ASSERT_EQ(control.Db("start"), 0);
   const absl::Time restarted = absl::Now();
@@ -175,11 +153,11 @@ TEST_F(FaultTest, DatabaseRestartUnderLoadLosesNothingAndRecovers) {
   std::printf(
       "database restart: %zu creates acknowledged, %d UNAVAILABLE, %d past deadline, "
       "first success %.0f ms after the restart, longest call %.0f ms\n",
-      load.created_.size(), load.unavailable_, load.deadline_, absl::ToDoubleMilliseconds(recovery),
-      absl::ToDoubleMilliseconds(load.longest_));
-  EXPECT_TRUE(load.other_.empty()) << load.other_.front();
-  EXPECT_EQ(load.with_retry_info_, load.unavailable_);
-  EXPECT_LT(load.longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline
+      load.created_.size(), load.calls().unavailable_, load.calls().deadline_,
+      absl::ToDoubleMilliseconds(recovery), absl::ToDoubleMilliseconds(load.calls().longest_));
+  EXPECT_TRUE(load.calls().other_.empty()) << load.calls().other_.front();
+  EXPECT_EQ(load.calls().with_retry_info_, load.calls().unavailable_);
+  EXPECT_LT(load.calls().longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline
   ExpectEveryAcknowledgedCreateIsWhole(load.created_, token);
 }
 

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "cases/client.h"
 #include "sql/transaction.h"
+#include "tests/integration/load.h"
 #include "tests/integration/world.h"
 
 namespace cases::testing {
@@ -129,16 +130,13 @@ class Load {
  public:
   Load(World& world, const std::string& tenant, const std::string& token,
        const std::string& request) {
-    for (int i = 0; i < 64; ++i) {
-      threads_.emplace_back([&, tenant, token, request, i] {
-        auto cases = v1::CaseService::NewStub(world.casesd().Channel());
-        auto requests = v1::ServiceRequestService::NewStub(world.casesd().Channel());
-        for (int n = 0; !stop_.load(); ++n) {
+    for (int i = 0; i < kCallers; ++i) {
+      cases_stubs_.push_back(v1::CaseService::NewStub(world.casesd().Channel()));
+      request_stubs_.push_back(v1::ServiceRequestService::NewStub(world.casesd().Channel()));
+    }
+    calls_ = std::make_unique<CallerLoad>(
+        kCallers, token, [this, tenant, request](int i, int n, grpc::ClientContext* context) {
           const std::string text = absl::StrCat("Load ", i, "-", n);
-          grpc::ClientContext context;
-          context.AddMetadata("authorization", "Bearer " + token);
-          context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-          const absl::Time start = absl::Now();
           grpc::Status s;
           if (i % 2 == 0) {
             v1::CreateCaseRequest create;
@@ -146,67 +144,33 @@ class Load {
             create.mutable_case_()->set_display_name(text);
             create.mutable_case_()->set_severity(v1::SEVERITY_HIGH);
             v1::Case out;
-            s = cases->CreateCase(&context, create, &out);
+            s = cases_stubs_[i]->CreateCase(context, create, &out);
           } else {
             v1::CreateMessageRequest post;
             post.set_parent(request);
             post.mutable_message()->set_body(text);
             v1::Message out;
-            s = requests->CreateMessage(&context, post, &out);
+            s = request_stubs_[i]->CreateMessage(context, post, &out);
           }
-          const absl::Time end = absl::Now();
-          std::lock_guard<std::mutex> lock(mu_);
-          longest_ = std::max(longest_, end - start);
           if (s.ok()) {
+            std::lock_guard<std::mutex> lock(mu_);
             (i % 2 == 0 ? cases_ : messages_).insert(text);
-            if (start > since_) {
-              first_success_ = std::min(first_success_, end);
-            }
-          } else if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-            ++unavailable_;
-            with_retry_info_ += client::DetailsOf(s).retry_delay.has_value() ? 1 : 0;
-          } else if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-            ++deadline_;
-          } else {
-            other_.push_back(absl::StrCat(s.error_code(), ": ", s.error_message()));
           }
-        }
-      });
-    }
-  }
-  ~Load() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    for (auto& t : threads_) {
-      if (t.joinable()) {
-        t.join();
-      }
-    }
+          return s;
+        });
   }
   size_t acknowledged() {
     std::lock_guard<std::mutex> lock(mu_);
     return cases_.size() + messages_.size();
   }
-  // From now on, remember when the first call that starts after this succeeds.
-  void MarkFault() {
-    std::lock_guard<std::mutex> lock(mu_);
-    since_ = absl::Now();
-    first_success_ = absl::InfiniteFuture();
-  }
-  // Kill to first success of a call started after it; infinite if none yet.
-  absl::Duration Recovery() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return first_success_ - since_;
-  }
+  CallerLoad& calls() { return *calls_; }
 
-  std::atomic<bool> stop_{false};
+  static constexpr int kCallers = 64;
   std::mutex mu_;
-  std::set<std::string> cases_, messages_;
-  int unavailable_ = 0, with_retry_info_ = 0, deadline_ = 0;
-  std::vector<std::string> other_;
-  absl::Duration longest_;
-  absl::Time since_ = absl::InfiniteFuture(), first_success_ = absl::InfiniteFuture();
-  std::vector<std::thread> threads_;
+  std::set<std::string> cases_, messages_;  // display names and bodies acknowledged
+  std::vector<std::unique_ptr<v1::CaseService::Stub>> cases_stubs_;
+  std::vector<std::unique_ptr<v1::ServiceRequestService::Stub>> request_stubs_;
+  std::unique_ptr<CallerLoad> calls_;  // last: stopped first
 };
 
 TEST_F(GaleraTest, KillingTheNodeInUseTwiceLosesNoAcknowledgedWriteAndNeedsNoRestart) {
@@ -230,12 +194,12 @@ TEST_F(GaleraTest, KillingTheNodeInUseTwiceLosesNoAcknowledgedWriteAndNeedsNoRes
   for (int round = 0; round < 2; ++round) {
     const int victim = used.back();
     ASSERT_GE(victim, 0) << world_->casesd().Log();
-    load.MarkFault();
+    load.calls().MarkFault();
     cluster.Kill(victim);
-    ASSERT_TRUE(
-        WaitFor([&] { return load.Recovery() < absl::InfiniteDuration(); }, absl::Seconds(30)))
+    ASSERT_TRUE(WaitFor([&] { return load.calls().Recovery() < absl::InfiniteDuration(); },
+                        absl::Seconds(30)))
         << world_->casesd().Log();
-    recoveries.push_back(load.Recovery());
+    recoveries.push_back(load.calls().Recovery());
     const size_t after_kill = load.acknowledged();
     ASSERT_TRUE(
         WaitFor([&] { return load.acknowledged() >= after_kill + 300; }, absl::Seconds(60)));
@@ -250,7 +214,7 @@ TEST_F(GaleraTest, KillingTheNodeInUseTwiceLosesNoAcknowledgedWriteAndNeedsNoRes
     EXPECT_EQ(NodeInUse(), moved_to) << "the pool went back to a recovered node";
     used.push_back(moved_to);
   }
-  load.Stop();
+  load.calls().Stop();
   EXPECT_EQ(world_->casesd().pid(), casesd);
   EXPECT_EQ(kill(casesd, 0), 0) << "casesd is gone";
   EXPECT_EQ(world_->casesd().Metric("cases_db_host_changes_total"), 2);
@@ -260,16 +224,17 @@ TEST_F(GaleraTest, KillingTheNodeInUseTwiceLosesNoAcknowledgedWriteAndNeedsNoRes
       "%d UNAVAILABLE (%d with RetryInfo), %d past deadline; kill to first write %.0f ms, %.0f ms; "
       "longest call %.0f ms\n",
       used[0] + 1, used[1] + 1, used[2] + 1, load.cases_.size(), load.messages_.size(),
-      load.unavailable_, load.with_retry_info_, load.deadline_,
+      load.calls().unavailable_, load.calls().with_retry_info_, load.calls().deadline_,
       absl::ToDoubleMilliseconds(recoveries[0]), absl::ToDoubleMilliseconds(recoveries[1]),
-      absl::ToDoubleMilliseconds(load.longest_));
-  EXPECT_TRUE(load.other_.empty())
-      << load.other_.size() << " calls failed otherwise, first " << load.other_.front();
-  EXPECT_EQ(load.with_retry_info_, load.unavailable_);
+      absl::ToDoubleMilliseconds(load.calls().longest_));
+  EXPECT_TRUE(load.calls().other_.empty())
+      << load.calls().other_.size() << " calls failed otherwise, first "
+      << load.calls().other_.front();
+  EXPECT_EQ(load.calls().with_retry_info_, load.calls().unavailable_);
   for (absl::Duration recovery : recoveries) {
     EXPECT_LT(recovery, absl::Seconds(5));
   }
-  EXPECT_LT(load.longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline
+  EXPECT_LT(load.calls().longest_, absl::Seconds(6));  // nothing hangs past its 5 s deadline
 
   // Every acknowledged write is on every node.
   for (size_t node = 0; node < cluster.ports.size(); ++node) {
