@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/host_port.h"
 #include "common/status_macros.h"
 
 namespace cases::sql {
@@ -31,43 +32,15 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
   return out;
 }
 
-absl::StatusOr<DbHost> ParseHost(absl::string_view hostport) {
-  DbHost host;
-  absl::string_view port_text;
-  if (absl::ConsumePrefix(&hostport, "[")) {  // [v6 address]:port
-    const size_t close = hostport.find(']');
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError("db: unclosed [ in host");
-    }
-    host.host = std::string(hostport.substr(0, close));
-    hostport.remove_prefix(close + 1);
-    if (!hostport.empty() && !absl::ConsumePrefix(&hostport, ":")) {
-      return absl::InvalidArgumentError("db: bad host");
-    }
-    port_text = hostport;
-  } else if (size_t colon = hostport.rfind(':'); colon != absl::string_view::npos) {
-    host.host = std::string(hostport.substr(0, colon));
-    port_text = hostport.substr(colon + 1);
-    if (port_text.empty()) {
-      return absl::InvalidArgumentError("db: bad port");
-    }
-  } else {
-    host.host = std::string(hostport);
-  }
-  if (host.host.empty()) {
-    return absl::InvalidArgumentError("db: missing host");
-  }
-  if (!port_text.empty() &&
-      (!absl::SimpleAtoi(port_text, &host.port) || host.port <= 0 || host.port > 65535)) {
-    return absl::InvalidArgumentError("db: bad port");
-  }
-  return host;
-}
-
 absl::StatusOr<std::vector<DbHost>> ParseHosts(absl::string_view hosts) {
   std::vector<DbHost> out;
   for (absl::string_view hostport : absl::StrSplit(hosts, ',')) {
-    ASSIGN_OR_RETURN(DbHost host, ParseHost(hostport));
+    auto parsed = ParseHostPort(hostport, 3306);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("db: '", hostport, "' ", parsed.status().message()));
+    }
+    DbHost host{std::move(parsed->host), parsed->port};
     if (std::find(out.begin(), out.end(), host) != out.end()) {
       return absl::InvalidArgumentError(absl::StrCat("db: host ", HostLabel(host), " twice"));
     }

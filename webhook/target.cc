@@ -11,6 +11,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/host_port.h"
+#include "common/status_macros.h"
 
 namespace cases::webhook {
 namespace {
@@ -92,34 +94,9 @@ absl::StatusOr<Target> ParseUri(const std::string& uri, bool allow_http) {
   if (absl::StrContains(authority, '@')) {
     return absl::InvalidArgumentError("may not hold user info (user@host)");
   }
-  absl::string_view port_text;
-  if (absl::StartsWith(authority, "[")) {
-    const size_t close = authority.find(']');
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError("has an unclosed IPv6 address");
-    }
-    t.host = std::string(authority.substr(1, close - 1));
-    absl::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') {
-        return absl::InvalidArgumentError("has a malformed host");
-      }
-      port_text = after.substr(1);
-    }
-  } else {
-    const size_t colon = authority.find(':');
-    t.host = absl::AsciiStrToLower(authority.substr(0, colon));
-    if (colon != absl::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-    }
-  }
-  if (t.host.empty()) {
-    return absl::InvalidArgumentError("has no host");
-  }
-  if (!port_text.empty() &&
-      (!absl::SimpleAtoi(port_text, &t.port) || t.port <= 0 || t.port > 65535)) {
-    return absl::InvalidArgumentError("has a port that is not 1-65535");
-  }
+  ASSIGN_OR_RETURN(HostPort host, ParseHostPort(authority, t.port));
+  t.host = absl::AsciiStrToLower(host.host);
+  t.port = host.port;
   return t;
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "common/errors.h"
+#include "common/host_port.h"
 #include "common/ids.h"
 #include "common/page_token.h"
 #include "google/rpc/error_details.pb.h"
@@ -49,6 +50,20 @@ TEST(DsnTest, ParsesEveryHostOfAClusterWithItsOwnPort) {
   EXPECT_EQ(config->hosts, (std::vector<sql::DbHost>{
                                {"h1", 3306}, {"h2", 3306}, {"::1", 3308}, {"10.0.0.4", 3309}}));
   EXPECT_EQ(config->database, "cases");
+}
+
+TEST(HostPortTest, ReadsNamesAndBracketedV6WithOrWithoutAPort) {
+  auto plain = ParseHostPort("db.local", 3306);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->host, "db.local");
+  EXPECT_EQ(plain->port, 3306);
+  auto v6 = ParseHostPort("[fd00::1]:3310", 3306);
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "fd00::1");
+  EXPECT_EQ(v6->port, 3310);
+  for (const char* bad : {"", ":1", "h:", "h:0", "h:65536", "h:x", "[::1", "[::1]x", "[]", "::1"}) {
+    EXPECT_FALSE(ParseHostPort(bad, 3306).ok()) << bad;
+  }
 }
 
 TEST(DsnTest, FormatDsnReadsBackAsTheSameConfig) {
