@@ -11,6 +11,8 @@ order inversion, unlock of an unlocked mutex, ...) fails it when any frame is. O
 exception: a race on the vptr of an object that a library allocated and constructed
 (gRPC's per-call interceptor batch, handed to our interceptor through gRPC's completion
 queue) is that library's hand-off, even though our virtual call is the reading access.
+A thread leak belongs to whoever created the thread: gRPC starts its resolver and timer
+threads from inside libgpr and leaves some unjoined at exit, which is not ours to join.
 
     tsan_triage.py SOURCE_ROOT REPORT_FILE...
 """
@@ -25,9 +27,11 @@ FRAME = re.compile(r"^\s+#\d+ (.*?) (\S+):?\d*:?\d* \((\S+)\+0x[0-9a-f]+\)")
 
 
 def first_frame(stack_lines):
+    """The first frame outside the sanitizer runtime and the inlined standard library headers
+    (a std::thread or std::vector frame stands for the code that instantiated it)."""
     for line in stack_lines:
         m = FRAME.match(line)
-        if m and not RUNTIME.match(m.group(1)):
+        if m and not RUNTIME.match(m.group(1)) and not m.group(2).startswith("/usr/include/c++/"):
             return m.group(1), m.group(2), m.group(3)
     return None
 
@@ -44,6 +48,9 @@ def main():
                         or s.startswith(("Read", "Write", "Atomic"))]
             if "data race" in report.splitlines()[0]:
                 frames = [first_frame(s.splitlines()[1:]) for s in accesses]
+            elif "thread leak" in report.splitlines()[0]:
+                created = [s for s in sections if re.match(r"Thread T\d+ .*created by", s)]
+                frames = [first_frame(s.splitlines()[1:]) for s in created]
             else:  # lock-order inversion, bad unlock, ...: any frame of ours counts
                 frames = [m.groups() for m in map(FRAME.match, report.splitlines()) if m]
             def ours_(f):
