@@ -8,7 +8,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev \
-      libmysqlcppconn-dev libssl-dev libcpp-httplib-dev libcurl4-openssl-dev \
+      libmysqlcppconn-dev libssl-dev libcpp-httplib-dev libcurl4-openssl-dev libboost-dev zlib1g-dev \
       golang-github-gogo-googleapis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -34,6 +34,7 @@ RUN apt-get update \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cases
 COPY --from=build /build/server/casesd /build/client/casectl /usr/local/bin/
 USER 10001:10001
-ENV CASES_LISTEN=0.0.0.0:50051 CASES_METRICS_LISTEN=0.0.0.0:9464 CASES_HEALTH_LISTEN=0.0.0.0:8081
-EXPOSE 50051 8081 9464
+ENV CASES_LISTEN=0.0.0.0:50051 CASES_METRICS_LISTEN=0.0.0.0:9464 CASES_HEALTH_LISTEN=0.0.0.0:8081 \
+    CASES_HTTP_LISTEN=0.0.0.0:8080
+EXPOSE 50051 8080 8081 9464
 ENTRYPOINT ["/usr/local/bin/casesd"]

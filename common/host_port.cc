@@ -5,7 +5,9 @@
 
 namespace cases {
 
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view authority, int default_port) {
+namespace {
+
+absl::StatusOr<HostPort> Parse(absl::string_view authority, int default_port, int min_port) {
   HostPort out;
   out.port = default_port;
   absl::string_view port_text;
@@ -33,10 +35,22 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view authority, int default_
   if (out.host.empty()) {
     return absl::InvalidArgumentError("has no host");
   }
-  if (has_port && (!absl::SimpleAtoi(port_text, &out.port) || out.port <= 0 || out.port > 65535)) {
-    return absl::InvalidArgumentError("has a port that is not 1-65535");
+  if (has_port &&
+      (!absl::SimpleAtoi(port_text, &out.port) || out.port < min_port || out.port > 65535)) {
+    return absl::InvalidArgumentError(min_port == 0 ? "has a port that is not 0-65535"
+                                                    : "has a port that is not 1-65535");
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<HostPort> ParseHostPort(absl::string_view authority, int default_port) {
+  return Parse(authority, default_port, 1);
+}
+
+absl::StatusOr<HostPort> ParseListenAddress(absl::string_view address, int default_port) {
+  return Parse(address, default_port, 0);
 }
 
 }  // namespace cases

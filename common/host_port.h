@@ -20,6 +20,9 @@ struct HostPort {
 // are phrases about the value ("has no host"), for the caller to name what it is.
 absl::StatusOr<HostPort> ParseHostPort(absl::string_view authority, int default_port);
 
+// An address to listen on: the same, but port 0 (any free port) is allowed.
+absl::StatusOr<HostPort> ParseListenAddress(absl::string_view address, int default_port);
+
 }  // namespace cases
 
 #endif  // CASES_COMMON_HOST_PORT_H_

@@ -18,6 +18,12 @@ ABSL_FLAG(std::string, health_listen, "",
           "empty = off [CASES_HEALTH_LISTEN]");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Prometheus /metrics HTTP address [CASES_METRICS_LISTEN]");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HTTP/1.1 address serving every method over the Connect protocol and gRPC-Web; "
+          "empty = off [CASES_HTTP_LISTEN]");
+ABSL_FLAG(std::vector<std::string>, cors_origins, {},
+          "comma-separated origins whose browser pages may call the HTTP listener (\"*\" = "
+          "any); empty = none [CASES_CORS_ORIGINS]");
 ABSL_FLAG(std::string, db, "",
           "mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?socket=/path&pool=N] [CASES_DB]");
 ABSL_FLAG(std::string, jwks, "", "path of the JWKS file with token verification keys [CASES_JWKS]");
@@ -84,6 +90,8 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"listen", "CASES_LISTEN"},
     {"health_listen", "CASES_HEALTH_LISTEN"},
     {"metrics_listen", "CASES_METRICS_LISTEN"},
+    {"http_listen", "CASES_HTTP_LISTEN"},
+    {"cors_origins", "CASES_CORS_ORIGINS"},
     {"db", "CASES_DB"},
     {"jwks", "CASES_JWKS"},
     {"issuer", "CASES_ISSUER"},
@@ -141,6 +149,8 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->listen = absl::GetFlag(FLAGS_listen);
   config->health_listen = absl::GetFlag(FLAGS_health_listen);
   config->metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config->http_listen = absl::GetFlag(FLAGS_http_listen);
+  config->cors_origins = absl::GetFlag(FLAGS_cors_origins);
   config->db_dsn = absl::GetFlag(FLAGS_db);
   config->jwks_path = absl::GetFlag(FLAGS_jwks);
   config->issuer = absl::GetFlag(FLAGS_issuer);

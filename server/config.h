@@ -17,6 +17,8 @@ struct Config {
   std::string listen;
   std::string health_listen;
   std::string metrics_listen;
+  std::string http_listen;                // empty: no HTTP bridge
+  std::vector<std::string> cors_origins;  // exact origins, "*" = any
   std::string db_dsn;
   sql::DbConfig db;
   std::string jwks_path;

@@ -22,6 +22,7 @@
 #include "server/case_service.h"
 #include "server/config.h"
 #include "server/detection_service.h"
+#include "server/http_bridge.h"
 #include "server/malformed_request.h"
 #include "server/metrics.h"
 #include "server/retention_job.h"
@@ -287,6 +288,15 @@ int RunServe(Config& config) {
   metrics.AddSampled("cases_activities_written_total",
                      "Activities committed to the change feed by this replica.", "counter",
                      [&] { return static_cast<double>(activities_written.load()); });
+  HttpBridgeOptions http_options;
+  http_options.listen = config.http_listen;
+  http_options.cors_origins = config.cors_origins;
+  HttpBridge http_bridge(http_options, server.InProcessChannel(), &edge);
+  if (!config.http_listen.empty()) {
+    if (absl::Status s = http_bridge.Start(); !s.ok()) {
+      return Fail(s);
+    }
+  }
   MetricsHttpServer metrics_http(&metrics);
   if (!config.metrics_listen.empty()) {
     if (absl::Status s = metrics_http.Start(config.metrics_listen); !s.ok()) {
@@ -298,10 +308,12 @@ int RunServe(Config& config) {
     sigwait(&signals, &signal);
     Log(LogLevel::kInfo, "signal received", {{"signal", signal}});
     activity_hub.Shutdown();  // open streams end first, so the drain is not held up by them
+    http_bridge.StopAccepting();
     server.Shutdown(config.drain_timeout);
   });
   server.Wait();
   signal_thread.join();
+  http_bridge.Stop();
   dispatcher.Stop();
   retention.Stop();
   metrics_http.Stop();

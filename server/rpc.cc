@@ -1,6 +1,7 @@
 #include "server/rpc.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/digest.h"
@@ -60,6 +61,19 @@ std::string RequestIdOf(const grpc::ServerContext& context,
 
 }  // namespace
 
+std::string PeerOf(const grpc::ServerContext& context) {
+  std::string peer = context.peer();
+  // In-process calls have no network address ("unknown" in gRPC 1.51).
+  if (peer == "unknown" || absl::StartsWith(peer, "inproc")) {
+    auto it = context.client_metadata().find(
+        grpc::string_ref(kHttpPeerMetadata.data(), kHttpPeerMetadata.size()));
+    if (it != context.client_metadata().end()) {
+      peer.assign(it->second.data(), std::min<size_t>(it->second.size(), 128));
+    }
+  }
+  return peer;
+}
+
 grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
@@ -85,7 +99,7 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
   }
   // Refusals name who and where as far as the guard got: an audit of probing needs them.
   RecordCall(edge, MethodOf(request), audit.tenant, audit.principal, status, absl::Now() - start,
-             context->peer(), RequestIdOf(*context, request));
+             PeerOf(*context), RequestIdOf(*context, request));
   return ToGrpcStatus(status);
 }
 

@@ -36,6 +36,13 @@ struct Edge {
 // The `authorization` metadata value of a call (empty when absent).
 std::string AuthorizationOf(const grpc::ServerContext& context);
 
+// The metadata key by which the HTTP bridge names the HTTP client of a call it
+// forwards over the in-process channel; honoured only on that channel.
+inline constexpr absl::string_view kHttpPeerMetadata = "x-cases-http-peer";
+
+// The peer of a call for the access log: the HTTP client for bridged calls.
+std::string PeerOf(const grpc::ServerContext& context);
+
 // "/soc.cases.v1.CaseService/GetCase" for a GetCaseRequest.
 const std::string& MethodOf(const google::protobuf::Message& request);
 

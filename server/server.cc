@@ -125,6 +125,12 @@ absl::Status CasesServer::Start() {
   return absl::OkStatus();
 }
 
+std::shared_ptr<grpc::Channel> CasesServer::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);  // the server's own limits apply to what it sends
+  return server_->InProcessChannel(args);
+}
+
 void CasesServer::Wait() {
   if (server_ != nullptr) {
     server_->Wait();

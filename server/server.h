@@ -28,6 +28,9 @@ class CasesServer {
   absl::Status Start();
   // The bound main port (useful with port 0).
   int port() const { return port_; }
+  // A channel into this server that skips the network (for the HTTP bridge): its
+  // calls meet the same interceptors and services as remote ones.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Blocks until Shutdown has finished.
   void Wait();
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get `grace` to finish.

@@ -112,7 +112,8 @@ long long TestDatabase::QueryInt(const std::string& statement) {
 }
 
 CasesdProcess::CasesdProcess(std::vector<std::string> flags) {
-  std::vector<std::string> argv = {CASESD_PATH, "--listen=127.0.0.1:0", "--metrics_listen="};
+  std::vector<std::string> argv = {CASESD_PATH, "--listen=127.0.0.1:0",
+                                   "--metrics_listen=", "--http_listen="};
   argv.insert(argv.end(), flags.begin(), flags.end());
   std::vector<char*> cargv;
   for (std::string& a : argv) {
@@ -188,15 +189,23 @@ std::shared_ptr<grpc::Channel> CasesdProcess::Channel() const {
   return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
 }
 
-int CasesdProcess::MetricsPort() const {
+namespace {
+
+// The number a log field `key` carries first in `log`; 0 if none.
+int LoggedPort(const std::string& log, const std::string& key) {
   std::smatch m;
-  const std::string log = Log();
   int port = 0;
-  if (std::regex_search(log, m, std::regex("\"metrics_port\":(\\d+)"))) {
+  if (std::regex_search(log, m, std::regex("\"" + key + "\":(\\d+)"))) {
     (void)absl::SimpleAtoi(m[1].str(), &port);
   }
   return port;
 }
+
+}  // namespace
+
+int CasesdProcess::MetricsPort() const { return LoggedPort(Log(), "metrics_port"); }
+
+int CasesdProcess::HttpPort() const { return LoggedPort(Log(), "http_port"); }
 
 double CasesdProcess::Metric(const std::string& series) const {
   const int port = MetricsPort();

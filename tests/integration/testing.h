@@ -65,6 +65,8 @@ class CasesdProcess {
   pid_t pid() const { return pid_; }
   // The /metrics port it logged (started with --metrics_listen=127.0.0.1:0); 0 if none.
   int MetricsPort() const;
+  // The HTTP bridge port it logged (started with --http_listen=127.0.0.1:0); 0 if none.
+  int HttpPort() const;
   // The value of one series of its /metrics, named with its labels as exposed
   // (`cases_db_pool_size`, `cases_db_host_in_use{host="127.0.0.1:3306"}`); -1 when
   // /metrics does not answer or has no such series.

@@ -66,6 +66,15 @@ TEST(HostPortTest, ReadsNamesAndBracketedV6WithOrWithoutAPort) {
   }
 }
 
+TEST(HostPortTest, AListenAddressMayAskForAnyFreePort) {
+  auto any = ParseListenAddress("127.0.0.1:0", 8080);
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->port, 0);
+  EXPECT_EQ(ParseListenAddress("[::1]", 8080)->port, 8080);
+  EXPECT_FALSE(ParseListenAddress("h:65536", 8080).ok());
+  EXPECT_FALSE(ParseListenAddress("h:-1", 8080).ok());
+}
+
 TEST(DsnTest, FormatDsnReadsBackAsTheSameConfig) {
   auto config = sql::ParseDsn("mysql://a%40b:p%3As%2Fw@h1:3306,[::1]:3308/cases?socket=/t/s.sock");
   ASSERT_TRUE(config.ok()) << config.status();
