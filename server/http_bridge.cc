@@ -139,10 +139,10 @@ class HttpBridge::Impl::Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor Executor() { return stream_.get_executor(); }
 
   // Stream frames: called on the connection's strand by StreamCall.
-  void WriteFrame(std::string frame, std::function<void(bool)> done);
+  void WriteFrame(const std::string& payload, std::function<void(bool)> done);
   void EndStream(const grpc::Status& status);
 
  private:
@@ -189,7 +189,7 @@ class HttpBridge::Impl::Session : public std::enable_shared_from_this<Session> {
   // An error of the HTTP layer itself (no method, wrong verb or type): always the
   // given status, the body a Connect error.
   void RefuseHttp(int http_status, const absl::Status& status,
-                  std::vector<std::pair<http::field, std::string>> headers = {});
+                  const std::vector<std::pair<http::field, std::string>>& headers = {});
   void WriteUnaryError(int http_status, const grpc::Status& status);
   void WriteResponse(http::response<http::string_body> response);
   void AddCors(http::fields* headers);
@@ -240,7 +240,7 @@ class HttpBridge::Impl::StreamCall
     request_ = grpc::ByteBuffer(&slice, 1);
   }
 
-  grpc::ClientContext* context() { return &context_; }
+  grpc::ClientContext* Context() { return &context_; }
 
   void Start() {
     {
@@ -267,8 +267,8 @@ class HttpBridge::Impl::StreamCall
       }
     }
     response_.Clear();
-    net::post(session_->executor(), [this, bytes = std::move(bytes)]() mutable {
-      session_->WriteFrame(std::move(bytes), [this](bool written) {
+    net::post(session_->Executor(), [this, bytes = std::move(bytes)] {
+      session_->WriteFrame(bytes, [this](bool written) {
         if (written) {
           StartRead(&response_);
         } else {
@@ -284,7 +284,7 @@ class HttpBridge::Impl::StreamCall
       MutexLock lock(&impl_->mu);
       impl_->calls.erase(&context_);
     }
-    net::post(session_->executor(), [session = session_, status] { session->EndStream(status); });
+    net::post(session_->Executor(), [session = session_, status] { session->EndStream(status); });
     delete this;
   }
 
@@ -459,12 +459,12 @@ void HttpBridge::Impl::Session::StartUnary(const std::string& bytes, absl::Durat
   }
   impl_->stub.UnaryCall(
       &call->context, call->path, grpc::StubOptions(), &call->request, &call->response,
-      [self = shared_from_this(), call](grpc::Status status) {
+      [self = shared_from_this(), call](const grpc::Status& status) {
         {
           MutexLock lock(&self->impl_->mu);
           self->impl_->calls.erase(&call->context);
         }
-        net::post(self->executor(), [self, call, status] {
+        net::post(self->Executor(), [self, call, status] {
           if (!status.ok()) {
             return self->WriteUnaryError(0, status);
           }
@@ -496,8 +496,8 @@ void HttpBridge::Impl::Session::StartUnary(const std::string& bytes, absl::Durat
 
 void HttpBridge::Impl::Session::StartFramed(const std::string& bytes, absl::Duration timeout) {
   auto* call = new StreamCall(impl_, shared_from_this(), path_, bytes);
-  PrepareContext(call->context(), timeout);
-  stream_context_ = call->context();
+  PrepareContext(call->Context(), timeout);
+  stream_context_ = call->Context();
   stream_response_ =
       std::make_unique<http::response<http::empty_body>>(http::status::ok, request_.version());
   stream_response_->set(http::field::content_type, connect::ContentTypeOf(wire_));
@@ -509,7 +509,8 @@ void HttpBridge::Impl::Session::StartFramed(const std::string& bytes, absl::Dura
   call->Start();
 }
 
-void HttpBridge::Impl::Session::WriteFrame(std::string payload, std::function<void(bool)> done) {
+void HttpBridge::Impl::Session::WriteFrame(const std::string& payload,
+                                           std::function<void(bool)> done) {
   if (client_gone_) {
     return done(false);
   }
@@ -644,7 +645,7 @@ void HttpBridge::Impl::Session::Refuse(int http_status, const absl::Status& stat
 
 void HttpBridge::Impl::Session::RefuseHttp(
     int http_status, const absl::Status& status,
-    std::vector<std::pair<http::field, std::string>> headers) {
+    const std::vector<std::pair<http::field, std::string>>& headers) {
   if (method_ != nullptr) {
     RecordCall(*impl_->edge, path_, "", "", status, absl::Now() - start_, peer_,
                Header(request_, "x-request-id"));
@@ -652,7 +653,7 @@ void HttpBridge::Impl::Session::RefuseHttp(
   http::response<http::string_body> response(static_cast<http::status>(http_status),
                                              request_.version());
   response.set(http::field::content_type, "application/json");
-  for (auto& [field, value] : headers) {
+  for (const auto& [field, value] : headers) {
     response.set(field, value);
   }
   response.body() = connect::ErrorJson(ToGrpcStatus(status));
@@ -742,9 +743,15 @@ absl::Status HttpBridge::Start() {
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(host_port->port));
   impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) {
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    impl_->acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     return absl::UnavailableError(
         absl::StrCat("--http_listen ", impl_->options.listen, ": ", ec.message()));
