@@ -63,6 +63,18 @@ std::string Header(const http::request<http::string_body>& request, absl::string
   return it == request.end() ? "" : std::string(it->value());
 }
 
+// The bytes of a message gRPC received.
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (buffer.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return bytes;
+}
+
 bool AcceptsGzip(absl::string_view accept_encoding) {
   for (absl::string_view part : absl::StrSplit(accept_encoding, ',')) {
     part = absl::StripAsciiWhitespace(part.substr(0, part.find(';')));
@@ -143,6 +155,8 @@ class HttpBridge::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // Stream frames: called on the connection's strand by StreamCall.
   void WriteFrame(const std::string& payload, std::function<void(bool)> done);
+  // The header of a framed (chunked) response, written with the first frame.
+  void PrepareFramedResponse();
   void EndStream(const grpc::Status& status);
 
  private:
@@ -259,13 +273,7 @@ class HttpBridge::Impl::StreamCall
       RemoveHold();
       return;
     }
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (response_.Dump(&slices).ok()) {
-      for (const grpc::Slice& s : slices) {
-        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-    }
+    std::string bytes = BytesOf(response_);
     response_.Clear();
     net::post(session_->Executor(), [this, bytes = std::move(bytes)] {
       session_->WriteFrame(bytes, [this](bool written) {
@@ -468,15 +476,8 @@ void HttpBridge::Impl::Session::StartUnary(const std::string& bytes, absl::Durat
           if (!status.ok()) {
             return self->WriteUnaryError(0, status);
           }
-          std::vector<grpc::Slice> slices;
-          std::string bytes;
-          if (call->response.Dump(&slices).ok()) {
-            for (const grpc::Slice& s : slices) {
-              bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-            }
-          }
-          auto body =
-              connect::ResponseFromBinary(*self->method_->output_type(), self->wire_.json, bytes);
+          auto body = connect::ResponseFromBinary(*self->method_->output_type(), self->wire_.json,
+                                                  BytesOf(call->response));
           if (!body.ok()) {
             Log(LogLevel::kError, "http bridge response", {{"detail", body.status().ToString()}});
             return self->WriteUnaryError(0, ToGrpcStatus(absl::InternalError("internal error")));
@@ -498,6 +499,11 @@ void HttpBridge::Impl::Session::StartFramed(const std::string& bytes, absl::Dura
   auto* call = new StreamCall(impl_, shared_from_this(), path_, bytes);
   PrepareContext(call->Context(), timeout);
   stream_context_ = call->Context();
+  PrepareFramedResponse();
+  call->Start();
+}
+
+void HttpBridge::Impl::Session::PrepareFramedResponse() {
   stream_response_ =
       std::make_unique<http::response<http::empty_body>>(http::status::ok, request_.version());
   stream_response_->set(http::field::content_type, connect::ContentTypeOf(wire_));
@@ -506,7 +512,6 @@ void HttpBridge::Impl::Session::StartFramed(const std::string& bytes, absl::Dura
   stream_response_->chunked(true);
   stream_serializer_ =
       std::make_unique<http::response_serializer<http::empty_body>>(*stream_response_);
-  call->Start();
 }
 
 void HttpBridge::Impl::Session::WriteFrame(const std::string& payload,
@@ -632,14 +637,7 @@ void HttpBridge::Impl::Session::Refuse(int http_status, const absl::Status& stat
     return WriteUnaryError(http_status, grpc_status);
   }
   // Framed protocols answer errors in-band: an end-of-stream message or trailers.
-  stream_response_ =
-      std::make_unique<http::response<http::empty_body>>(http::status::ok, request_.version());
-  stream_response_->set(http::field::content_type, connect::ContentTypeOf(wire_));
-  stream_response_->keep_alive(keep_alive_);
-  AddCors(stream_response_.get());
-  stream_response_->chunked(true);
-  stream_serializer_ =
-      std::make_unique<http::response_serializer<http::empty_body>>(*stream_response_);
+  PrepareFramedResponse();
   EndStream(grpc_status);
 }
 
