@@ -48,6 +48,13 @@ std::string DebugJson(absl::string_view type_url, const std::string& bytes) {
   return json;
 }
 
+// Standard base64 without '=' padding, as Connect details and -bin trailers carry it.
+std::string Base64Unpadded(absl::string_view bytes) {
+  std::string out = absl::Base64Escape(bytes);
+  out.erase(out.find_last_not_of('=') + 1);
+  return out;
+}
+
 std::string JsonString(absl::string_view text) {
   return absl::StrCat("\"", JsonEscape(text), "\"");
 }
@@ -226,8 +233,7 @@ std::string ErrorJson(const grpc::Status& status) {
     for (int i = 0; i < details.details_size(); ++i) {
       const google::protobuf::Any& any = details.details(i);
       const absl::string_view type_url = any.type_url();
-      std::string value = absl::Base64Escape(any.value());
-      value.erase(value.find_last_not_of('=') + 1);
+      const std::string value = Base64Unpadded(any.value());
       absl::StrAppend(&out, i == 0 ? "" : ",",
                       "{\"type\":", JsonString(type_url.substr(type_url.rfind('/') + 1)),
                       ",\"value\":", JsonString(value),
@@ -258,9 +264,8 @@ std::string GrpcWebTrailers(const grpc::Status& status) {
     absl::StrAppend(&out, "grpc-message: ", message, "\r\n");
   }
   if (!status.error_details().empty()) {
-    std::string details = absl::Base64Escape(status.error_details());
-    details.erase(details.find_last_not_of('=') + 1);
-    absl::StrAppend(&out, "grpc-status-details-bin: ", details, "\r\n");
+    absl::StrAppend(&out, "grpc-status-details-bin: ", Base64Unpadded(status.error_details()),
+                    "\r\n");
   }
   return out;
 }

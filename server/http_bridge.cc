@@ -204,7 +204,11 @@ class HttpBridge::Impl::Session : public std::enable_shared_from_this<Session> {
   // given status, the body a Connect error.
   void RefuseHttp(int http_status, const absl::Status& status,
                   const std::vector<std::pair<http::field, std::string>>& headers = {});
-  void WriteUnaryError(int http_status, const grpc::Status& status);
+  void WriteUnaryError(int http_status, const grpc::Status& status,
+                       const std::vector<std::pair<http::field, std::string>>& headers = {});
+  // The metrics and access-log line of a request refused before it became a call
+  // (only when it named a method).
+  void RecordRefusal(const absl::Status& status);
   void WriteResponse(http::response<http::string_body> response);
   void AddCors(http::fields* headers);
   void FinishExchange(beast::error_code ec);
@@ -627,11 +631,15 @@ void HttpBridge::Impl::Session::EndStream(const grpc::Status& status) {
                            });
 }
 
-void HttpBridge::Impl::Session::Refuse(int http_status, const absl::Status& status) {
+void HttpBridge::Impl::Session::RecordRefusal(const absl::Status& status) {
   if (method_ != nullptr) {
     RecordCall(*impl_->edge, path_, "", "", status, absl::Now() - start_, peer_,
                Header(request_, "x-request-id"));
   }
+}
+
+void HttpBridge::Impl::Session::Refuse(int http_status, const absl::Status& status) {
+  RecordRefusal(status);
   const grpc::Status grpc_status = ToGrpcStatus(status);
   if (wire_.protocol == Protocol::kConnectUnary) {
     return WriteUnaryError(http_status, grpc_status);
@@ -644,27 +652,22 @@ void HttpBridge::Impl::Session::Refuse(int http_status, const absl::Status& stat
 void HttpBridge::Impl::Session::RefuseHttp(
     int http_status, const absl::Status& status,
     const std::vector<std::pair<http::field, std::string>>& headers) {
-  if (method_ != nullptr) {
-    RecordCall(*impl_->edge, path_, "", "", status, absl::Now() - start_, peer_,
-               Header(request_, "x-request-id"));
-  }
-  http::response<http::string_body> response(static_cast<http::status>(http_status),
-                                             request_.version());
-  response.set(http::field::content_type, "application/json");
-  for (const auto& [field, value] : headers) {
-    response.set(field, value);
-  }
-  response.body() = connect::ErrorJson(ToGrpcStatus(status));
-  WriteResponse(std::move(response));
+  RecordRefusal(status);
+  WriteUnaryError(http_status, ToGrpcStatus(status), headers);
 }
 
-void HttpBridge::Impl::Session::WriteUnaryError(int http_status, const grpc::Status& status) {
+void HttpBridge::Impl::Session::WriteUnaryError(
+    int http_status, const grpc::Status& status,
+    const std::vector<std::pair<http::field, std::string>>& headers) {
   const int code = http_status != 0 ? http_status : connect::HttpStatusOf(status.error_code());
   http::response<http::string_body> response(static_cast<http::status>(code), request_.version());
   if (code == 499) {
     response.reason("Client Closed Request");  // not in Beast's table
   }
   response.set(http::field::content_type, "application/json");
+  for (const auto& [field, value] : headers) {
+    response.set(field, value);
+  }
   response.body() = connect::ErrorJson(status);
   WriteResponse(std::move(response));
 }
