@@ -22,7 +22,7 @@ COPY webhook webhook
 COPY domain domain
 COPY server server
 COPY client client
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCASES_BUILD_TESTS=OFF \
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCASES_BUILD_TESTS=OFF -DCASES_WEB=OFF \
  && cmake --build /build -j"$(nproc)" --target casesd casectl \
  && strip /build/server/casesd /build/client/casectl
 

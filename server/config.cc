@@ -24,6 +24,9 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
 ABSL_FLAG(std::vector<std::string>, cors_origins, {},
           "comma-separated origins whose browser pages may call the HTTP listener (\"*\" = "
           "any); empty = none [CASES_CORS_ORIGINS]");
+ABSL_FLAG(std::string, console_dir, "",
+          "directory of the reference console served at /console/ on --http_listen; empty = "
+          "\"console\" next to casesd, then ../share/soc-cases/console [CASES_CONSOLE_DIR]");
 ABSL_FLAG(std::string, db, "",
           "mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?socket=/path&pool=N] [CASES_DB]");
 ABSL_FLAG(std::string, jwks, "", "path of the JWKS file with token verification keys [CASES_JWKS]");
@@ -92,6 +95,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"metrics_listen", "CASES_METRICS_LISTEN"},
     {"http_listen", "CASES_HTTP_LISTEN"},
     {"cors_origins", "CASES_CORS_ORIGINS"},
+    {"console_dir", "CASES_CONSOLE_DIR"},
     {"db", "CASES_DB"},
     {"jwks", "CASES_JWKS"},
     {"issuer", "CASES_ISSUER"},
@@ -151,6 +155,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config->http_listen = absl::GetFlag(FLAGS_http_listen);
   config->cors_origins = absl::GetFlag(FLAGS_cors_origins);
+  config->console_dir = absl::GetFlag(FLAGS_console_dir);
   config->db_dsn = absl::GetFlag(FLAGS_db);
   config->jwks_path = absl::GetFlag(FLAGS_jwks);
   config->issuer = absl::GetFlag(FLAGS_issuer);

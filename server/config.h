@@ -19,6 +19,7 @@ struct Config {
   std::string metrics_listen;
   std::string http_listen;                // empty: no HTTP bridge
   std::vector<std::string> cors_origins;  // exact origins, "*" = any
+  std::string console_dir;                // empty: next to the executable
   std::string db_dsn;
   sql::DbConfig db;
   std::string jwks_path;

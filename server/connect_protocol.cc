@@ -80,6 +80,9 @@ std::optional<Wire> WireOf(absl::string_view content_type) {
   if (lower == "application/grpc-web" || lower == "application/grpc-web+proto") {
     return Wire{Protocol::kGrpcWeb, false, false};
   }
+  if (lower == "application/grpc-web+json") {
+    return Wire{Protocol::kGrpcWeb, true, false};
+  }
   if (lower == "application/grpc-web-text" || lower == "application/grpc-web-text+proto") {
     return Wire{Protocol::kGrpcWeb, false, true};
   }
@@ -93,7 +96,10 @@ std::string ContentTypeOf(const Wire& wire) {
     case Protocol::kConnectStream:
       return wire.json ? "application/connect+json" : "application/connect+proto";
     case Protocol::kGrpcWeb:
-      return wire.text ? "application/grpc-web-text+proto" : "application/grpc-web+proto";
+      if (wire.text) {
+        return "application/grpc-web-text+proto";
+      }
+      return wire.json ? "application/grpc-web+json" : "application/grpc-web+proto";
   }
   return "application/octet-stream";
 }

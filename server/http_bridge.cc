@@ -27,6 +27,7 @@
 #include "common/sync.h"
 #include "server/connect_protocol.h"
 #include "server/grpc_status.h"
+#include "server/static_files.h"
 
 namespace cases::server {
 namespace {
@@ -106,6 +107,7 @@ struct HttpBridge::Impl {
   void Accept();
 
   const HttpBridgeOptions options;
+  std::optional<StaticFiles> console;  // loaded by Start()
   std::shared_ptr<grpc::Channel> channel;
   grpc::GenericStub stub;
   const Edge* edge;
@@ -193,6 +195,8 @@ class HttpBridge::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Handle();
+  // GET /console/...: a file of the reference console.
+  void ServeConsole();
   void StartUnary(const std::string& bytes, absl::Duration timeout);
   void StartFramed(const std::string& bytes, absl::Duration timeout);
   void PrepareContext(grpc::ClientContext* context, absl::Duration timeout);
@@ -317,7 +321,10 @@ void HttpBridge::Impl::Session::Handle() {
   client_gone_ = false;
   wire_ = Wire{Protocol::kConnectUnary, true, false};
   const std::string origin = Header(request_, http::field::origin);
-  if (!origin.empty()) {
+  // A page of this listener (the console) is same-origin: browsers still send its
+  // Origin on module scripts and POSTs, and it needs no CORS grant.
+  const bool same_origin = origin == absl::StrCat("http://", Header(request_, http::field::host));
+  if (!origin.empty() && !same_origin) {
     if (!impl_->OriginAllowed(origin)) {
       return RefuseHttp(
           403, ErrorWithReason(absl::StatusCode::kPermissionDenied, "ORIGIN_NOT_ALLOWED",
@@ -328,6 +335,9 @@ void HttpBridge::Impl::Session::Handle() {
   }
   const beast::string_view target = request_.target();
   path_ = std::string(target.substr(0, target.find('?')));
+  if (path_ == "/" || path_ == "/console" || absl::StartsWith(path_, "/console/")) {
+    return ServeConsole();
+  }
   if (request_.method() == http::verb::options) {
     http::response<http::string_body> response(http::status::no_content, request_.version());
     response.set(http::field::access_control_allow_methods, "POST");
@@ -358,7 +368,7 @@ void HttpBridge::Impl::Session::Handle() {
     return RefuseHttp(
         415, InvalidField("content-type",
                           absl::StrCat(method_->full_name(), " takes ", expected,
-                                       ", application/grpc-web(+proto) or "
+                                       ", application/grpc-web(+proto, +json) or "
                                        "application/grpc-web-text; not \"",
                                        absl::CHexEscape(content_type.substr(0, 64)), "\"")));
   }
@@ -523,13 +533,13 @@ void HttpBridge::Impl::Session::WriteFrame(const std::string& payload,
   if (client_gone_) {
     return done(false);
   }
-  std::string frame =
-      wire_.protocol == Protocol::kConnectStream
-          ? connect::Envelope(
-                0, wire_.json ? connect::ResponseFromBinary(*method_->output_type(), true, payload)
-                                    .value_or("{}")
-                              : payload)
-          : connect::Envelope(0, payload);
+  // JSON messages on connect+json and grpc-web+json; binary ones pass through.
+  auto message = connect::ResponseFromBinary(*method_->output_type(), wire_.json, payload);
+  if (!message.ok()) {
+    Log(LogLevel::kError, "http bridge response", {{"detail", message.status().ToString()}});
+    return done(false);
+  }
+  std::string frame = connect::Envelope(0, *message);
   if (wire_.text) {
     frame = absl::Base64Escape(frame);
   }
@@ -672,6 +682,38 @@ void HttpBridge::Impl::Session::WriteUnaryError(
   WriteResponse(std::move(response));
 }
 
+void HttpBridge::Impl::Session::ServeConsole() {
+  if (!impl_->console.has_value()) {
+    return RefuseHttp(404, absl::NotFoundError("this casesd serves no console (--console_dir)"));
+  }
+  if (request_.method() != http::verb::get) {
+    return RefuseHttp(405,
+                      absl::InvalidArgumentError(absl::StrCat(
+                          path_, " takes GET, not ", std::string(request_.method_string()))),
+                      {{http::field::allow, "GET"}});
+  }
+  if (path_ == "/" || path_ == "/console") {
+    http::response<http::string_body> response(http::status::found, request_.version());
+    response.set(http::field::location, "/console/");
+    return WriteResponse(std::move(response));
+  }
+  const StaticFile* file = impl_->console->Find(absl::string_view(path_).substr(9));
+  if (file == nullptr) {
+    return RefuseHttp(404, absl::NotFoundError(absl::StrCat("no console file at ", path_)));
+  }
+  http::response<http::string_body> response(http::status::ok, request_.version());
+  response.set(http::field::content_type, file->content_type);
+  response.set(http::field::cache_control, "no-cache");
+  response.set("x-content-type-options", "nosniff");
+  response.set("referrer-policy", "no-referrer");
+  // The console fetches nothing but its own files and this listener's methods.
+  response.set("content-security-policy",
+               "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+  response.body() = file->body;
+  WriteResponse(std::move(response));
+}
+
 void HttpBridge::Impl::Session::AddCors(http::fields* headers) {
   if (origin_.empty()) {
     return;
@@ -731,6 +773,18 @@ HttpBridge::HttpBridge(HttpBridgeOptions options, std::shared_ptr<grpc::Channel>
 HttpBridge::~HttpBridge() { Stop(); }
 
 absl::Status HttpBridge::Start() {
+  const std::string console_dir =
+      impl_->options.console_dir.empty() ? DefaultConsoleDir() : impl_->options.console_dir;
+  if (!console_dir.empty()) {
+    auto console = StaticFiles::Load(console_dir);
+    if (!console.ok()) {
+      return absl::Status(console.status().code(),
+                          absl::StrCat("--console_dir: ", console.status().message()));
+    }
+    impl_->console = std::move(*console);
+    Log(LogLevel::kInfo, "console loaded",
+        {{"dir", console_dir}, {"files", static_cast<int>(impl_->console->size())}});
+  }
   auto host_port = ParseListenAddress(impl_->options.listen, 8080);
   if (!host_port.ok()) {
     return absl::InvalidArgumentError(

@@ -37,6 +37,9 @@ struct HttpBridgeOptions {
   absl::Duration idle_timeout = absl::Seconds(75);   // between keep-alive requests
   absl::Duration write_timeout = absl::Seconds(30);  // for each write to a client
   int threads = 2;
+  // The reference console's files, served at /console/; empty = DefaultConsoleDir()
+  // (server/static_files.h), and no console when that finds none.
+  std::string console_dir;
 };
 
 class HttpBridge {

@@ -291,6 +291,7 @@ int RunServe(Config& config) {
   HttpBridgeOptions http_options;
   http_options.listen = config.http_listen;
   http_options.cors_origins = config.cors_origins;
+  http_options.console_dir = config.console_dir;
   HttpBridge http_bridge(http_options, server.InProcessChannel(), &edge);
   if (!config.http_listen.empty()) {
     if (absl::Status s = http_bridge.Start(); !s.ok()) {

@@ -331,6 +331,11 @@ const ListSchema& DetectionStore::DetectionSchema() {
         "VARCHAR(64) PATH '$')) AS techniques WHERE ",
         FieldType::kFacet, nullptr, "", false, false, true},
        {"case", "case_id", FieldType::kResource, nullptr, "cases", true},
+       // Every case the detection was added to (or converted into): cases:"tenants/t/cases/c".
+       {"cases",
+        "(SELECT 1 FROM case_detections WHERE case_detections.tenant_id = detections.tenant_id "
+        "AND case_detections.detection_id = detections.detection_id AND case_id = ",
+        FieldType::kMember, nullptr, "cases"},
        {"detect_time", "detect_time", FieldType::kTime},
        {"create_time", "create_time", FieldType::kTime}},
       {{"create_time", {{"create_time", FieldType::kTime}, {"detection_id", FieldType::kResource}}},

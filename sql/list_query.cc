@@ -170,6 +170,16 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
       }
       return absl::OkStatus();
     }
+    case FieldType::kMember: {
+      if (e.op != ":") {
+        return BadValue(e, absl::StrCat("a link is tested with : (has), e.g. ", f.name,
+                                        ":\"tenants/{tenant}/", f.collection, "/{id}\""));
+      }
+      ASSIGN_OR_RETURN(std::string id, ResourceId(f, e));
+      absl::StrAppend(&out->sql, f.column, "? LIMIT 1) IS NOT NULL");
+      out->params.push_back(std::move(id));
+      return absl::OkStatus();
+    }
     case FieldType::kText: {
       ASSIGN_OR_RETURN(std::string query, FullTextQuery(e.value, e.position));
       absl::StrAppend(&out->sql, f.column, "MATCH(body) AGAINST (? IN BOOLEAN MODE))");
@@ -383,8 +393,8 @@ bool RowFilter::Eval(const FilterExpr& e, const ValueOf& value_of,
       break;
   }
   const FilterField& f = *FindField(fields_, e.field);  // checked by Compile
-  if (f.type == FieldType::kText) {
-    return false;  // full-text documents live in SQL only
+  if (f.type == FieldType::kText || f.type == FieldType::kMember) {
+    return false;  // full-text documents and links live in SQL only
   }
   if (f.type == FieldType::kFacet) {
     if (values_of == nullptr) {

@@ -40,6 +40,7 @@ enum class FieldType {
   kResource,  // BINARY(16) id of another resource; values are its name, or "" for none
   kFacet,     // a value in a side table of (tenant_id, <id>, kind, value) rows, tested with `:`
   kText,      // a bare text term: a FULLTEXT search (the field with the empty name)
+  kMember,    // another resource the row is linked to in a side table, tested with `:`
 };
 
 struct FilterField {
@@ -51,8 +52,10 @@ struct FilterField {
                            // empty: a tenant name, tenants/{id}
   bool nullable = false;
   bool substring = false;  // kString: `:` is a case-insensitive substring match
-  // kFacet, kText: `column` is the start of the subquery the term compiles to, up
-  // to the test of the value. kFacet: a probe of the row's own facet rows, e.g.
+  // kFacet, kText, kMember: `column` is the start of the subquery the term compiles
+  // to, up to the test of the value (kMember: up to "<id column> = ", closed with
+  // " LIMIT 1) IS NOT NULL", the value a name in `collection`). kFacet: a probe of the row's own
+  // facet rows, e.g.
   // "(SELECT 1 FROM case_facets WHERE case_facets.tenant_id = cases.tenant_id AND
   // case_facets.case_id = cases.case_id AND kind = 1 AND ", closed with
   // " LIMIT 1) IS NOT NULL" (a scalar subquery: MariaDB keeps walking the list's

@@ -105,6 +105,33 @@ TEST_F(CaseServiceTest, ADetectionMayBelongToSeveralCases) {
   EXPECT_EQ(events[1].type(), v1::EVENT_TYPE_DETECTIONS_ADDED);
   ASSERT_TRUE(Get(first.name(), &out).ok());
   EXPECT_EQ(out.detection_count(), 1);
+
+  // Each case's detections are listed with cases:"<case>".
+  const auto detections_of = [&](const std::string& filter) {
+    v1::ListDetectionsRequest list;
+    list.set_parent(tenant_);
+    list.set_filter(filter);
+    v1::ListDetectionsResponse response;
+    const grpc::Status s =
+        world_.stubs().detections->ListDetections(World::Context(admin_).get(), list, &response);
+    std::vector<std::string> found;
+    for (const auto& d : response.detections()) {
+      found.push_back(d.name());
+    }
+    return std::make_pair(s, found);
+  };
+  auto [first_status, of_first] = detections_of("cases:\"" + first.name() + "\"");
+  ASSERT_TRUE(first_status.ok()) << first_status.error_message();
+  EXPECT_THAT(of_first, ::testing::ElementsAre(names[0]));
+  auto [second_status, of_second] = detections_of("cases:\"" + second.name() + "\"");
+  ASSERT_TRUE(second_status.ok());
+  EXPECT_THAT(of_second, ::testing::UnorderedElementsAre(names[0], names[1]));
+  auto [not_first_status, not_of_first] = detections_of("NOT cases:\"" + first.name() + "\"");
+  ASSERT_TRUE(not_first_status.ok());
+  EXPECT_THAT(not_of_first, ::testing::ElementsAre(names[1]));
+  auto [equals_status, unused] = detections_of("cases = \"" + first.name() + "\"");
+  EXPECT_EQ(equals_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(GrpcViolationFields(equals_status), ::testing::ElementsAre("filter"));
 }
 
 TEST_F(CaseServiceTest, RequestIdMakesCreateSafeToRetry) {

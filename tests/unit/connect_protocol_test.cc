@@ -34,7 +34,12 @@ TEST(ConnectWireTest, ContentTypesNameTheirProtocolAndCodec) {
   EXPECT_TRUE(WireOf("application/grpc-web-text")->text);
   EXPECT_FALSE(WireOf("text/plain").has_value());
   EXPECT_FALSE(WireOf("").has_value());
-  EXPECT_FALSE(WireOf("application/grpc-web+json").has_value());
+  const auto grpc_web_json = WireOf("application/grpc-web+json");
+  ASSERT_TRUE(grpc_web_json.has_value());
+  EXPECT_EQ(grpc_web_json->protocol, Protocol::kGrpcWeb);
+  EXPECT_TRUE(grpc_web_json->json);
+  EXPECT_EQ(ContentTypeOf(*grpc_web_json), "application/grpc-web+json");
+  EXPECT_FALSE(WireOf("application/grpc-web+thrift").has_value());
 }
 
 TEST(ConnectWireTest, PathsFindOnlyCompiledMethods) {

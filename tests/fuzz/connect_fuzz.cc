@@ -1,0 +1,101 @@
+// libFuzzer target: what the HTTP bridge decodes from a request before any call is
+// made — envelopes, JSON bodies through protobuf's JSON mapping, deadlines, gzip —
+// on arbitrary bytes. The first byte picks the decoder, the rest is its input.
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "server/connect_protocol.h"
+
+namespace {
+
+namespace connect = cases::server::connect;
+
+// The request types whose JSON the bridge parses most: nested messages, enums,
+// timestamps, field masks, repeated fields and maps among them.
+constexpr const char* kPaths[] = {
+    "/soc.cases.v1.CaseService/CreateCase",
+    "/soc.cases.v1.CaseService/UpdateCase",
+    "/soc.cases.v1.CaseService/ListCases",
+    "/soc.cases.v1.DetectionService/IngestDetections",
+    "/soc.cases.v1.ServiceRequestService/StreamMessages",
+    "/soc.cases.v1.AutomationService/CreateCaseRule",
+};
+
+void CheckJson(uint8_t selector, absl::string_view body) {
+  const auto* method = connect::MethodOfPath(kPaths[selector % std::size(kPaths)]);
+  if (method == nullptr) {
+    __builtin_trap();
+  }
+  auto binary = connect::RequestToBinary(*method->input_type(), true, body);
+  if (!binary.ok()) {
+    return;
+  }
+  // What the mapping accepted must write back as JSON and parse again to the same message.
+  auto json = connect::ResponseFromBinary(*method->input_type(), true, *binary);
+  if (!json.ok()) {
+    __builtin_trap();
+  }
+  auto again = connect::RequestToBinary(*method->input_type(), true, *json);
+  if (!again.ok() || again->size() != binary->size()) {
+    __builtin_trap();
+  }
+}
+
+void CheckEnvelope(absl::string_view body) {
+  constexpr size_t kMax = 1 << 16;
+  auto frame = connect::ParseSingleEnvelope(body, kMax);
+  if (!frame.ok()) {
+    return;
+  }
+  if (frame->payload.size() > kMax || connect::Envelope(frame->flags, frame->payload) != body) {
+    __builtin_trap();
+  }
+}
+
+void CheckTimeouts(absl::string_view value) {
+  auto connect_timeout = connect::ParseConnectTimeout(value);
+  if (connect_timeout.ok() && *connect_timeout < absl::ZeroDuration()) {
+    __builtin_trap();
+  }
+  auto grpc_timeout = connect::ParseGrpcTimeout(value);
+  if (grpc_timeout.ok() && *grpc_timeout < absl::ZeroDuration()) {
+    __builtin_trap();
+  }
+}
+
+void CheckGzip(absl::string_view data) {
+  constexpr size_t kMax = 1 << 16;
+  auto inflated = connect::Gunzip(data, kMax);
+  if (inflated.ok() && inflated->size() > kMax) {
+    __builtin_trap();
+  }
+  auto round_trip = connect::Gunzip(connect::Gzip(data), data.size());
+  if (!round_trip.ok() || *round_trip != data) {
+    __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const absl::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 4) {
+    case 0:
+      CheckJson(static_cast<uint8_t>(data[0] / 4), input);
+      break;
+    case 1:
+      CheckEnvelope(input);
+      break;
+    case 2:
+      CheckTimeouts(input);
+      break;
+    default:
+      CheckGzip(input);
+      break;
+  }
+  return 0;
+}
