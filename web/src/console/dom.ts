@@ -56,6 +56,7 @@ export function field(label: string, control: HTMLElement, hint?: HTMLElement): 
 export function enumLabel(enumObject: Record<string, string | number>, value: number): string {
   const key = enumObject[value];
   if (typeof key !== "string" || value === 0) return "—";
+  if (key === "XDR" || key === "MDR") return key; // product names
   const words = key.toLowerCase().split("_").join(" ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
