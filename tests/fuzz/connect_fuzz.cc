@@ -6,6 +6,10 @@
 
 #include "absl/strings/string_view.h"
 #include "server/connect_protocol.h"
+#include "soc/cases/v1/automation_service.pb.h"
+#include "soc/cases/v1/case_service.pb.h"
+#include "soc/cases/v1/detection_service.pb.h"
+#include "soc/cases/v1/service_request_service.pb.h"
 
 namespace {
 
@@ -22,7 +26,17 @@ constexpr const char* kPaths[] = {
     "/soc.cases.v1.AutomationService/CreateCaseRule",
 };
 
+// Links the generated files into this binary, so their services are in the pool
+// MethodOfPath searches (a static library's unreferenced objects are dropped).
+const bool kLinked = soc::cases::v1::CreateCaseRequest::descriptor() != nullptr &&
+                     soc::cases::v1::IngestDetectionsRequest::descriptor() != nullptr &&
+                     soc::cases::v1::StreamMessagesRequest::descriptor() != nullptr &&
+                     soc::cases::v1::CreateCaseRuleRequest::descriptor() != nullptr;
+
 void CheckJson(uint8_t selector, absl::string_view body) {
+  if (!kLinked) {
+    __builtin_trap();
+  }
   const auto* method = connect::MethodOfPath(kPaths[selector % std::size(kPaths)]);
   if (method == nullptr) {
     __builtin_trap();
