@@ -53,9 +53,9 @@ struct FilterField {
   bool nullable = false;
   bool substring = false;  // kString: `:` is a case-insensitive substring match
   // kFacet, kText, kMember: `column` is the start of the subquery the term compiles
-  // to, up to the test of the value (kMember: up to "<id column> = ", closed with
-  // " LIMIT 1) IS NOT NULL", the value a name in `collection`). kFacet: a probe of the row's own
-  // facet rows, e.g.
+  // to, up to the test of the value. kMember: a probe of the row's link rows up to
+  // "<id column> = ", closed with " LIMIT 1) IS NOT NULL", the value a name in
+  // `collection`. kFacet: a probe of the row's own facet rows, e.g.
   // "(SELECT 1 FROM case_facets WHERE case_facets.tenant_id = cases.tenant_id AND
   // case_facets.case_id = cases.case_id AND kind = 1 AND ", closed with
   // " LIMIT 1) IS NOT NULL" (a scalar subquery: MariaDB keeps walking the list's

@@ -34,11 +34,8 @@ const bool kLinked = soc::cases::v1::CreateCaseRequest::descriptor() != nullptr 
                      soc::cases::v1::CreateCaseRuleRequest::descriptor() != nullptr;
 
 void CheckJson(uint8_t selector, absl::string_view body) {
-  if (!kLinked) {
-    __builtin_trap();
-  }
   const auto* method = connect::MethodOfPath(kPaths[selector % std::size(kPaths)]);
-  if (method == nullptr) {
+  if (!kLinked || method == nullptr) {
     __builtin_trap();
   }
   auto binary = connect::RequestToBinary(*method->input_type(), true, body);

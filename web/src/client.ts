@@ -4,6 +4,7 @@
 // the wire: connect-web in a browser, connect-node in Node, Connect or gRPC-Web,
 // JSON or binary.
 import { ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -63,13 +64,6 @@ export interface ServerError {
   retryAfterMs: number | undefined;
 }
 
-const codeNames: Record<number, string> = {
-  1: "canceled", 2: "unknown", 3: "invalid_argument", 4: "deadline_exceeded", 5: "not_found",
-  6: "already_exists", 7: "permission_denied", 8: "resource_exhausted", 9: "failed_precondition",
-  10: "aborted", 11: "out_of_range", 12: "unimplemented", 13: "internal", 14: "unavailable",
-  15: "data_loss", 16: "unauthenticated",
-};
-
 export function serverError(err: unknown): ServerError {
   const e = ConnectError.from(err);
   const info = e.findDetails(ErrorInfoSchema)[0];
@@ -77,7 +71,7 @@ export function serverError(err: unknown): ServerError {
   const retry = e.findDetails(RetryInfoSchema)[0];
   const delay = retry?.retryDelay;
   return {
-    code: codeNames[e.code] ?? String(e.code),
+    code: codeToString(e.code),
     message: e.rawMessage,
     reason: info?.reason ?? "",
     metadata: { ...(info?.metadata ?? {}) },

@@ -4,8 +4,7 @@
 // the route changes. Errors are shown as the server words them.
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { bearer, clientsFor, serverError, type CasesClients } from "../client.js";
-import { Product } from "../gen/soc/cases/v1/common_pb.js";
-import { EventType, Priority, Severity } from "../gen/soc/cases/v1/common_pb.js";
+import { EventType, Priority, Product, Severity } from "../gen/soc/cases/v1/common_pb.js";
 import {
   CaseStatus,
   CaseType,
@@ -57,6 +56,11 @@ const dialog = document.getElementById("dialog") as HTMLDialogElement;
 function go(hash: string): void {
   if (location.hash === hash) void route();
   else location.hash = hash;
+}
+
+// The tenant of a resource name: tenants/{t}/cases/{c} → tenants/{t}.
+function tenantOf(name: string): string {
+  return name.split("/").slice(0, 2).join("/");
 }
 
 function tenantLabel(name: string): string {
@@ -245,7 +249,7 @@ async function casesView(): Promise<void> {
         h(
           "tr",
           {},
-          h("td", {}, c.tenantDisplayName || tenantLabel(c.name.split("/cases/")[0])),
+          h("td", {}, c.tenantDisplayName || tenantLabel(tenantOf(c.name))),
           h("td", {}, h("a", { href: `#/case/${c.name}` }, `CASE-${c.number}`)),
           h("td", {}, c.displayName),
           h("td", {}, h("span", { class: `sev sev-${c.severity}` }, enumLabel(Severity, c.severity))),
@@ -368,7 +372,7 @@ function createCaseDialog(detections: string[]): void {
 async function caseView(name: string): Promise<void> {
   const c = await attempt(() => api.cases.getCase({ name }, { signal: viewAbort.signal }));
   if (c === undefined) return view("Case", h("p", {}, h("a", { href: "#/cases" }, "Back to cases")));
-  const tenant = name.split("/cases/")[0];
+  const tenant = tenantOf(name);
   const facts: Array<[string, Node | string]> = [
     ["Tenant", c.tenantDisplayName || tenantLabel(tenant)],
     ["Type", enumLabel(CaseType, c.type)],
@@ -429,7 +433,13 @@ function detectionRow(d: Detection): HTMLElement {
 }
 
 // The close reason and the "Other" note (1–600 characters, counted as one types).
-function closeFields(prefix: string): { row: HTMLElement; reason: HTMLSelectElement; note: HTMLTextAreaElement } {
+interface CloseFields {
+  row: HTMLElement;
+  // The close_reason and close_note a status change sends: none unless it closes.
+  values(closing: boolean): { closeReason: CloseReason; closeNote: string };
+}
+
+function closeFields(prefix: string): CloseFields {
   const reason = select({ id: `${prefix}-close-reason` }, enumOptions(CloseReason));
   const note = h("textarea", { id: `${prefix}-close-note`, rows: 3, maxlength: MAX_CLOSE_NOTE });
   const counter = h("small", { class: "hint", "aria-live": "polite" }, `0 / ${MAX_CLOSE_NOTE}`);
@@ -438,7 +448,13 @@ function closeFields(prefix: string): { row: HTMLElement; reason: HTMLSelectElem
   const sync = (): void => { noteRow.hidden = Number(reason.value) !== CloseReason.OTHER; };
   reason.addEventListener("change", sync);
   sync();
-  return { row: h("div", {}, field("Closed reason", reason), noteRow), reason, note };
+  return {
+    row: h("div", {}, field("Closed reason", reason), noteRow),
+    values: (closing) => {
+      const closeReason = closing ? (Number(reason.value) as CloseReason) : CloseReason.UNSPECIFIED;
+      return { closeReason, closeNote: closeReason === CloseReason.OTHER ? note.value : "" };
+    },
+  };
 }
 
 function statusForm(c: Case): HTMLElement {
@@ -456,9 +472,7 @@ function statusForm(c: Case): HTMLElement {
     const paths = resolved ? ["status", "close_reason", "close_note"] : ["status"];
     const updated = await attempt(() => api.cases.updateCase({
       case: {
-        name: c.name, etag: c.etag, status: Number(status.value),
-        closeReason: resolved ? Number(close.reason.value) : CloseReason.UNSPECIFIED,
-        closeNote: resolved && Number(close.reason.value) === CloseReason.OTHER ? close.note.value : "",
+        name: c.name, etag: c.etag, status: Number(status.value), ...close.values(resolved),
       },
       updateMask: { paths },
     }), form);
@@ -564,7 +578,7 @@ async function alertView(name: string): Promise<void> {
 }
 
 async function convertDialog(a: Alert): Promise<void> {
-  const tenant = a.name.split("/alerts/")[0];
+  const tenant = tenantOf(a.name);
   const queues = await attempt(() => api.cases.listQueues({ parent: tenant, pageSize: 100 }));
   const stage = select({ id: "convert-stage" }, enumOptions(CaseStatus).map(([v, l]) => [v, v === CaseStatus.RESOLVED ? "Closed" : l]), CaseStatus.NEW);
   const close = closeFields("convert");
@@ -587,9 +601,7 @@ async function convertDialog(a: Alert): Promise<void> {
       alert: a.name, requestId: crypto.randomUUID(),
       case: {
         status: Number(stage.value), priority: Number(priority.value || 0), queue: queue.value,
-        assignee: assignee.value.trim(),
-        closeReason: closed ? Number(close.reason.value) : CloseReason.UNSPECIFIED,
-        closeNote: closed && Number(close.reason.value) === CloseReason.OTHER ? close.note.value : "",
+        assignee: assignee.value.trim(), ...close.values(closed),
       },
     }), form);
     if (made !== undefined) go(`#/case/${made.name}`);
@@ -610,7 +622,7 @@ async function requestsView(): Promise<void> {
   const res = await attempt(() => api.requests.listServiceRequests({ parent: listParent(), pageSize: 100 }, { signal: viewAbort.signal }));
   body.replaceChildren(...(res?.serviceRequests ?? []).map((r) =>
     h("tr", {},
-      h("td", {}, r.tenantDisplayName || tenantLabel(r.name.split("/serviceRequests/")[0])),
+      h("td", {}, r.tenantDisplayName || tenantLabel(tenantOf(r.name))),
       h("td", {}, h("a", { href: `#/request/${r.name}` }, r.displayName)),
       h("td", {}, enumLabel(ServiceRequestType, r.type)),
       h("td", {}, enumLabel(ServiceRequestStatus, r.status)),
