@@ -13,7 +13,10 @@
 //            activity_stream (commit-to-delivery latency of StreamActivities while cases are
 //            created), webhook_delivery (a subscription to an HTTPS receiver in this process,
 //            --receiver_cert/--receiver_key, while cases are created: activities delivered per
-//            second and commit-to-delivery latency).
+//            second and commit-to-delivery latency), get_case_connect (GetCase as Connect JSON
+//            over one keep-alive HTTP/1.1 connection per caller to --http HOST:PORT),
+//            message_stream (commit-to-delivery latency of StreamMessages while messages are
+//            posted; --wire grpc, or connect for a Connect server stream over --http).
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
@@ -26,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -45,6 +49,7 @@ struct Options {
   int concurrency = 32, deep = 1000, streams = 100, batch = 500;
   absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
   std::string receiver_cert, receiver_key;
+  std::string http = "127.0.0.1:8080", wire = "grpc";  // casesd's HTTP listener; a stream's wire
 };
 
 // One operation of a scenario for caller `worker`; returns whether it succeeded.
@@ -53,6 +58,27 @@ using Operation = std::function<bool(int worker, std::mt19937_64& rng)>;
 struct Result {
   double ops_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
   int64_t calls = 0, errors = 0;
+};
+
+// What a commit-to-delivery scenario collects: each item's delay from its commit
+// (its create_time) to its arrival here, counted only in the measured window.
+struct Arrivals {
+  std::atomic<bool> measuring{false};
+  absl::Mutex mu;
+  LatencyHistogram delays ABSL_GUARDED_BY(mu);
+  long long received ABSL_GUARDED_BY(mu) = 0;
+
+  void Record(const google::protobuf::Timestamp& create_time) {
+    const absl::Time now = absl::Now();
+    if (!measuring.load(std::memory_order_relaxed)) {
+      return;
+    }
+    const absl::Time committed =
+        absl::FromUnixSeconds(create_time.seconds()) + absl::Nanoseconds(create_time.nanos());
+    absl::MutexLock lock(&mu);
+    delays.Record(absl::ToInt64Microseconds(now - committed));
+    ++received;
+  }
 };
 
 // Runs `op` on `concurrency` threads (each with its own channel, like separate
@@ -145,7 +171,7 @@ class Bench {
         return Call(w, &v1::CaseService::Stub::CreateCaseNote, request, &out,
                     &client::Client::cases);
       });
-    } else if (s == "get_case" || s == "update_case") {
+    } else if (s == "get_case" || s == "get_case_connect" || s == "update_case") {
       const std::vector<std::string> names = CaseNames();
       if (names.empty()) {
         return Fail("no cases to read");
@@ -156,6 +182,22 @@ class Bench {
           request.set_name(names[rng() % names.size()]);
           v1::Case out;
           return Call(w, &v1::CaseService::Stub::GetCase, request, &out, &client::Client::cases);
+        });
+      } else if (s == "get_case_connect") {
+        // The same reads as get_case, as a browser or curl sends them: Connect
+        // unary JSON, one keep-alive HTTP/1.1 connection per caller.
+        std::vector<std::unique_ptr<httplib::Client>> http;
+        for (int w = 0; w < o_.concurrency; ++w) {
+          http.push_back(HttpClient());
+        }
+        const httplib::Headers headers = HttpHeaders();
+        r = Drive(o_, [&](int w, std::mt19937_64& rng) {
+          const std::string body = absl::StrCat("{\"name\":\"", names[rng() % names.size()], "\"}");
+          auto response =
+              http[w]->Post("/soc.cases.v1.CaseService/GetCase", headers, body, "application/json");
+          v1::Case out;
+          return response && response->status == 200 &&
+                 google::protobuf::util::JsonStringToMessage(response->body, &out).ok();
         });
       } else {
         r = Drive(o_, [&](int w, std::mt19937_64& rng) {
@@ -270,6 +312,8 @@ class Bench {
       return StreamFanout();
     } else if (s == "activity_stream") {
       return ActivityStream();
+    } else if (s == "message_stream") {
+      return MessageStream();
     } else if (s == "webhook_delivery") {
       return WebhookDelivery();
     } else {
@@ -427,72 +471,162 @@ class Bench {
     return 0;
   }
 
-  // One StreamActivities reader of the tenant while `concurrency` / 8 writers create
-  // cases; p50/p99 are each activity's delay from its commit (its create_time) to its
-  // arrival, ops/s the activities received per second.
-  int ActivityStream() {
-    std::atomic<bool> measuring{false};
-    LatencyHistogram delays;
-    long long received = 0;
-    auto context = clients_[0]->NewContext(std::chrono::hours(1));
-    std::thread reader([&] {
-      v1::StreamActivitiesRequest request;
-      request.set_parent(o_.tenant);
-      request.set_filter("type = ACTIVITY_TYPE_CASE_CREATED");
-      auto stream = clients_[0]->activities().StreamActivities(context.get(), request);
-      v1::Activity a;
-      while (stream->Read(&a)) {
-        if (measuring.load(std::memory_order_relaxed)) {
-          const absl::Time committed = absl::FromUnixSeconds(a.create_time().seconds()) +
-                                       absl::Nanoseconds(a.create_time().nanos());
-          delays.Record(absl::ToInt64Microseconds(absl::Now() - committed));
-          ++received;
-        }
-      }
-      stream->Finish();
-    });
-    Result w = DriveWriters(&measuring, [&](int worker, std::mt19937_64&) {
-      v1::CreateCaseRequest request;
-      request.set_parent(o_.tenant);
-      request.mutable_case_()->set_display_name("Streamed case");
-      request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
-      v1::Case out;
-      return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out,
-                  &client::Client::cases);
-    });
-    measuring = false;
-    context->TryCancel();
+  // A commit-to-delivery scenario: `read` delivers items into `arrivals` until
+  // `cancel` ends it, while `writers` callers run `write` through the warm-up and
+  // the measured window. p50/p99 are the delays from commit to arrival, ops/s the
+  // items received per second; `extra` adds fields to the JSON line.
+  int CommitToDelivery(const std::function<void(Arrivals&)>& read,
+                       const std::function<void()>& cancel, const Operation& write, int writers,
+                       const std::function<std::string(const Result&)>& extra = nullptr) {
+    Arrivals arrivals;
+    std::thread reader([&] { read(arrivals); });
+    const Result w = DriveWriters(&arrivals.measuring, write, writers);
+    arrivals.measuring = false;
+    cancel();
     reader.join();
+    absl::MutexLock lock(&arrivals.mu);
+    const double per_s =
+        static_cast<double>(arrivals.received) / absl::ToDoubleSeconds(o_.duration);
     std::printf(
-        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
+        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,%s"
         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld}\n",
-        (o_.label.empty() ? o_.scenario : o_.label).c_str(), WriterCount(),
-        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
-        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
-        delays.Percentile(0.5) / 1000, delays.Percentile(0.99) / 1000,
-        delays.Percentile(0.999) / 1000, received, static_cast<long long>(w.errors));
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), writers, per_s, per_s,
+        extra ? extra(w).c_str() : "", arrivals.delays.Percentile(0.5) / 1000,
+        arrivals.delays.Percentile(0.99) / 1000, arrivals.delays.Percentile(0.999) / 1000,
+        arrivals.received, static_cast<long long>(w.errors));
     return 0;
   }
 
+  // Creates one case of the tenant from caller `worker`: the writers of the
+  // activity and webhook scenarios.
+  bool CreateOneCase(int worker, const std::string& display_name) {
+    v1::CreateCaseRequest request;
+    request.set_parent(o_.tenant);
+    request.mutable_case_()->set_display_name(display_name);
+    request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
+    v1::Case out;
+    return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out, &client::Client::cases);
+  }
+
+  // One StreamActivities reader of the tenant while `concurrency` / 8 writers create
+  // cases.
+  int ActivityStream() {
+    auto context = clients_[0]->NewContext(std::chrono::hours(1));
+    return CommitToDelivery(
+        [&](Arrivals& arrivals) {
+          v1::StreamActivitiesRequest request;
+          request.set_parent(o_.tenant);
+          request.set_filter("type = ACTIVITY_TYPE_CASE_CREATED");
+          auto stream = clients_[0]->activities().StreamActivities(context.get(), request);
+          v1::Activity a;
+          while (stream->Read(&a)) {
+            arrivals.Record(a.create_time());
+          }
+          stream->Finish();
+        },
+        [&] { context->TryCancel(); },
+        [&](int worker, std::mt19937_64&) { return CreateOneCase(worker, "Streamed case"); },
+        WriterCount());
+  }
+
+  // One StreamMessages reader of a new service request, over native gRPC or as a
+  // Connect server stream (application/connect+json over HTTP/1.1), while
+  // `concurrency` / 8 writers post messages to it over gRPC.
+  int MessageStream() {
+    client::Client& c = *clients_[0];
+    v1::CreateServiceRequestRequest create;
+    create.set_parent(o_.tenant);
+    create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+    create.mutable_service_request()->set_display_name("Stream latency benchmark");
+    v1::ServiceRequest sr;
+    if (grpc::Status s = c.Call(
+            c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
+        !s.ok()) {
+      return Fail(s.error_message());
+    }
+    const Operation post = [&](int worker, std::mt19937_64&) {
+      v1::CreateMessageRequest request;
+      request.set_parent(sr.name());
+      request.mutable_message()->set_body("stream latency benchmark message");
+      v1::Message out;
+      return Call(worker, &v1::ServiceRequestService::Stub::CreateMessage, request, &out,
+                  &client::Client::requests);
+    };
+    if (o_.wire == "grpc") {
+      auto context = c.NewContext(std::chrono::hours(1));
+      return CommitToDelivery(
+          [&](Arrivals& arrivals) {
+            v1::StreamMessagesRequest request;
+            request.set_parent(sr.name());
+            auto stream = c.requests().StreamMessages(context.get(), request);
+            v1::Message m;
+            while (stream->Read(&m)) {
+              arrivals.Record(m.create_time());
+            }
+            stream->Finish();
+          },
+          [&] { context->TryCancel(); }, post, WriterCount());
+    }
+    if (o_.wire != "connect") {
+      return Fail("--wire is grpc or connect, not " + o_.wire);
+    }
+    std::unique_ptr<httplib::Client> http = HttpClient();
+    std::atomic<bool> stopping{false};
+    return CommitToDelivery(
+        [&](Arrivals& arrivals) {
+          httplib::Request request;
+          request.method = "POST";
+          request.path = "/soc.cases.v1.ServiceRequestService/StreamMessages";
+          request.headers = HttpHeaders();
+          request.headers.emplace("Content-Type", "application/connect+json");
+          request.body = Envelope(absl::StrCat("{\"parent\":\"", sr.name(), "\"}"));
+          std::string pending;  // bytes of envelopes not yet complete
+          request.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+            pending.append(data, size);
+            while (pending.size() >= 5) {
+              const auto byte = [&](int i) { return static_cast<uint8_t>(pending[i]); };
+              const size_t length = size_t{byte(1)} << 24 | size_t{byte(2)} << 16 |
+                                    size_t{byte(3)} << 8 | size_t{byte(4)};
+              if (pending.size() < 5 + length) {
+                break;
+              }
+              v1::Message m;
+              if ((byte(0) & 0x02) == 0 &&
+                  google::protobuf::util::JsonStringToMessage(pending.substr(5, length), &m).ok()) {
+                arrivals.Record(m.create_time());
+              }
+              pending.erase(0, 5 + length);
+            }
+            return true;
+          };
+          httplib::Response response;
+          httplib::Error error = httplib::Error::Success;
+          if (!http->send(request, response, error) && !stopping) {
+            std::fprintf(stderr, "cases_load: Connect stream: %s\n",
+                         httplib::to_string(error).c_str());
+          }
+        },
+        [&] {
+          stopping = true;
+          http->stop();
+        },
+        post, WriterCount());
+  }
+
   // A webhook subscription of the tenant to an HTTPS receiver here while
-  // `concurrency` writers create cases as fast as they can; p50/p99 are each delivered activity's
-  // delay from its commit to its arrival, ops/s the activities delivered per second.
+  // `concurrency` writers create cases as fast as they can; the items are the
+  // activities delivered.
   int WebhookDelivery() {
     httplib::SSLServer receiver(o_.receiver_cert.c_str(), o_.receiver_key.c_str());
-    std::atomic<bool> measuring{false};
-    absl::Mutex mu;
-    LatencyHistogram delays;
-    long long received = 0;
+    Arrivals* arrivals = nullptr;  // set while the scenario runs
+    absl::Mutex started_mu;
     receiver.Post("/bench", [&](const httplib::Request& req, httplib::Response& res) {
-      const absl::Time now = absl::Now();
       v1::Activity a;
-      if (measuring.load(std::memory_order_relaxed) &&
-          google::protobuf::util::JsonStringToMessage(req.body, &a).ok()) {
-        const absl::Time committed = absl::FromUnixSeconds(a.create_time().seconds()) +
-                                     absl::Nanoseconds(a.create_time().nanos());
-        absl::MutexLock lock(&mu);
-        delays.Record(absl::ToInt64Microseconds(now - committed));
-        ++received;
+      if (google::protobuf::util::JsonStringToMessage(req.body, &a).ok()) {
+        absl::MutexLock lock(&started_mu);
+        if (arrivals != nullptr) {
+          arrivals->Record(a.create_time());
+        }
       }
       res.status = 204;
     });
@@ -517,36 +651,47 @@ class Bench {
       serve.join();
       return Fail(st.error_message());
     }
-    Result w = DriveWriters(
-        &measuring,
-        [&](int worker, std::mt19937_64&) {
-          v1::CreateCaseRequest request;
-          request.set_parent(o_.tenant);
-          request.mutable_case_()->set_display_name("Webhooked case");
-          request.mutable_case_()->set_severity(v1::SEVERITY_LOW);
-          v1::Case out;
-          return Call(worker, &v1::CaseService::Stub::CreateCase, request, &out,
-                      &client::Client::cases);
+    const int rc = CommitToDelivery(
+        [&](Arrivals& a) {
+          absl::MutexLock lock(&started_mu);
+          arrivals = &a;
         },
-        o_.concurrency);
-    measuring = false;
+        [&] {
+          absl::MutexLock lock(&started_mu);
+          arrivals = nullptr;
+        },
+        [&](int worker, std::mt19937_64&) { return CreateOneCase(worker, "Webhooked case"); },
+        o_.concurrency,
+        [](const Result& w) { return absl::StrCat("\"cases_created_per_s\":", w.ops_per_s, ","); });
     v1::DeleteSubscriptionRequest remove;
     remove.set_name(subscription.name());
     google::protobuf::Empty empty;
     (void)c.Call(c.automation(), &v1::AutomationService::Stub::DeleteSubscription, remove, &empty);
     receiver.stop();
     serve.join();
-    absl::MutexLock lock(&mu);
-    std::printf(
-        "{\"scenario\":\"%s\",\"concurrency\":%d,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
-        "\"cases_created_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
-        "\"calls\":%lld,\"errors\":%lld}\n",
-        (o_.label.empty() ? o_.scenario : o_.label).c_str(), o_.concurrency,
-        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration),
-        static_cast<double>(received) / absl::ToDoubleSeconds(o_.duration), w.ops_per_s,
-        delays.Percentile(0.5) / 1000, delays.Percentile(0.99) / 1000,
-        delays.Percentile(0.999) / 1000, received, static_cast<long long>(w.errors));
-    return 0;
+    return rc;
+  }
+
+  // A client of casesd's HTTP listener (--http): one keep-alive connection, no
+  // Nagle delay, reads that wait as long as a stream stays open.
+  std::unique_ptr<httplib::Client> HttpClient() const {
+    auto http = std::make_unique<httplib::Client>("http://" + o_.http);
+    http->set_keep_alive(true);
+    http->set_tcp_nodelay(true);
+    http->set_read_timeout(std::chrono::hours(1));
+    return http;
+  }
+
+  httplib::Headers HttpHeaders() const {
+    return {{"Authorization", "Bearer " + o_.token}, {"Connect-Protocol-Version", "1"}};
+  }
+
+  // `message` in a Connect envelope: flags 0, then its length (4 bytes, big-endian).
+  static std::string Envelope(const std::string& message) {
+    const auto n = static_cast<uint32_t>(message.size());
+    std::string out = {'\0', static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+    return out + message;
   }
 
   Options o_;
@@ -582,6 +727,10 @@ int main(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &o.streams);
     } else if (flag == "--batch") {
       ok = absl::SimpleAtoi(value, &o.batch);
+    } else if (flag == "--http") {
+      o.http = value;
+    } else if (flag == "--wire") {
+      o.wire = value;
     } else if (flag == "--receiver_cert") {
       o.receiver_cert = value;
     } else if (flag == "--receiver_key") {
