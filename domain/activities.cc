@@ -1,5 +1,6 @@
 #include "domain/activities.h"
 
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -15,8 +16,6 @@ namespace {
 
 namespace v1 = ::soc::cases::v1;
 using tenancy::CallContext;
-
-constexpr int kBacklogBatch = 500;
 
 int ProductValue(v1::Product product) { return product; }
 
@@ -65,63 +64,102 @@ absl::StatusOr<Page<sql::ActivityRow>> Activities::List(const CallContext& call,
   return page;
 }
 
-absl::Status Activities::Stream(const CallContext& call, const std::string& start_after_id,
-                                const std::string& filter,
-                                const std::function<bool(const sql::ActivityRow&)>& send,
-                                const std::function<bool()>& cancelled) const {
-  const sql::ListSchema& schema = sql::ActivityStore::Schema();
-  ASSIGN_OR_RETURN(sql::RowFilter matcher, sql::RowFilter::Compile(schema.fields, filter));
-  sql::ListParams params;
-  params.tenant_ids = StreamedTenants(call);
-  params.filter = filter;
-  params.page_size = kBacklogBatch;
-  ScopeToReadable(call, &params);
-  std::map<std::string, std::set<int64_t>> readable;  // tenant → products it shows
-  for (const sql::ValueScope::Arm& arm : params.values.arms) {
-    for (const std::string& t : arm.tenant_ids) {
-      readable[t].insert(arm.values.begin(), arm.values.end());
+namespace {
+
+// StreamActivities' feed: the backlog after the start point, page by page, then
+// the hub's live activities, each shown once and only where the caller may read it.
+class ActivityFeed final : public Feed<v1::Activity> {
+ public:
+  ActivityFeed(const CallContext& call, sql::ActivityStore* store, sql::ListParams params,
+               sql::RowFilter matcher, std::string start_after_id)
+      : snapshot_(call.snapshot),
+        store_(store),
+        params_(std::move(params)),
+        matcher_(std::move(matcher)),
+        after_(std::move(start_after_id)),
+        backlog_done_(after_.empty()) {
+    for (const sql::ValueScope::Arm& arm : params_.values.arms) {
+      for (const std::string& t : arm.tenant_ids) {
+        readable_[t].insert(arm.values.begin(), arm.values.end());
+      }
     }
   }
 
-  // Subscribe before reading the backlog, so nothing committed in between is
+  // Subscribed before the backlog is read, so nothing committed in between is
   // missed; within a tenant ids follow commit order, so what both deliver is
   // recognised by the last id sent there.
-  ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
-                   hub_->Subscribe(params.tenant_ids));
-  std::map<std::string, std::string> last_sent;  // tenant → id
-  std::string last_name;
-  auto deliver = [&](const sql::ActivityRow& row) {
-    last_sent[row.tenant_id] = row.activity_id;
-    last_name = ActivityName(row);
-    return send(row);
-  };
-  if (!start_after_id.empty()) {
-    std::string after = start_after_id;
-    while (true) {
-      params.scope = {"activity_id > ?", {after}};
-      std::vector<sql::ActivityRow> rows;
-      RETURN_IF_ERROR(store_->List(params, &rows).status());
-      for (const sql::ActivityRow& row : rows) {
-        if (!deliver(row)) {
-          return absl::OkStatus();  // the client went away
-        }
-      }
-      if (rows.size() < static_cast<size_t>(kBacklogBatch)) {
-        break;
-      }
-      after = rows.back().activity_id;
-    }
+  void Attach(std::unique_ptr<ActivityHub::Subscription> subscription) {
+    subscription_ = std::move(subscription);
   }
-  auto duplicate = [&](const sql::ActivityRow& row) {
-    auto sent = last_sent.find(row.tenant_id);
-    return sent != last_sent.end() && row.activity_id <= sent->second;  // the backlog had it
-  };
-  auto shows = [&](const sql::ActivityRow& row) {
-    auto products = readable.find(row.tenant_id);
-    if (products == readable.end() || products->second.count(row.product) == 0) {
+
+  absl::Status Next(std::vector<v1::Activity>* out) override {
+    std::vector<v1::Activity> ready;
+    if (!backlog_done_) {
+      params_.scope = {"activity_id > ?", {after_}};
+      std::vector<sql::ActivityRow> rows;
+      RETURN_IF_ERROR(store_->List(params_, &rows).status());
+      backlog_done_ = rows.size() < static_cast<size_t>(kBacklogBatch);
+      if (!rows.empty()) {
+        after_ = rows.back().activity_id;
+      }
+      for (const sql::ActivityRow& row : rows) {
+        Pass(row);
+        RETURN_IF_ERROR(Append(row, &ready));
+      }
+      if (!ready.empty() || !backlog_done_) {
+        std::move(ready.begin(), ready.end(), std::back_inserter(*out));
+        return absl::OkStatus();
+      }
+    }
+    bool closed = false, overflow = false;
+    for (const SharedActivity& row :
+         subscription_->Next(absl::ZeroDuration(), &closed, &overflow)) {
+      if (Duplicate(*row)) {
+        continue;
+      }
+      Pass(*row);  // passed over or sent, it is behind the resume point now
+      if (Shows(*row)) {
+        RETURN_IF_ERROR(Append(*row, &ready));
+      }
+    }
+    if (closed) {
+      return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
+    }
+    if (overflow) {
+      return WithRetryInfo(
+          ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
+                          "the stream fell behind; reconnect with start_after = resume_after",
+                          {{"resume_after", last_name_}}),
+          absl::Milliseconds(100));
+    }
+    std::move(ready.begin(), ready.end(), std::back_inserter(*out));
+    return absl::OkStatus();
+  }
+
+ private:
+  void Pass(const sql::ActivityRow& row) {
+    last_sent_[row.tenant_id] = row.activity_id;
+    last_name_ = ActivityName(row);
+  }
+
+  absl::Status Append(const sql::ActivityRow& row, std::vector<v1::Activity>* out) const {
+    if (!ActivityToProto(*snapshot_, row, &out->emplace_back())) {
+      return absl::InternalError("unreadable activity");
+    }
+    return absl::OkStatus();
+  }
+
+  bool Duplicate(const sql::ActivityRow& row) const {
+    auto sent = last_sent_.find(row.tenant_id);
+    return sent != last_sent_.end() && row.activity_id <= sent->second;  // the backlog had it
+  }
+
+  bool Shows(const sql::ActivityRow& row) const {
+    auto products = readable_.find(row.tenant_id);
+    if (products == readable_.end() || products->second.count(row.product) == 0) {
       return false;
     }
-    return matcher.Matches([&](const sql::FilterField& f) -> sql::FieldValue {
+    return matcher_.Matches([&](const sql::FilterField& f) -> sql::FieldValue {
       if (f.name == "type") {
         return static_cast<int64_t>(row.type);
       }
@@ -133,32 +171,38 @@ absl::Status Activities::Stream(const CallContext& call, const std::string& star
       }
       return row.tenant_id;  // tenant
     });
-  };
-  while (!cancelled()) {
-    bool closed = false, overflow = false;
-    for (const SharedActivity& row : subscription->Next(kStreamWait, &closed, &overflow)) {
-      if (duplicate(*row)) {
-        continue;
-      }
-      // Passed over or sent, it is behind the resume point now.
-      last_sent[row->tenant_id] = row->activity_id;
-      last_name = ActivityName(*row);
-      if (shows(*row) && !send(*row)) {
-        return absl::OkStatus();
-      }
-    }
-    if (closed) {
-      return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
-    }
-    if (overflow) {
-      return WithRetryInfo(
-          ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
-                          "the stream fell behind; reconnect with start_after = resume_after",
-                          {{"resume_after", last_name}}),
-          absl::Milliseconds(100));
-    }
   }
-  return absl::CancelledError("the client cancelled the stream");
+
+  const std::shared_ptr<const tenancy::TenantSnapshot> snapshot_;
+  sql::ActivityStore* store_;
+  sql::ListParams params_;
+  const sql::RowFilter matcher_;
+  std::string after_;  // the backlog's cursor
+  bool backlog_done_;
+  std::map<std::string, std::set<int64_t>> readable_;  // tenant → products it shows
+  std::unique_ptr<ActivityHub::Subscription> subscription_;
+  std::map<std::string, std::string> last_sent_;  // tenant → id
+  std::string last_name_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Feed<v1::Activity>>> Activities::Open(
+    const CallContext& call, const std::string& start_after_id, const std::string& filter,
+    std::function<void()> waker) const {
+  const sql::ListSchema& schema = sql::ActivityStore::Schema();
+  ASSIGN_OR_RETURN(sql::RowFilter matcher, sql::RowFilter::Compile(schema.fields, filter));
+  sql::ListParams params;
+  params.tenant_ids = StreamedTenants(call);
+  params.filter = filter;
+  params.page_size = kBacklogBatch;
+  ScopeToReadable(call, &params);
+  auto feed =
+      std::make_unique<ActivityFeed>(call, store_, params, std::move(matcher), start_after_id);
+  ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
+                   hub_->Subscribe(params.tenant_ids, std::move(waker)));
+  feed->Attach(std::move(subscription));
+  return feed;
 }
 
 }  // namespace cases::domain

@@ -7,10 +7,12 @@
 #define CASES_DOMAIN_ACTIVITIES_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "domain/activity_hub.h"
+#include "domain/feed.h"
 #include "domain/page.h"
 #include "soc/cases/v1/activity_service.pb.h"
 #include "sql/activities.h"
@@ -26,17 +28,14 @@ class Activities {
   absl::StatusOr<Page<sql::ActivityRow>> List(const tenancy::CallContext& call,
                                               sql::ListParams params) const;
 
-  // The activities after `start_after_id` (16 bytes; in every streamed tenant, ids
-  // compare by time; empty: only what commits from now on) that `filter` selects,
-  // then each new one as it commits, each passed to `send` once, in order within
-  // its tenant. Ends OK when `send` returns false, CANCELLED when `cancelled` says
-  // so, UNAVAILABLE when the server drains, RESOURCE_EXHAUSTED (reason
-  // STREAM_BEHIND, metadata `resume_after`: the last name sent) when the reader
-  // fell behind the hub's buffer.
-  absl::Status Stream(const tenancy::CallContext& call, const std::string& start_after_id,
-                      const std::string& filter,
-                      const std::function<bool(const sql::ActivityRow&)>& send,
-                      const std::function<bool()>& cancelled) const;
+  // StreamActivities: the activities after `start_after_id` (16 bytes; in every
+  // streamed tenant, ids compare by time; empty: only what commits from now on)
+  // that `filter` selects, then each new one as it commits, each once, in order
+  // within its tenant. The feed's RESOURCE_EXHAUSTED (STREAM_BEHIND) carries
+  // metadata `resume_after`: the last name passed. `waker`: the hub's (feed.h).
+  absl::StatusOr<std::unique_ptr<Feed<::soc::cases::v1::Activity>>> Open(
+      const tenancy::CallContext& call, const std::string& start_after_id,
+      const std::string& filter, std::function<void()> waker) const;
 
  private:
   // What the caller may see in each tenant, as the list's value scope on `product`.
@@ -55,9 +54,6 @@ std::string ActivityName(const sql::ActivityRow& row);
 // does not parse.
 bool ActivityToProto(const tenancy::TenantSnapshot& snapshot, const sql::ActivityRow& row,
                      ::soc::cases::v1::Activity* out);
-
-// How long a stream waits on the hub before it looks at `cancelled` again.
-inline constexpr absl::Duration kStreamWait = absl::Milliseconds(500);
 
 }  // namespace cases::domain
 

@@ -41,7 +41,7 @@ int ActivityHub::open_topics() const {
 }
 
 absl::StatusOr<std::unique_ptr<ActivityHub::Subscription>> ActivityHub::Subscribe(
-    const std::vector<std::string>& tenants) {
+    const std::vector<std::string>& tenants, std::function<void()> waker) {
   if (open_streams_.fetch_add(1) >= options_.max_streams) {
     open_streams_.fetch_sub(1);
     return WithRetryInfo(absl::ResourceExhaustedError(absl::StrCat(
@@ -71,7 +71,9 @@ absl::StatusOr<std::unique_ptr<ActivityHub::Subscription>> ActivityHub::Subscrib
     open_streams_.fetch_sub(1);
     return Unavailable("the server is draining; reconnect", absl::Seconds(1));
   }
-  std::unique_ptr<Subscription> subscription(new Subscription(this));
+  std::unique_ptr<Subscription> subscription(new Subscription(
+      this, waker == nullptr ? nullptr
+                             : std::make_shared<const std::function<void()>>(std::move(waker))));
   for (const std::string& t : tenants) {
     std::shared_ptr<Topic>& topic = topics_[t];
     if (topic == nullptr) {
@@ -157,8 +159,25 @@ void ActivityHub::Notify(const std::vector<std::string>& tenant_ids) {
 }
 
 void ActivityHub::Shutdown() {
-  MutexLock lock(&mu_);
-  stopping_ = true;
+  std::vector<Subscription::Waker> wakers;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    for (const auto& [tenant, topic] : topics_) {
+      WakersOf(*topic, &wakers);
+    }
+  }
+  for (const Subscription::Waker& wake : wakers) {
+    (*wake)();
+  }
+}
+
+void ActivityHub::WakersOf(const Topic& topic, std::vector<Subscription::Waker>* out) const {
+  for (const auto& [reader, seq] : topic.readers) {
+    if (reader->waker_ != nullptr) {
+      out->push_back(reader->waker_);
+    }
+  }
 }
 
 void ActivityHub::Trim(Topic* topic) {
@@ -246,13 +265,20 @@ void ActivityHub::PollTopic(const std::shared_ptr<Topic>& topic) {
       return;
     }
     after = rows->back().activity_id;
-    MutexLock lock(&mu_);
-    for (sql::ActivityRow& row : *rows) {
-      topic->buffer.emplace_back(++topic->seq,
-                                 std::make_shared<const sql::ActivityRow>(std::move(row)));
+    std::vector<Subscription::Waker> wakers;
+    {
+      MutexLock lock(&mu_);
+      for (sql::ActivityRow& row : *rows) {
+        topic->buffer.emplace_back(++topic->seq,
+                                   std::make_shared<const sql::ActivityRow>(std::move(row)));
+      }
+      topic->cursor = after;
+      Trim(topic.get());
+      WakersOf(*topic, &wakers);
     }
-    topic->cursor = after;
-    Trim(topic.get());
+    for (const Subscription::Waker& wake : wakers) {
+      (*wake)();
+    }
     if (rows->size() < static_cast<size_t>(kPollBatch)) {
       return;
     }

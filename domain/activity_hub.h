@@ -10,12 +10,15 @@
 // commit order (sql/activities.h), so the cursor is exact: nothing is read twice
 // and no late commit is skipped. Each topic buffers what its slowest subscriber has
 // not taken, up to `buffer_activities`; a subscriber that falls further behind is
-// told so (overflow) and must resume from its last activity.
+// told so (overflow) and must resume from its last activity. A subscriber either
+// waits in Next, or takes with Next(0) and is called back (its waker) when there
+// may be more: a stream on gRPC's callback API holds no thread while it waits.
 #ifndef CASES_DOMAIN_ACTIVITY_HUB_H_
 #define CASES_DOMAIN_ACTIVITY_HUB_H_
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,14 +51,17 @@ class ActivityHub {
     Subscription(const Subscription&) = delete;
     Subscription& operator=(const Subscription&) = delete;
     // Activities this subscription has not taken yet, in id order per tenant,
-    // waiting up to `max_wait` for some. `closed`: the hub is draining. `overflow`:
-    // activities were dropped before this subscription took them.
+    // waiting up to `max_wait` for some (zero: none). `closed`: the hub is
+    // draining. `overflow`: activities were dropped before this subscription took
+    // them.
     std::vector<SharedActivity> Next(absl::Duration max_wait, bool* closed, bool* overflow);
 
    private:
     friend class ActivityHub;
-    explicit Subscription(ActivityHub* hub) : hub_(hub) {}
+    using Waker = std::shared_ptr<const std::function<void()>>;
+    Subscription(ActivityHub* hub, Waker waker) : hub_(hub), waker_(std::move(waker)) {}
     ActivityHub* hub_;
+    const Waker waker_;                                                 // may be null
     std::vector<std::pair<std::shared_ptr<Topic>, long long>> places_;  // topic, last seq taken
   };
 
@@ -64,7 +70,11 @@ class ActivityHub {
 
   // From now on: every activity of these tenants committed after this call.
   // RESOURCE_EXHAUSTED (with RetryInfo) when max_streams streams are open.
-  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(const std::vector<std::string>& tenants);
+  // `waker`, if set, is called whenever Next may have something new or the hub
+  // drains: from the hub's thread, without the hub's lock, possibly once more
+  // after the subscription is gone.
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(const std::vector<std::string>& tenants,
+                                                          std::function<void()> waker = nullptr);
   // Activities of these tenants were committed on this replica: poll them now.
   void Notify(const std::vector<std::string>& tenant_ids);
   // Drain: every subscription's Next returns closed; new subscriptions are refused.
@@ -77,6 +87,9 @@ class ActivityHub {
   void FindRemoteChanges(const std::vector<std::shared_ptr<Topic>>& topics);
   void PollTopic(const std::shared_ptr<Topic>& topic);
   void Trim(Topic* topic) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the wakers of `topic`'s subscribers to `out`, to be called without mu_.
+  void WakersOf(const Topic& topic, std::vector<Subscription::Waker>* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   sql::ActivityStore* store_;
   const ActivityHubOptions options_;

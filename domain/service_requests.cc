@@ -1,5 +1,6 @@
 #include "domain/service_requests.h"
 
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -17,8 +18,6 @@ namespace {
 
 namespace v1 = ::soc::cases::v1;
 using tenancy::CallContext;
-
-constexpr int kBacklogBatch = 500;
 
 }  // namespace
 
@@ -99,57 +98,55 @@ absl::StatusOr<Page<sql::MessageRow>> ServiceRequests::ListMessages(
   return page;
 }
 
-absl::Status ServiceRequests::StreamMessages(const CallContext& call, const std::string& request_id,
-                                             const std::string& start_after,
-                                             const std::function<bool(const v1::Message&)>& send,
-                                             const std::function<bool()>& cancelled) const {
-  ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
-  if (!start_after.empty()) {
-    ASSIGN_OR_RETURN(std::optional<sql::MessageRow> known,
-                     store_->GetMessage(call.tenant_id, sr.service_request_id, start_after));
-    if (!known.has_value()) {
-      return InvalidField("start_after", kStartAfterRule);
-    }
+namespace {
+
+// StreamMessages' feed: the request's messages after the start point, page by
+// page, then its MESSAGE_CREATED activities from the hub; what both deliver is
+// sent once (the backlog's names are remembered).
+class MessageFeed final : public Feed<v1::Message> {
+ public:
+  MessageFeed(sql::ServiceRequestStore* store, std::string tenant_id, std::string request_id,
+              std::string start_after, std::string prefix)
+      : store_(store),
+        tenant_id_(std::move(tenant_id)),
+        request_id_(std::move(request_id)),
+        after_(std::move(start_after)),
+        prefix_(std::move(prefix)) {}
+
+  // Subscribed before the backlog is read, so nothing written in between is missed.
+  void Attach(std::unique_ptr<ActivityHub::Subscription> subscription) {
+    subscription_ = std::move(subscription);
   }
-  // Subscribe before reading the backlog so nothing written in between is missed;
-  // what both deliver is sent once (the backlog's names are remembered).
-  ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
-                   hub_->Subscribe({call.tenant_id}));
-  std::set<std::string> from_backlog;
-  for (std::string after = start_after;;) {
-    ASSIGN_OR_RETURN(
-        std::vector<sql::MessageRow> backlog,
-        store_->MessagesAfter(call.tenant_id, sr.service_request_id, after, kBacklogBatch));
-    for (const auto& m : backlog) {
-      v1::Message message;
-      sql::MessageRowToProto(m, &message);
-      from_backlog.insert(message.name());
-      if (!send(message)) {
-        return absl::OkStatus();  // the client went away
+
+  absl::Status Next(std::vector<v1::Message>* out) override {
+    if (!backlog_done_) {
+      ASSIGN_OR_RETURN(std::vector<sql::MessageRow> backlog,
+                       store_->MessagesAfter(tenant_id_, request_id_, after_, kBacklogBatch));
+      backlog_done_ = backlog.size() < static_cast<size_t>(kBacklogBatch);
+      for (const auto& m : backlog) {
+        v1::Message& message = out->emplace_back();
+        sql::MessageRowToProto(m, &message);
+        from_backlog_.insert(message.name());
+        after_ = m.message_id;
+      }
+      if (!backlog.empty() || !backlog_done_) {
+        return absl::OkStatus();
       }
     }
-    if (backlog.size() < static_cast<size_t>(kBacklogBatch)) {
-      break;
-    }
-    after = backlog.back().message_id;
-  }
-  const std::string prefix =
-      ChildName(call.tenant_id, "serviceRequests", sr.service_request_id) + "/messages/";
-  while (!cancelled()) {
     bool closed = false, overflow = false;
-    for (const SharedActivity& row : subscription->Next(kStreamWait, &closed, &overflow)) {
+    std::vector<v1::Message> ready;
+    for (const SharedActivity& row :
+         subscription_->Next(absl::ZeroDuration(), &closed, &overflow)) {
       if (row->type != v1::ACTIVITY_TYPE_MESSAGE_CREATED ||
-          row->resource.compare(0, prefix.size(), prefix) != 0 ||
-          from_backlog.count(row->resource) != 0) {
+          row->resource.compare(0, prefix_.size(), prefix_) != 0 ||
+          from_backlog_.count(row->resource) != 0) {
         continue;
       }
       v1::Activity activity;
       if (!activity.ParseFromString(row->payload)) {
         return absl::InternalError("unreadable activity");
       }
-      if (!send(activity.message())) {
-        return absl::OkStatus();
-      }
+      ready.push_back(std::move(*activity.mutable_message()));
     }
     if (closed) {
       return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
@@ -159,8 +156,40 @@ absl::Status ServiceRequests::StreamMessages(const CallContext& call, const std:
                                            "the stream fell behind; reconnect with start_after"),
                            absl::Milliseconds(100));
     }
+    std::move(ready.begin(), ready.end(), std::back_inserter(*out));
+    return absl::OkStatus();
   }
-  return absl::CancelledError("the client cancelled the stream");
+
+ private:
+  sql::ServiceRequestStore* store_;
+  const std::string tenant_id_, request_id_;
+  std::string after_;  // the backlog's cursor: a message id
+  bool backlog_done_ = false;
+  const std::string prefix_;  // the names of this request's messages start so
+  std::set<std::string> from_backlog_;
+  std::unique_ptr<ActivityHub::Subscription> subscription_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Feed<v1::Message>>> ServiceRequests::OpenMessages(
+    const CallContext& call, const std::string& request_id, const std::string& start_after,
+    std::function<void()> waker) const {
+  ASSIGN_OR_RETURN(sql::ServiceRequestRow sr, Get(call, request_id));
+  if (!start_after.empty()) {
+    ASSIGN_OR_RETURN(std::optional<sql::MessageRow> known,
+                     store_->GetMessage(call.tenant_id, sr.service_request_id, start_after));
+    if (!known.has_value()) {
+      return InvalidField("start_after", kStartAfterRule);
+    }
+  }
+  auto feed = std::make_unique<MessageFeed>(
+      store_, call.tenant_id, sr.service_request_id, start_after,
+      ChildName(call.tenant_id, "serviceRequests", sr.service_request_id) + "/messages/");
+  ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
+                   hub_->Subscribe({call.tenant_id}, std::move(waker)));
+  feed->Attach(std::move(subscription));
+  return feed;
 }
 
 }  // namespace cases::domain

@@ -5,11 +5,13 @@
 #define CASES_DOMAIN_SERVICE_REQUESTS_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "domain/activity_hub.h"
+#include "domain/feed.h"
 #include "domain/page.h"
 #include "soc/cases/v1/service_request_service.pb.h"
 #include "sql/service_request_store.h"
@@ -51,16 +53,12 @@ class ServiceRequests {
                                                      const std::string& request_id,
                                                      const PageRequest& page) const;
 
-  // The messages after `start_after` (a message id; empty: from the first), then
-  // new ones as they commit (their MESSAGE_CREATED activities, from the hub), each
-  // passed to `send` once. Ends OK when `send` returns false (the client went
-  // away), CANCELLED when `cancelled` says so, UNAVAILABLE when the server drains
-  // and RESOURCE_EXHAUSTED when the reader fell behind (both with RetryInfo:
-  // reconnect with start_after).
-  absl::Status StreamMessages(const tenancy::CallContext& call, const std::string& request_id,
-                              const std::string& start_after,
-                              const std::function<bool(const ::soc::cases::v1::Message&)>& send,
-                              const std::function<bool()>& cancelled) const;
+  // StreamMessages: the messages after `start_after` (a message id; empty: from
+  // the first), then new ones as they commit (their MESSAGE_CREATED activities,
+  // from the hub), each once. `waker`: the hub's (feed.h).
+  absl::StatusOr<std::unique_ptr<Feed<::soc::cases::v1::Message>>> OpenMessages(
+      const tenancy::CallContext& call, const std::string& request_id,
+      const std::string& start_after, std::function<void()> waker) const;
 
  private:
   const tenancy::Guard* guard_;

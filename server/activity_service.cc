@@ -4,6 +4,7 @@
 #include "common/names.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "server/feed_reactor.h"
 #include "server/mapping.h"
 
 namespace cases::server {
@@ -36,10 +37,10 @@ absl::StatusOr<std::string> StartAfterOf(const CallContext& call,
 
 }  // namespace
 
-grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
-                                                 const v1::ListActivitiesRequest* request,
-                                                 v1::ListActivitiesResponse* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+grpc::ServerUnaryReactor* ActivityServiceImpl::ListActivities(
+    grpc::CallbackServerContext* context, const v1::ListActivitiesRequest* request,
+    v1::ListActivitiesResponse* response) {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::ActivityRow> page,
                      activities_->List(call, std::move(params)));
@@ -53,24 +54,15 @@ grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
   });
 }
 
-grpc::Status ActivityServiceImpl::StreamActivities(grpc::ServerContext* context,
-                                                   const v1::StreamActivitiesRequest* request,
-                                                   grpc::ServerWriter<v1::Activity>* writer) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(call, *request));
-    bool unreadable = false;
-    auto send = [&](const sql::ActivityRow& row) {
-      v1::Activity out;
-      if (!domain::ActivityToProto(*call.snapshot, row, &out)) {
-        unreadable = true;
-        return false;
-      }
-      return writer->Write(out);
-    };
-    absl::Status status = activities_->Stream(call, start_after, request->filter(), send,
-                                              [&] { return context->IsCancelled(); });
-    return unreadable ? absl::InternalError("unreadable activity") : status;
-  });
+grpc::ServerWriteReactor<v1::Activity>* ActivityServiceImpl::StreamActivities(
+    grpc::CallbackServerContext* context, const v1::StreamActivitiesRequest* request) {
+  return FeedReactor<v1::Activity>::Start(
+      *edge_, context, *request,
+      [this, request](const CallContext& call, std::function<void()> waker)
+          -> absl::StatusOr<std::unique_ptr<domain::Feed<v1::Activity>>> {
+        ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(call, *request));
+        return activities_->Open(call, start_after, request->filter(), std::move(waker));
+      });
 }
 
 }  // namespace cases::server

@@ -11,17 +11,16 @@ namespace cases::server {
 
 namespace v1 = ::soc::cases::v1;
 
-class ActivityServiceImpl final : public v1::ActivityService::Service {
+class ActivityServiceImpl final : public v1::ActivityService::CallbackService {
  public:
   ActivityServiceImpl(const Edge* edge, const domain::Activities* activities)
       : edge_(edge), activities_(activities) {}
 
-  grpc::Status ListActivities(grpc::ServerContext* context,
-                              const v1::ListActivitiesRequest* request,
-                              v1::ListActivitiesResponse* response) override;
-  grpc::Status StreamActivities(grpc::ServerContext* context,
-                                const v1::StreamActivitiesRequest* request,
-                                grpc::ServerWriter<v1::Activity>* writer) override;
+  grpc::ServerUnaryReactor* ListActivities(grpc::CallbackServerContext* context,
+                                           const v1::ListActivitiesRequest* request,
+                                           v1::ListActivitiesResponse* response) override;
+  grpc::ServerWriteReactor<v1::Activity>* StreamActivities(
+      grpc::CallbackServerContext* context, const v1::StreamActivitiesRequest* request) override;
 
  private:
   const Edge* edge_;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "common/executor.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -215,7 +216,10 @@ int RunServe(Config& config) {
   tenancy::Guard guard(&authenticator, &directory);
   Metrics metrics;
   TenantLimiter limiter(config.tenant_limits);
-  const Edge edge{&guard, &metrics, &limiter};
+  // Callback handlers' blocking work: at most one database round trip per
+  // connection at a time, so as many threads as the pool has connections.
+  Executor executor(pool.Stats().max_size);
+  const Edge edge{&guard, &metrics, &limiter, &executor};
 
   sql::CaseStore case_store(&pool);
   sql::QueueStore queue_store(&pool);
@@ -285,6 +289,9 @@ int RunServe(Config& config) {
   dispatcher.Start();
   AddPoolMetrics(&metrics, &pool);
   AddServiceMetrics(&metrics, &case_store, &activity_hub, &retention);
+  metrics.AddSampled("cases_executor_queued",
+                     "Calls and stream steps waiting for a thread of the handler executor.",
+                     "gauge", [&] { return static_cast<double>(executor.queued()); });
   metrics.AddSampled("cases_activities_written_total",
                      "Activities committed to the change feed by this replica.", "counter",
                      [&] { return static_cast<double>(activities_written.load()); });
@@ -314,6 +321,7 @@ int RunServe(Config& config) {
   });
   server.Wait();
   signal_thread.join();
+  executor.Shutdown();  // no call is left; what it still runs must find the hub alive
   http_bridge.Stop();
   dispatcher.Stop();
   retention.Stop();

@@ -7,6 +7,7 @@
 #include "common/digest.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -14,7 +15,7 @@
 
 namespace cases::server {
 
-std::string AuthorizationOf(const grpc::ServerContext& context) {
+std::string AuthorizationOf(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -44,7 +45,7 @@ const std::string& MethodOf(const google::protobuf::Message& request) {
 namespace {
 
 // The request_id field of a create, else the x-request-id header.
-std::string RequestIdOf(const grpc::ServerContext& context,
+std::string RequestIdOf(const grpc::ServerContextBase& context,
                         const google::protobuf::Message& request) {
   const auto* field = request.GetDescriptor()->FindFieldByName("request_id");
   if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
@@ -61,7 +62,7 @@ std::string RequestIdOf(const grpc::ServerContext& context,
 
 }  // namespace
 
-std::string PeerOf(const grpc::ServerContext& context) {
+std::string PeerOf(const grpc::ServerContextBase& context) {
   std::string peer = context.peer();
   // In-process calls have no network address ("unknown" in gRPC 1.51).
   if (peer == "unknown" || absl::StartsWith(peer, "inproc")) {
@@ -74,33 +75,65 @@ std::string PeerOf(const grpc::ServerContext& context) {
   return peer;
 }
 
-grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
-                   const google::protobuf::Message& request,
-                   absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
-  const absl::Time start = absl::Now();
-  if (edge.metrics != nullptr) {
-    edge.metrics->CallStarted();
+EdgeCall::EdgeCall(const Edge& edge, const grpc::ServerContextBase& context,
+                   const google::protobuf::Message& request)
+    : edge_(edge), context_(context), request_(request), start_(absl::Now()) {
+  if (edge_.metrics != nullptr) {
+    edge_.metrics->CallStarted();
   }
-  tenancy::CallAudit audit;
-  auto call = edge.guard->Authorize(AuthorizationOf(*context), request, &audit);
-  absl::Status status = call.status();
-  if (call.ok()) {
-    // Limits are per tenant the call acts in (the caller's home tenant for tenants/-).
-    const std::string& tenant =
-        call->all_tenants ? call->principal.home_tenant_id : call->tenant_id;
-    const bool limited = edge.limiter != nullptr && edge.limiter->enabled();
-    status = limited ? edge.limiter->Admit(tenant, start) : absl::OkStatus();
-    if (status.ok()) {
-      status = body(*call);
-      if (limited) {
-        edge.limiter->Release(tenant);
-      }
-    }
+}
+
+absl::StatusOr<tenancy::CallContext> EdgeCall::Admit() {
+  absl::StatusOr<tenancy::CallContext> call =
+      edge_.guard->Authorize(AuthorizationOf(context_), request_, &audit_);
+  if (!call.ok() || edge_.limiter == nullptr || !edge_.limiter->enabled()) {
+    return call;
+  }
+  // Limits are per tenant the call acts in (the caller's home tenant for tenants/-).
+  std::string tenant = call->all_tenants ? call->principal.home_tenant_id : call->tenant_id;
+  RETURN_IF_ERROR(edge_.limiter->Admit(tenant, start_));
+  limited_tenant_ = std::move(tenant);
+  return call;
+}
+
+grpc::Status EdgeCall::End(const absl::Status& status) {
+  if (limited_tenant_.has_value()) {
+    edge_.limiter->Release(*limited_tenant_);
+    limited_tenant_.reset();
   }
   // Refusals name who and where as far as the guard got: an audit of probing needs them.
-  RecordCall(edge, MethodOf(request), audit.tenant, audit.principal, status, absl::Now() - start,
-             PeerOf(*context), RequestIdOf(*context, request));
+  RecordCall(edge_, MethodOf(request_), audit_.tenant, audit_.principal, status,
+             absl::Now() - start_, PeerOf(context_), RequestIdOf(context_, request_));
   return ToGrpcStatus(status);
+}
+
+grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
+                   const google::protobuf::Message& request,
+                   absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body) {
+  EdgeCall edge_call(edge, *context, request);
+  absl::StatusOr<tenancy::CallContext> call = edge_call.Admit();
+  return edge_call.End(call.ok() ? body(*call) : call.status());
+}
+
+grpc::ServerUnaryReactor* ServeUnary(
+    const Edge& edge, grpc::CallbackServerContext* context,
+    const google::protobuf::Message& request,
+    absl::AnyInvocable<absl::Status(const tenancy::CallContext&) const> body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (edge.executor->queued() >= kMaxQueuedCalls) {
+    EdgeCall refused(edge, *context, request);
+    reactor->Finish(refused.End(Unavailable("the server is overloaded; retry", absl::Seconds(1))));
+    return reactor;
+  }
+  edge.executor->Submit([&edge, context, &request, reactor, body = std::move(body)] {
+    if (context->IsCancelled()) {  // its caller gave up (deadline, cancel) while it queued
+      EdgeCall gone(edge, *context, request);
+      reactor->Finish(gone.End(absl::CancelledError("the caller gave up before the call ran")));
+      return;
+    }
+    reactor->Finish(Serve(edge, context, request, body));
+  });
+  return reactor;
 }
 
 void RecordCall(const Edge& edge, absl::string_view method, absl::string_view tenant,

@@ -1,13 +1,8 @@
 // The edge every handler goes through: the guard first, then the handler's own
 // request → command → domain → response, then one conversion of the result.
-//
-//   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
-//     return Serve(*edge_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
-//       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
-//       CaseToProto(call, row, out);
-//       return absl::OkStatus();
-//     });
-//   }
+// Handlers are on gRPC's callback API: unary ones through ServeUnary (below),
+// streams through FeedReactor (feed_reactor.h); both run their blocking work on
+// the edge's executor and end through one EdgeCall.
 #ifndef CASES_SERVER_RPC_H_
 #define CASES_SERVER_RPC_H_
 
@@ -16,8 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "common/executor.h"
 #include "server/grpc_status.h"
 #include "server/metrics.h"
 #include "server/tenant_limiter.h"
@@ -31,27 +28,73 @@ struct Edge {
   const tenancy::Guard* guard = nullptr;
   Metrics* metrics = nullptr;        // may be null (no metrics)
   TenantLimiter* limiter = nullptr;  // may be null (no per-tenant limits)
+  Executor* executor = nullptr;      // where callback handlers run what blocks
 };
 
 // The `authorization` metadata value of a call (empty when absent).
-std::string AuthorizationOf(const grpc::ServerContext& context);
+std::string AuthorizationOf(const grpc::ServerContextBase& context);
 
 // The metadata key by which the HTTP bridge names the HTTP client of a call it
 // forwards over the in-process channel; honoured only on that channel.
 inline constexpr absl::string_view kHttpPeerMetadata = "x-cases-http-peer";
 
 // The peer of a call for the access log: the HTTP client for bridged calls.
-std::string PeerOf(const grpc::ServerContext& context);
+std::string PeerOf(const grpc::ServerContextBase& context);
 
 // "/soc.cases.v1.CaseService/GetCase" for a GetCaseRequest.
 const std::string& MethodOf(const google::protobuf::Message& request);
 
-// Runs the guard for `request`, then `body` with the call context; converts the
-// result once, records metrics and writes one JSON access-log line (method,
-// tenant, principal, code, latency, peer, request id — never tokens or bodies).
-grpc::Status Serve(const Edge& edge, grpc::ServerContext* context,
+// One call at the edge: begun when it arrives, admitted by the guard and the
+// tenant's limits, ended once with its result converted, its metric recorded and
+// one JSON access-log line written (method, tenant, principal, code, latency,
+// peer, request id — never tokens or bodies). `context` and `request` must outlive it.
+class EdgeCall {
+ public:
+  EdgeCall(const Edge& edge, const grpc::ServerContextBase& context,
+           const google::protobuf::Message& request);
+  EdgeCall(const EdgeCall&) = delete;
+  EdgeCall& operator=(const EdgeCall&) = delete;
+
+  // The guard, then the limits of the tenant the call acts in: its context, or
+  // why it is refused.
+  absl::StatusOr<tenancy::CallContext> Admit();
+  // Releases what Admit took and records the call; the status to send.
+  grpc::Status End(const absl::Status& status);
+
+ private:
+  const Edge& edge_;
+  const grpc::ServerContextBase& context_;
+  const google::protobuf::Message& request_;
+  const absl::Time start_;
+  tenancy::CallAudit audit_;
+  std::optional<std::string> limited_tenant_;  // admitted by the limiter: release it
+};
+
+// A unary call whose body runs on the calling thread: EdgeCall's Admit, `body`
+// with the call context, End.
+grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
+
+// A unary call on gRPC's callback API: Serve on the edge's executor (the body
+// may block on the database; gRPC's own threads must not), and the reactor
+// finished from there. When the executor already holds kMaxQueuedCalls calls
+// the call is refused at once, UNAVAILABLE with RetryInfo, rather than queued
+// past its caller's patience.
+//
+//   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+//                                     const GetCaseRequest* request, Case* response) override {
+//     return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+//       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
+//       CaseToProto(call, row, response);
+//       return absl::OkStatus();
+//     });
+//   }
+inline constexpr size_t kMaxQueuedCalls = 4096;
+grpc::ServerUnaryReactor* ServeUnary(
+    const Edge& edge, grpc::CallbackServerContext* context,
+    const google::protobuf::Message& request,
+    absl::AnyInvocable<absl::Status(const tenancy::CallContext&) const> body);
 
 // One finished call's metric and JSON access-log line (method, tenant, principal,
 // code, latency, peer, request id — never tokens or bodies); empty tenant or

@@ -7,6 +7,7 @@
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
+#include "server/feed_reactor.h"
 #include "server/mapping.h"
 #include "sql/resource_protos.h"
 
@@ -85,10 +86,10 @@ absl::StatusOr<std::string> StartAfterOf(const v1::StreamMessagesRequest& reques
 
 }  // namespace
 
-grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(
-    grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateServiceRequest(
+    grpc::CallbackServerContext* context, const v1::CreateServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow fields, ServiceRequestOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->Create(call, std::move(fields),
@@ -99,20 +100,20 @@ grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::GetServiceRequest(
-    grpc::ServerContext* context, const v1::GetServiceRequestRequest* request,
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::GetServiceRequest(
+    grpc::CallbackServerContext* context, const v1::GetServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row, requests_->Get(call, call.target.id()));
     RequestToProto(call, row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::ListServiceRequests(
-    grpc::ServerContext* context, const v1::ListServiceRequestsRequest* request,
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::ListServiceRequests(
+    grpc::CallbackServerContext* context, const v1::ListServiceRequestsRequest* request,
     v1::ListServiceRequestsResponse* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::ServiceRequestRow> page,
                      requests_->List(call, std::move(params)));
@@ -124,10 +125,10 @@ grpc::Status ServiceRequestServiceImpl::ListServiceRequests(
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(
-    grpc::ServerContext* context, const v1::UpdateServiceRequestRequest* request,
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::UpdateServiceRequest(
+    grpc::CallbackServerContext* context, const v1::UpdateServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(int status, StatusOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->UpdateStatus(call, call.target.id(), status));
@@ -136,10 +137,10 @@ grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* context,
-                                                      const v1::CreateMessageRequest* request,
-                                                      v1::Message* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateMessage(
+    grpc::CallbackServerContext* context, const v1::CreateMessageRequest* request,
+    v1::Message* response) {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     RETURN_IF_ERROR(CheckMessage(*request));
     ASSIGN_OR_RETURN(sql::MessageRow row,
                      requests_->CreateMessage(call, call.target.id(), request->message().body(),
@@ -150,10 +151,10 @@ grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* conte
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::ListMessages(grpc::ServerContext* context,
-                                                     const v1::ListMessagesRequest* request,
-                                                     v1::ListMessagesResponse* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
+grpc::ServerUnaryReactor* ServiceRequestServiceImpl::ListMessages(
+    grpc::CallbackServerContext* context, const v1::ListMessagesRequest* request,
+    v1::ListMessagesResponse* response) {
+  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::MessageRow> page,
                      requests_->ListMessages(call, call.target.id(), page_request));
@@ -165,15 +166,15 @@ grpc::Status ServiceRequestServiceImpl::ListMessages(grpc::ServerContext* contex
   });
 }
 
-grpc::Status ServiceRequestServiceImpl::StreamMessages(grpc::ServerContext* context,
-                                                       const v1::StreamMessagesRequest* request,
-                                                       grpc::ServerWriter<v1::Message>* writer) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
-    ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(*request));
-    auto send = [&](const v1::Message& m) { return writer->Write(m); };
-    return requests_->StreamMessages(call, call.target.id(), start_after, send,
-                                     [&] { return context->IsCancelled(); });
-  });
+grpc::ServerWriteReactor<v1::Message>* ServiceRequestServiceImpl::StreamMessages(
+    grpc::CallbackServerContext* context, const v1::StreamMessagesRequest* request) {
+  return FeedReactor<v1::Message>::Start(
+      *edge_, context, *request,
+      [this, request](const CallContext& call, std::function<void()> waker)
+          -> absl::StatusOr<std::unique_ptr<domain::Feed<v1::Message>>> {
+        ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(*request));
+        return requests_->OpenMessages(call, call.target.id(), start_after, std::move(waker));
+      });
 }
 
 }  // namespace cases::server

@@ -3,8 +3,12 @@
 // with cancel, drain, caps and reconnects.
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
@@ -242,6 +246,50 @@ TEST_F(ServiceRequestTest, ReconnectWithStartAfterLosesAndRepeatsNothing) {
     bodies.push_back(m.body());
   }
   EXPECT_EQ(bodies, std::vector<std::string>({"m3", "m4"}));
+}
+
+// The threads of process `pid` (0 when unreadable).
+int ThreadsOf(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  int threads = 0;
+  while (std::getline(status, line)) {
+    if (std::sscanf(line.c_str(), "Threads: %d", &threads) == 1) {
+      break;
+    }
+  }
+  return threads;
+}
+
+TEST_F(ServiceRequestTest, OpenStreamsHoldNoThreadOfTheirOwn) {
+  constexpr int kStreams = 300;
+  v1::ServiceRequest sr = MustCreate();
+  const int before = ThreadsOf(world_.casesd().pid());
+  ASSERT_GT(before, 0);
+  v1::StreamMessagesRequest request;
+  request.set_parent(sr.name());
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::Message>>> readers;
+  for (int i = 0; i < kStreams; ++i) {
+    contexts.push_back(StreamContext(absl::Seconds(60)));
+    readers.push_back(world_.stubs().requests->StreamMessages(contexts.back().get(), request));
+  }
+  v1::Message out;
+  ASSERT_TRUE(Post(sr.name(), "to everyone", &out, mdr_).ok());
+  // Every stream is open and has delivered (from its backlog or live) ...
+  for (auto& reader : readers) {
+    const std::vector<v1::Message> got = Read(reader.get(), 1);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].body(), "to everyone");
+  }
+  // ... and is still open: a thread per stream would show as 300 more.
+  const int during = ThreadsOf(world_.casesd().pid());
+  EXPECT_LT(during - before, 30) << before << " threads before, " << during << " with " << kStreams
+                                 << " streams open";
+  for (size_t i = 0; i < readers.size(); ++i) {
+    contexts[i]->TryCancel();
+    EXPECT_EQ(readers[i]->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
 }
 
 class StreamLimitTest : public ServiceRequestTest {
