@@ -16,12 +16,16 @@
 //            second and commit-to-delivery latency), get_case_connect (GetCase as Connect JSON
 //            over one keep-alive HTTP/1.1 connection per caller to --http HOST:PORT),
 //            message_stream (commit-to-delivery latency of StreamMessages while messages are
-//            posted; --wire grpc, or connect for a Connect server stream over --http).
+//            posted; --wire grpc, or connect for a Connect server stream over --http),
+//            stream_many (--streams readers held open at once, messages fanned out to
+//            all of them; casesd's threads, memory and fds from /proc of --casesd_pid).
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -30,6 +34,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -50,6 +55,7 @@ struct Options {
   absl::Duration warmup = absl::Seconds(2), duration = absl::Seconds(10);
   std::string receiver_cert, receiver_key;
   std::string http = "127.0.0.1:8080", wire = "grpc";  // casesd's HTTP listener; a stream's wire
+  int casesd_pid = 0;  // whose threads, memory and fds stream_many reports
 };
 
 // One operation of a scenario for caller `worker`; returns whether it succeeded.
@@ -314,6 +320,8 @@ class Bench {
       return ActivityStream();
     } else if (s == "message_stream") {
       return MessageStream();
+    } else if (s == "stream_many") {
+      return StreamMany();
     } else if (s == "webhook_delivery") {
       return WebhookDelivery();
     } else {
@@ -613,6 +621,176 @@ class Bench {
         post, WriterCount());
   }
 
+  // What /proc says of casesd (--casesd_pid): threads, RSS and peak RSS (KiB), open fds.
+  struct ProcessState {
+    long long threads = 0, rss_kib = 0, hwm_kib = 0, fds = 0;
+  };
+  ProcessState CasesdState() const {
+    ProcessState state;
+    std::ifstream status(absl::StrCat("/proc/", o_.casesd_pid, "/status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      (void)(std::sscanf(line.c_str(), "Threads: %lld", &state.threads) == 1 ||
+             std::sscanf(line.c_str(), "VmRSS: %lld kB", &state.rss_kib) == 1 ||
+             std::sscanf(line.c_str(), "VmHWM: %lld kB", &state.hwm_kib) == 1);
+    }
+    std::error_code ec;
+    for (auto it =
+             std::filesystem::directory_iterator(absl::StrCat("/proc/", o_.casesd_pid, "/fd"), ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++state.fds;
+    }
+    return state;
+  }
+
+  // `streams` StreamMessages readers of one service request held open at once,
+  // on the callback client API (no thread per stream here either); once every
+  // one has the first message, `kMessages` more are posted one at a time, each
+  // after the last reached every stream. p50/p99: each delivery's delay from
+  // its commit. Two cycles of open and close: the first warms casesd up (its
+  // database connections, the client's channels), the second is measured, with
+  // casesd's threads, RSS and fds before it, while open and after all are
+  // closed: what closing does not give back grows with each cycle.
+  int StreamMany() {
+    constexpr int kMessages = 10;
+    class Reader final : public grpc::ClientReadReactor<v1::Message> {
+     public:
+      Reader(client::Client& client, const v1::StreamMessagesRequest& request, Arrivals* arrivals,
+             std::atomic<int>* opened, std::atomic<int>* ended)
+          : context_(client.NewContext(std::chrono::hours(1))),
+            arrivals_(arrivals),
+            opened_(opened),
+            ended_(ended) {
+        client.requests().async()->StreamMessages(context_.get(), &request, this);
+        StartRead(&message_);
+        StartCall();
+      }
+      void OnReadDone(bool ok) override {
+        if (!ok) {
+          return;  // OnDone follows
+        }
+        if (!first_) {
+          first_ = true;
+          opened_->fetch_add(1);
+        } else {
+          arrivals_->Record(message_.create_time());
+        }
+        StartRead(&message_);
+      }
+      void OnDone(const grpc::Status&) override { ended_->fetch_add(1); }
+      void Cancel() { context_->TryCancel(); }
+
+     private:
+      std::unique_ptr<grpc::ClientContext> context_;
+      v1::Message message_;
+      bool first_ = false;
+      Arrivals* arrivals_;
+      std::atomic<int>*opened_, *ended_;
+    };
+    auto wait_until = [](const std::function<bool()>& done, absl::Duration timeout) {
+      const absl::Time end = absl::Now() + timeout;
+      while (!done() && absl::Now() < end) {
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+      return done();
+    };
+    client::Client& c = *clients_[0];
+    struct Cycle {
+      ProcessState before, open, after;
+      bool all_open = false, all_ended = false;
+      int posted = 0;
+      double open_seconds = 0, fan_seconds = 0;
+    };
+    // One cycle on a service request of its own, with `messages` measured ones.
+    auto cycle = [&](int messages, Arrivals* arrivals) -> absl::StatusOr<Cycle> {
+      v1::CreateServiceRequestRequest create;
+      create.set_parent(o_.tenant);
+      create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+      create.mutable_service_request()->set_display_name("Many streams benchmark");
+      v1::ServiceRequest sr;
+      if (grpc::Status s = c.Call(
+              c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
+          !s.ok()) {
+        return absl::UnavailableError(s.error_message());
+      }
+      auto post = [&](const std::string& body) {
+        v1::CreateMessageRequest request;
+        request.set_parent(sr.name());
+        request.mutable_message()->set_body(body);
+        v1::Message out;
+        return c.Call(c.requests(), &v1::ServiceRequestService::Stub::CreateMessage, request, &out)
+            .ok();
+      };
+      Cycle result;
+      std::atomic<int> opened{0}, ended{0};
+      result.before = CasesdState();
+      v1::StreamMessagesRequest request;
+      request.set_parent(sr.name());
+      const absl::Time open_start = absl::Now();
+      std::vector<std::unique_ptr<Reader>> readers;
+      for (int i = 0; i < o_.streams; ++i) {
+        readers.push_back(std::make_unique<Reader>(*clients_[i % clients_.size()], request,
+                                                   arrivals, &opened, &ended));
+      }
+      // The first message reaches each stream from its backlog or live: then it is open.
+      result.all_open =
+          post("first") && wait_until([&] { return opened == o_.streams; }, absl::Seconds(120));
+      result.open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
+      result.open = CasesdState();
+      arrivals->measuring = result.all_open;
+      const absl::Time fan_start = absl::Now();
+      for (int k = 1; result.all_open && k <= messages && post(absl::StrCat("message ", k)); ++k) {
+        ++result.posted;
+        wait_until(
+            [&] {
+              absl::MutexLock lock(&arrivals->mu);
+              return arrivals->received >= static_cast<long long>(k) * o_.streams;
+            },
+            absl::Seconds(30));
+      }
+      result.fan_seconds = absl::ToDoubleSeconds(absl::Now() - fan_start);
+      arrivals->measuring = false;
+      for (auto& reader : readers) {
+        reader->Cancel();
+      }
+      result.all_ended = wait_until([&] { return ended == o_.streams; }, absl::Seconds(60));
+      absl::SleepFor(absl::Seconds(2));  // the server's side of the cancellations
+      result.after = CasesdState();
+      return result;
+    };
+    Arrivals warm_arrivals, arrivals;
+    absl::StatusOr<Cycle> warm = cycle(0, &warm_arrivals);
+    if (!warm.ok()) {
+      return Fail(std::string(warm.status().message()));
+    }
+    absl::StatusOr<Cycle> measured = cycle(kMessages, &arrivals);
+    if (!measured.ok()) {
+      return Fail(std::string(measured.status().message()));
+    }
+    const Cycle& m = *measured;
+    absl::MutexLock lock(&arrivals.mu);
+    const double per_s = static_cast<double>(arrivals.received) / std::max(m.fan_seconds, 1e-3);
+    std::printf(
+        "{\"scenario\":\"%s\",\"concurrency\":1,\"streams\":%d,\"messages\":%d,"
+        "\"open_seconds\":%.2f,\"ops_per_s\":%.1f,\"items_per_s\":%.1f,"
+        "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"calls\":%lld,\"errors\":%lld,"
+        "\"casesd_threads_before\":%lld,\"casesd_threads_open\":%lld,"
+        "\"casesd_threads_after\":%lld,\"casesd_rss_kib_first\":%lld,"
+        "\"casesd_rss_kib_before\":%lld,\"casesd_rss_kib_open\":%lld,"
+        "\"casesd_rss_kib_after\":%lld,\"casesd_fds_first\":%lld,\"casesd_fds_before\":%lld,"
+        "\"casesd_fds_open\":%lld,\"casesd_fds_after\":%lld}\n",
+        (o_.label.empty() ? o_.scenario : o_.label).c_str(), o_.streams, m.posted, m.open_seconds,
+        per_s, per_s, arrivals.delays.Percentile(0.5) / 1000,
+        arrivals.delays.Percentile(0.99) / 1000, arrivals.delays.Percentile(0.999) / 1000,
+        arrivals.received,
+        // Missing deliveries, messages not posted, streams never opened or never ended.
+        static_cast<long long>(o_.streams) * m.posted - arrivals.received + (kMessages - m.posted) +
+            (warm->all_open && m.all_open ? 0 : 1) + (warm->all_ended && m.all_ended ? 0 : 1),
+        m.before.threads, m.open.threads, m.after.threads, warm->before.rss_kib, m.before.rss_kib,
+        m.open.rss_kib, m.after.rss_kib, warm->before.fds, m.before.fds, m.open.fds, m.after.fds);
+    return 0;
+  }
+
   // A webhook subscription of the tenant to an HTTPS receiver here while
   // `concurrency` writers create cases as fast as they can; the items are the
   // activities delivered.
@@ -729,6 +907,8 @@ int main(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &o.batch);
     } else if (flag == "--http") {
       o.http = value;
+    } else if (flag == "--casesd_pid") {
+      ok = absl::SimpleAtoi(value, &o.casesd_pid);
     } else if (flag == "--wire") {
       o.wire = value;
     } else if (flag == "--receiver_cert") {
