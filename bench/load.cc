@@ -394,6 +394,17 @@ class Bench {
     return request.page_token();
   }
 
+  // A new MDR service request of the tenant: the stream scenarios' conversation.
+  grpc::Status NewServiceRequest(const std::string& display_name, v1::ServiceRequest* out) {
+    client::Client& c = *clients_[0];
+    v1::CreateServiceRequestRequest create;
+    create.set_parent(o_.tenant);
+    create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
+    create.mutable_service_request()->set_display_name(display_name);
+    return c.Call(c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create,
+                  out);
+  }
+
   // The writers of a stream scenario: an eighth of the callers.
   int WriterCount() const { return std::max(1, o_.concurrency / 8); }
 
@@ -415,15 +426,8 @@ class Bench {
   // `streams` subscribers on one service request while `concurrency` writers post
   // messages; reports messages delivered per second across all streams.
   int StreamFanout() {
-    client::Client& c = *clients_[0];
-    v1::CreateServiceRequestRequest create;
-    create.set_parent(o_.tenant);
-    create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
-    create.mutable_service_request()->set_display_name("Fan-out benchmark");
     v1::ServiceRequest sr;
-    if (grpc::Status s = c.Call(
-            c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
-        !s.ok()) {
+    if (grpc::Status s = NewServiceRequest("Fan-out benchmark", &sr); !s.ok()) {
       return Fail(s.error_message());
     }
     std::atomic<bool> measuring{false}, stop{false};
@@ -542,14 +546,8 @@ class Bench {
   // `concurrency` / 8 writers post messages to it over gRPC.
   int MessageStream() {
     client::Client& c = *clients_[0];
-    v1::CreateServiceRequestRequest create;
-    create.set_parent(o_.tenant);
-    create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
-    create.mutable_service_request()->set_display_name("Stream latency benchmark");
     v1::ServiceRequest sr;
-    if (grpc::Status s = c.Call(
-            c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
-        !s.ok()) {
+    if (grpc::Status s = NewServiceRequest("Stream latency benchmark", &sr); !s.ok()) {
       return Fail(s.error_message());
     }
     const Operation post = [&](int worker, std::mt19937_64&) {
@@ -703,14 +701,8 @@ class Bench {
     };
     // One cycle on a service request of its own, with `messages` measured ones.
     auto cycle = [&](int messages, Arrivals* arrivals) -> absl::StatusOr<Cycle> {
-      v1::CreateServiceRequestRequest create;
-      create.set_parent(o_.tenant);
-      create.mutable_service_request()->set_type(v1::SERVICE_REQUEST_TYPE_MDR);
-      create.mutable_service_request()->set_display_name("Many streams benchmark");
       v1::ServiceRequest sr;
-      if (grpc::Status s = c.Call(
-              c.requests(), &v1::ServiceRequestService::Stub::CreateServiceRequest, create, &sr);
-          !s.ok()) {
+      if (grpc::Status s = NewServiceRequest("Many streams benchmark", &sr); !s.ok()) {
         return absl::UnavailableError(s.error_message());
       }
       auto post = [&](const std::string& body) {
