@@ -34,7 +34,7 @@ namespace cases::domain {
 
 struct ActivityHubOptions {
   absl::Duration poll_interval = absl::Milliseconds(100);
-  int max_streams = 1000;
+  int max_streams = 10000;
   size_t buffer_activities = 1024;  // per tenant; a stream further behind must resume
 };
 

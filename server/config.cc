@@ -51,7 +51,8 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
 ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
           "connections are closed gracefully after this age so clients rebalance across replicas "
           "[CASES_MAX_CONNECTION_AGE]");
-ABSL_FLAG(int, max_streams, 1000, "most open StreamMessages calls per replica [CASES_MAX_STREAMS]");
+ABSL_FLAG(int, max_streams, 10000,
+          "most open StreamMessages and StreamActivities calls per replica [CASES_MAX_STREAMS]");
 ABSL_FLAG(absl::Duration, tenancy_cache_ttl, absl::Seconds(5),
           "how long tenant and licence facts written by other replicas may take to be seen "
           "[CASES_TENANCY_CACHE_TTL]");
