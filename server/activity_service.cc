@@ -37,10 +37,10 @@ absl::StatusOr<std::string> StartAfterOf(const CallContext& call,
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ActivityServiceImpl::ListActivities(
-    grpc::CallbackServerContext* context, const v1::ListActivitiesRequest* request,
-    v1::ListActivitiesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
+                                                 const v1::ListActivitiesRequest* request,
+                                                 v1::ListActivitiesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::ActivityRow> page,
                      activities_->List(call, std::move(params)));

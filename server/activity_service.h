@@ -11,14 +11,17 @@ namespace cases::server {
 
 namespace v1 = ::soc::cases::v1;
 
-class ActivityServiceImpl final : public v1::ActivityService::CallbackService {
+// ListActivities on the synchronous API; StreamActivities on the callback API,
+// where an open stream holds no thread (feed_reactor.h).
+class ActivityServiceImpl final : public v1::ActivityService::WithCallbackMethod_StreamActivities<
+                                      v1::ActivityService::Service> {
  public:
   ActivityServiceImpl(const Edge* edge, const domain::Activities* activities)
       : edge_(edge), activities_(activities) {}
 
-  grpc::ServerUnaryReactor* ListActivities(grpc::CallbackServerContext* context,
-                                           const v1::ListActivitiesRequest* request,
-                                           v1::ListActivitiesResponse* response) override;
+  grpc::Status ListActivities(grpc::ServerContext* context,
+                              const v1::ListActivitiesRequest* request,
+                              v1::ListActivitiesResponse* response) override;
   grpc::ServerWriteReactor<v1::Activity>* StreamActivities(
       grpc::CallbackServerContext* context, const v1::StreamActivitiesRequest* request) override;
 

@@ -155,10 +155,10 @@ absl::StatusOr<domain::UpdateCaseRuleCommand> UpdateRuleCommandOf(
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::CreateCaseRule(
-    grpc::CallbackServerContext* context, const v1::CreateCaseRuleRequest* request,
-    v1::CaseRule* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::CreateCaseRule(grpc::ServerContext* context,
+                                                   const v1::CreateCaseRuleRequest* request,
+                                                   v1::CaseRule* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     Violations v;
     sql::CaseRuleRow row;
     CheckRuleFields(v, request->case_rule(), call.tenant_id, nullptr, &row);
@@ -173,20 +173,20 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::CreateCaseRule(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::GetCaseRule(grpc::CallbackServerContext* context,
-                                                             const v1::GetCaseRuleRequest* request,
-                                                             v1::CaseRule* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::GetCaseRule(grpc::ServerContext* context,
+                                                const v1::GetCaseRuleRequest* request,
+                                                v1::CaseRule* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::CaseRuleRow row, automation_->GetRule(call, call.target.id()));
     RuleToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::ListCaseRules(
-    grpc::CallbackServerContext* context, const v1::ListCaseRulesRequest* request,
-    v1::ListCaseRulesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::ListCaseRules(grpc::ServerContext* context,
+                                                  const v1::ListCaseRulesRequest* request,
+                                                  v1::ListCaseRulesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::CaseRuleRow> page,
                      automation_->ListRules(call, page_request));
@@ -198,10 +198,10 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::ListCaseRules(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::UpdateCaseRule(
-    grpc::CallbackServerContext* context, const v1::UpdateCaseRuleRequest* request,
-    v1::CaseRule* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::UpdateCaseRule(grpc::ServerContext* context,
+                                                   const v1::UpdateCaseRuleRequest* request,
+                                                   v1::CaseRule* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::UpdateCaseRuleCommand command, UpdateRuleCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRuleRow row, automation_->UpdateRule(call, command));
     RuleToProto(row, response);
@@ -209,10 +209,10 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::UpdateCaseRule(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::DeleteCaseRule(
-    grpc::CallbackServerContext* context, const v1::DeleteCaseRuleRequest* request,
-    google::protobuf::Empty* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::DeleteCaseRule(grpc::ServerContext* context,
+                                                   const v1::DeleteCaseRuleRequest* request,
+                                                   google::protobuf::Empty* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     return automation_->DeleteRule(call, call.target.id(), request->etag());
   });
 }

@@ -14,46 +14,44 @@ namespace cases::server {
 
 namespace v1 = ::soc::cases::v1;
 
-class AutomationServiceImpl final : public v1::AutomationService::CallbackService {
+class AutomationServiceImpl final : public v1::AutomationService::Service {
  public:
   AutomationServiceImpl(const Edge* edge, const domain::Automation* automation,
                         const domain::Subscriptions* subscriptions)
       : edge_(edge), automation_(automation), subscriptions_(subscriptions) {}
 
-  grpc::ServerUnaryReactor* CreateCaseRule(grpc::CallbackServerContext* context,
-                                           const v1::CreateCaseRuleRequest* request,
-                                           v1::CaseRule* response) override;
-  grpc::ServerUnaryReactor* GetCaseRule(grpc::CallbackServerContext* context,
-                                        const v1::GetCaseRuleRequest* request,
-                                        v1::CaseRule* response) override;
-  grpc::ServerUnaryReactor* ListCaseRules(grpc::CallbackServerContext* context,
-                                          const v1::ListCaseRulesRequest* request,
-                                          v1::ListCaseRulesResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateCaseRule(grpc::CallbackServerContext* context,
-                                           const v1::UpdateCaseRuleRequest* request,
-                                           v1::CaseRule* response) override;
-  grpc::ServerUnaryReactor* DeleteCaseRule(grpc::CallbackServerContext* context,
-                                           const v1::DeleteCaseRuleRequest* request,
-                                           google::protobuf::Empty* response) override;
+  grpc::Status CreateCaseRule(grpc::ServerContext* context,
+                              const v1::CreateCaseRuleRequest* request,
+                              v1::CaseRule* response) override;
+  grpc::Status GetCaseRule(grpc::ServerContext* context, const v1::GetCaseRuleRequest* request,
+                           v1::CaseRule* response) override;
+  grpc::Status ListCaseRules(grpc::ServerContext* context, const v1::ListCaseRulesRequest* request,
+                             v1::ListCaseRulesResponse* response) override;
+  grpc::Status UpdateCaseRule(grpc::ServerContext* context,
+                              const v1::UpdateCaseRuleRequest* request,
+                              v1::CaseRule* response) override;
+  grpc::Status DeleteCaseRule(grpc::ServerContext* context,
+                              const v1::DeleteCaseRuleRequest* request,
+                              google::protobuf::Empty* response) override;
 
-  grpc::ServerUnaryReactor* CreateSubscription(grpc::CallbackServerContext* context,
-                                               const v1::CreateSubscriptionRequest* request,
-                                               v1::Subscription* response) override;
-  grpc::ServerUnaryReactor* GetSubscription(grpc::CallbackServerContext* context,
-                                            const v1::GetSubscriptionRequest* request,
-                                            v1::Subscription* response) override;
-  grpc::ServerUnaryReactor* ListSubscriptions(grpc::CallbackServerContext* context,
-                                              const v1::ListSubscriptionsRequest* request,
-                                              v1::ListSubscriptionsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateSubscription(grpc::CallbackServerContext* context,
-                                               const v1::UpdateSubscriptionRequest* request,
-                                               v1::Subscription* response) override;
-  grpc::ServerUnaryReactor* DeleteSubscription(grpc::CallbackServerContext* context,
-                                               const v1::DeleteSubscriptionRequest* request,
-                                               google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* ListDeliveries(grpc::CallbackServerContext* context,
-                                           const v1::ListDeliveriesRequest* request,
-                                           v1::ListDeliveriesResponse* response) override;
+  grpc::Status CreateSubscription(grpc::ServerContext* context,
+                                  const v1::CreateSubscriptionRequest* request,
+                                  v1::Subscription* response) override;
+  grpc::Status GetSubscription(grpc::ServerContext* context,
+                               const v1::GetSubscriptionRequest* request,
+                               v1::Subscription* response) override;
+  grpc::Status ListSubscriptions(grpc::ServerContext* context,
+                                 const v1::ListSubscriptionsRequest* request,
+                                 v1::ListSubscriptionsResponse* response) override;
+  grpc::Status UpdateSubscription(grpc::ServerContext* context,
+                                  const v1::UpdateSubscriptionRequest* request,
+                                  v1::Subscription* response) override;
+  grpc::Status DeleteSubscription(grpc::ServerContext* context,
+                                  const v1::DeleteSubscriptionRequest* request,
+                                  google::protobuf::Empty* response) override;
+  grpc::Status ListDeliveries(grpc::ServerContext* context,
+                              const v1::ListDeliveriesRequest* request,
+                              v1::ListDeliveriesResponse* response) override;
 
  private:
   const Edge* edge_;

@@ -8,10 +8,9 @@ namespace cases::server {
 
 using tenancy::CallContext;
 
-grpc::ServerUnaryReactor* CaseServiceImpl::CreateCase(grpc::CallbackServerContext* context,
-                                                      const v1::CreateCaseRequest* request,
-                                                      v1::Case* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::CreateCase(grpc::ServerContext* context,
+                                         const v1::CreateCaseRequest* request, v1::Case* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::CreateCaseCommand command, CreateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Create(call, std::move(command)));
     CaseToProto(call, row, response);
@@ -19,10 +18,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::CreateCase(grpc::CallbackServerContex
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::ConvertAlertToCase(
-    grpc::CallbackServerContext* context, const v1::ConvertAlertToCaseRequest* request,
-    v1::Case* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::ConvertAlertToCase(grpc::ServerContext* context,
+                                                 const v1::ConvertAlertToCaseRequest* request,
+                                                 v1::Case* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::ConvertAlertCommand command, ConvertAlertCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Convert(call, std::move(command)));
     CaseToProto(call, row, response);
@@ -30,20 +29,19 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ConvertAlertToCase(
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::GetCase(grpc::CallbackServerContext* context,
-                                                   const v1::GetCaseRequest* request,
-                                                   v1::Case* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::GetCase(grpc::ServerContext* context,
+                                      const v1::GetCaseRequest* request, v1::Case* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
     CaseToProto(call, row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::ListCases(grpc::CallbackServerContext* context,
-                                                     const v1::ListCasesRequest* request,
-                                                     v1::ListCasesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::ListCases(grpc::ServerContext* context,
+                                        const v1::ListCasesRequest* request,
+                                        v1::ListCasesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::CaseRow> page, cases_->List(call, std::move(params)));
     for (const auto& row : page.rows) {
@@ -54,10 +52,9 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ListCases(grpc::CallbackServerContext
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContext* context,
-                                                      const v1::UpdateCaseRequest* request,
-                                                      v1::Case* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::UpdateCase(grpc::ServerContext* context,
+                                         const v1::UpdateCaseRequest* request, v1::Case* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::UpdateCaseCommand command, UpdateCaseCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Update(call, std::move(command)));
     CaseToProto(call, row, response);
@@ -65,10 +62,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCase(grpc::CallbackServerContex
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::AddCaseDetections(
-    grpc::CallbackServerContext* context, const v1::AddCaseDetectionsRequest* request,
-    v1::Case* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::AddCaseDetections(grpc::ServerContext* context,
+                                                const v1::AddCaseDetectionsRequest* request,
+                                                v1::Case* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> detection_ids, DetectionIdsOf(call, *request));
     ASSIGN_OR_RETURN(sql::CaseRow row,
                      cases_->AddDetections(call, call.target.id(), detection_ids));
@@ -77,27 +74,27 @@ grpc::ServerUnaryReactor* CaseServiceImpl::AddCaseDetections(
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::DeleteCase(grpc::CallbackServerContext* context,
-                                                      const v1::DeleteCaseRequest* request,
-                                                      google::protobuf::Empty* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::DeleteCase(grpc::ServerContext* context,
+                                         const v1::DeleteCaseRequest* request,
+                                         google::protobuf::Empty* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     return cases_->Delete(call, {{call.target.id()}, request->etag()});
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::BatchDeleteCases(
-    grpc::CallbackServerContext* context, const v1::BatchDeleteCasesRequest* request,
-    google::protobuf::Empty* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::BatchDeleteCases(grpc::ServerContext* context,
+                                               const v1::BatchDeleteCasesRequest* request,
+                                               google::protobuf::Empty* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::DeleteCasesCommand command, DeleteCasesCommandOf(call, *request));
     return cases_->Delete(call, command);
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseEvents(grpc::CallbackServerContext* context,
-                                                          const v1::ListCaseEventsRequest* request,
-                                                          v1::ListCaseEventsResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::ListCaseEvents(grpc::ServerContext* context,
+                                             const v1::ListCaseEventsRequest* request,
+                                             v1::ListCaseEventsResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::EventRow> page,
                      cases_->ListEvents(call, call.target.id(), page_request));
@@ -109,10 +106,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseEvents(grpc::CallbackServerCo
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::CreateQueue(grpc::CallbackServerContext* context,
-                                                       const v1::CreateQueueRequest* request,
-                                                       v1::Queue* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::CreateQueue(grpc::ServerContext* context,
+                                          const v1::CreateQueueRequest* request,
+                                          v1::Queue* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::QueueRow queue, QueueOf(*request));
     ASSIGN_OR_RETURN(sql::QueueRow row,
                      cases_->CreateQueue(call, std::move(queue),
@@ -123,10 +120,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::CreateQueue(grpc::CallbackServerConte
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::ListQueues(grpc::CallbackServerContext* context,
-                                                      const v1::ListQueuesRequest* request,
-                                                      v1::ListQueuesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::ListQueues(grpc::ServerContext* context,
+                                         const v1::ListQueuesRequest* request,
+                                         v1::ListQueuesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::QueueRow> page, cases_->ListQueues(call, params));
     for (const auto& row : page.rows) {
@@ -137,10 +134,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ListQueues(grpc::CallbackServerContex
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::BatchUpdateCases(
-    grpc::CallbackServerContext* context, const v1::BatchUpdateCasesRequest* request,
-    v1::BatchUpdateCasesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::BatchUpdateCases(grpc::ServerContext* context,
+                                               const v1::BatchUpdateCasesRequest* request,
+                                               v1::BatchUpdateCasesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<domain::UpdateCaseCommand> commands,
                      BatchUpdateCommandsOf(call, *request));
     ASSIGN_OR_RETURN(std::vector<sql::CaseRow> rows, cases_->UpdateMany(call, commands));
@@ -151,10 +148,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::BatchUpdateCases(
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseStats(grpc::CallbackServerContext* context,
-                                                        const v1::GetCaseStatsRequest* request,
-                                                        v1::CaseStats* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::GetCaseStats(grpc::ServerContext* context,
+                                           const v1::GetCaseStatsRequest* request,
+                                           v1::CaseStats* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     sql::ListParams params;
     params.tenant_ids = call.tenant_ids;
     params.parent = request->parent();
@@ -165,20 +162,20 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseStats(grpc::CallbackServerCont
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::GetSlaPolicy(grpc::CallbackServerContext* context,
-                                                        const v1::GetSlaPolicyRequest* request,
-                                                        v1::SlaPolicy* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::GetSlaPolicy(grpc::ServerContext* context,
+                                           const v1::GetSlaPolicyRequest* request,
+                                           v1::SlaPolicy* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::SlaPolicyRow row, cases_->GetSlaPolicy(call));
     SlaPolicyToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::UpdateSlaPolicy(
-    grpc::CallbackServerContext* context, const v1::UpdateSlaPolicyRequest* request,
-    v1::SlaPolicy* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::UpdateSlaPolicy(grpc::ServerContext* context,
+                                              const v1::UpdateSlaPolicyRequest* request,
+                                              v1::SlaPolicy* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::UpdateSlaPolicyCommand command, UpdateSlaPolicyCommandOf(*request));
     ASSIGN_OR_RETURN(sql::SlaPolicyRow row, cases_->UpdateSlaPolicy(call, command));
     SlaPolicyToProto(row, response);
@@ -186,10 +183,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateSlaPolicy(
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::CreateCaseNote(grpc::CallbackServerContext* context,
-                                                          const v1::CreateCaseNoteRequest* request,
-                                                          v1::CaseNote* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::CreateCaseNote(grpc::ServerContext* context,
+                                             const v1::CreateCaseNoteRequest* request,
+                                             v1::CaseNote* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::CreateNoteCommand command, CreateNoteCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::NoteRow row, cases_->CreateNote(call, std::move(command)));
     NoteToProto(row, response);
@@ -197,10 +194,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::CreateCaseNote(grpc::CallbackServerCo
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseNotes(grpc::CallbackServerContext* context,
-                                                         const v1::ListCaseNotesRequest* request,
-                                                         v1::ListCaseNotesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::ListCaseNotes(grpc::ServerContext* context,
+                                            const v1::ListCaseNotesRequest* request,
+                                            v1::ListCaseNotesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::NoteRow> page,
                      cases_->ListNotes(call, call.target.id(), page_request));
@@ -212,10 +209,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ListCaseNotes(grpc::CallbackServerCon
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCaseNote(grpc::CallbackServerContext* context,
-                                                          const v1::UpdateCaseNoteRequest* request,
-                                                          v1::CaseNote* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::UpdateCaseNote(grpc::ServerContext* context,
+                                             const v1::UpdateCaseNoteRequest* request,
+                                             v1::CaseNote* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::NoteCommand command, UpdateNoteCommandOf(call, *request));
     ASSIGN_OR_RETURN(sql::NoteRow row, cases_->UpdateNote(call, command));
     NoteToProto(row, response);
@@ -223,10 +220,10 @@ grpc::ServerUnaryReactor* CaseServiceImpl::UpdateCaseNote(grpc::CallbackServerCo
   });
 }
 
-grpc::ServerUnaryReactor* CaseServiceImpl::DeleteCaseNote(grpc::CallbackServerContext* context,
-                                                          const v1::DeleteCaseNoteRequest* request,
-                                                          google::protobuf::Empty* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status CaseServiceImpl::DeleteCaseNote(grpc::ServerContext* context,
+                                             const v1::DeleteCaseNoteRequest* request,
+                                             google::protobuf::Empty* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     return cases_->DeleteNote(call, DeleteNoteCommandOf(call, *request));
   });
 }

@@ -12,29 +12,26 @@ namespace cases::server {
 
 namespace v1 = ::soc::cases::v1;
 
-class DetectionServiceImpl final : public v1::DetectionService::CallbackService {
+class DetectionServiceImpl final : public v1::DetectionService::Service {
  public:
   DetectionServiceImpl(const Edge* edge, const domain::Detections* detections)
       : edge_(edge), detections_(detections) {}
 
-  grpc::ServerUnaryReactor* IngestDetections(grpc::CallbackServerContext* context,
-                                             const v1::IngestDetectionsRequest* request,
-                                             v1::IngestDetectionsResponse* response) override;
-  grpc::ServerUnaryReactor* GetDetection(grpc::CallbackServerContext* context,
-                                         const v1::GetDetectionRequest* request,
-                                         v1::Detection* response) override;
-  grpc::ServerUnaryReactor* ListDetections(grpc::CallbackServerContext* context,
-                                           const v1::ListDetectionsRequest* request,
-                                           v1::ListDetectionsResponse* response) override;
-  grpc::ServerUnaryReactor* GetAlert(grpc::CallbackServerContext* context,
-                                     const v1::GetAlertRequest* request,
-                                     v1::Alert* response) override;
-  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
-                                       const v1::ListAlertsRequest* request,
-                                       v1::ListAlertsResponse* response) override;
-  grpc::ServerUnaryReactor* ListAlertEvents(grpc::CallbackServerContext* context,
-                                            const v1::ListAlertEventsRequest* request,
-                                            v1::ListAlertEventsResponse* response) override;
+  grpc::Status IngestDetections(grpc::ServerContext* context,
+                                const v1::IngestDetectionsRequest* request,
+                                v1::IngestDetectionsResponse* response) override;
+  grpc::Status GetDetection(grpc::ServerContext* context, const v1::GetDetectionRequest* request,
+                            v1::Detection* response) override;
+  grpc::Status ListDetections(grpc::ServerContext* context,
+                              const v1::ListDetectionsRequest* request,
+                              v1::ListDetectionsResponse* response) override;
+  grpc::Status GetAlert(grpc::ServerContext* context, const v1::GetAlertRequest* request,
+                        v1::Alert* response) override;
+  grpc::Status ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
+                          v1::ListAlertsResponse* response) override;
+  grpc::Status ListAlertEvents(grpc::ServerContext* context,
+                               const v1::ListAlertEventsRequest* request,
+                               v1::ListAlertEventsResponse* response) override;
 
  private:
   const Edge* edge_;

@@ -216,8 +216,9 @@ int RunServe(Config& config) {
   tenancy::Guard guard(&authenticator, &directory);
   Metrics metrics;
   TenantLimiter limiter(config.tenant_limits);
-  // Callback handlers' blocking work: at most one database round trip per
-  // connection at a time, so as many threads as the pool has connections.
+  // The stream reactors' blocking work (opening a stream, reading its backlog):
+  // at most one database round trip per connection at a time, so as many
+  // threads as the pool has connections.
   Executor executor(pool.Stats().max_size);
   const Edge edge{&guard, &metrics, &limiter, &executor};
 
@@ -290,8 +291,8 @@ int RunServe(Config& config) {
   AddPoolMetrics(&metrics, &pool);
   AddServiceMetrics(&metrics, &case_store, &activity_hub, &retention);
   metrics.AddSampled("cases_executor_queued",
-                     "Calls and stream steps waiting for a thread of the handler executor.",
-                     "gauge", [&] { return static_cast<double>(executor.queued()); });
+                     "Stream steps waiting for a thread of the stream executor.", "gauge",
+                     [&] { return static_cast<double>(executor.queued()); });
   metrics.AddSampled("cases_activities_written_total",
                      "Activities committed to the change feed by this replica.", "counter",
                      [&] { return static_cast<double>(activities_written.load()); });

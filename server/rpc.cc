@@ -115,27 +115,6 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
   return edge_call.End(call.ok() ? body(*call) : call.status());
 }
 
-grpc::ServerUnaryReactor* ServeUnary(
-    const Edge& edge, grpc::CallbackServerContext* context,
-    const google::protobuf::Message& request,
-    absl::AnyInvocable<absl::Status(const tenancy::CallContext&) const> body) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (edge.executor->queued() >= kMaxQueuedCalls) {
-    EdgeCall refused(edge, *context, request);
-    reactor->Finish(refused.End(Unavailable("the server is overloaded; retry", absl::Seconds(1))));
-    return reactor;
-  }
-  edge.executor->Submit([&edge, context, &request, reactor, body = std::move(body)] {
-    if (context->IsCancelled()) {  // its caller gave up (deadline, cancel) while it queued
-      EdgeCall gone(edge, *context, request);
-      reactor->Finish(gone.End(absl::CancelledError("the caller gave up before the call ran")));
-      return;
-    }
-    reactor->Finish(Serve(edge, context, request, body));
-  });
-  return reactor;
-}
-
 void RecordCall(const Edge& edge, absl::string_view method, absl::string_view tenant,
                 absl::string_view principal, const absl::Status& status, absl::Duration latency,
                 const std::string& peer, const std::string& request_id) {

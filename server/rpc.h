@@ -1,8 +1,17 @@
 // The edge every handler goes through: the guard first, then the handler's own
 // request → command → domain → response, then one conversion of the result.
-// Handlers are on gRPC's callback API: unary ones through ServeUnary (below),
-// streams through FeedReactor (feed_reactor.h); both run their blocking work on
-// the edge's executor and end through one EdgeCall.
+// Unary handlers run on the synchronous server's threads through Serve (below);
+// the two server streams are on gRPC's callback API through FeedReactor
+// (feed_reactor.h), which runs their blocking work on the edge's executor. Both
+// end through one EdgeCall.
+//
+//   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
+//     return Serve(*edge_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {
+//       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
+//       CaseToProto(call, row, out);
+//       return absl::OkStatus();
+//     });
+//   }
 #ifndef CASES_SERVER_RPC_H_
 #define CASES_SERVER_RPC_H_
 
@@ -11,7 +20,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "common/executor.h"
@@ -28,7 +36,7 @@ struct Edge {
   const tenancy::Guard* guard = nullptr;
   Metrics* metrics = nullptr;        // may be null (no metrics)
   TenantLimiter* limiter = nullptr;  // may be null (no per-tenant limits)
-  Executor* executor = nullptr;      // where callback handlers run what blocks
+  Executor* executor = nullptr;      // where stream reactors run what blocks
 };
 
 // The `authorization` metadata value of a call (empty when absent).
@@ -75,26 +83,6 @@ class EdgeCall {
 grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
-
-// A unary call on gRPC's callback API: Serve on the edge's executor (the body
-// may block on the database; gRPC's own threads must not), and the reactor
-// finished from there. When the executor already holds kMaxQueuedCalls calls
-// the call is refused at once, UNAVAILABLE with RetryInfo, rather than queued
-// past its caller's patience.
-//
-//   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
-//                                     const GetCaseRequest* request, Case* response) override {
-//     return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
-//       ASSIGN_OR_RETURN(sql::CaseRow row, cases_->Get(call, call.target.id()));
-//       CaseToProto(call, row, response);
-//       return absl::OkStatus();
-//     });
-//   }
-inline constexpr size_t kMaxQueuedCalls = 4096;
-grpc::ServerUnaryReactor* ServeUnary(
-    const Edge& edge, grpc::CallbackServerContext* context,
-    const google::protobuf::Message& request,
-    absl::AnyInvocable<absl::Status(const tenancy::CallContext&) const> body);
 
 // One finished call's metric and JSON access-log line (method, tenant, principal,
 // code, latency, peer, request id — never tokens or bodies); empty tenant or

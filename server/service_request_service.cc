@@ -86,10 +86,10 @@ absl::StatusOr<std::string> StartAfterOf(const v1::StreamMessagesRequest& reques
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateServiceRequest(
-    grpc::CallbackServerContext* context, const v1::CreateServiceRequestRequest* request,
+grpc::Status ServiceRequestServiceImpl::CreateServiceRequest(
+    grpc::ServerContext* context, const v1::CreateServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow fields, ServiceRequestOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->Create(call, std::move(fields),
@@ -100,20 +100,20 @@ grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateServiceRequest(
   });
 }
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::GetServiceRequest(
-    grpc::CallbackServerContext* context, const v1::GetServiceRequestRequest* request,
+grpc::Status ServiceRequestServiceImpl::GetServiceRequest(
+    grpc::ServerContext* context, const v1::GetServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row, requests_->Get(call, call.target.id()));
     RequestToProto(call, row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::ListServiceRequests(
-    grpc::CallbackServerContext* context, const v1::ListServiceRequestsRequest* request,
+grpc::Status ServiceRequestServiceImpl::ListServiceRequests(
+    grpc::ServerContext* context, const v1::ListServiceRequestsRequest* request,
     v1::ListServiceRequestsResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::ListParams params, ListParamsFor(call, *request));
     ASSIGN_OR_RETURN(domain::Page<sql::ServiceRequestRow> page,
                      requests_->List(call, std::move(params)));
@@ -125,10 +125,10 @@ grpc::ServerUnaryReactor* ServiceRequestServiceImpl::ListServiceRequests(
   });
 }
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::UpdateServiceRequest(
-    grpc::CallbackServerContext* context, const v1::UpdateServiceRequestRequest* request,
+grpc::Status ServiceRequestServiceImpl::UpdateServiceRequest(
+    grpc::ServerContext* context, const v1::UpdateServiceRequestRequest* request,
     v1::ServiceRequest* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(int status, StatusOf(*request));
     ASSIGN_OR_RETURN(sql::ServiceRequestRow row,
                      requests_->UpdateStatus(call, call.target.id(), status));
@@ -137,10 +137,10 @@ grpc::ServerUnaryReactor* ServiceRequestServiceImpl::UpdateServiceRequest(
   });
 }
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateMessage(
-    grpc::CallbackServerContext* context, const v1::CreateMessageRequest* request,
-    v1::Message* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status ServiceRequestServiceImpl::CreateMessage(grpc::ServerContext* context,
+                                                      const v1::CreateMessageRequest* request,
+                                                      v1::Message* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     RETURN_IF_ERROR(CheckMessage(*request));
     ASSIGN_OR_RETURN(sql::MessageRow row,
                      requests_->CreateMessage(call, call.target.id(), request->message().body(),
@@ -151,10 +151,10 @@ grpc::ServerUnaryReactor* ServiceRequestServiceImpl::CreateMessage(
   });
 }
 
-grpc::ServerUnaryReactor* ServiceRequestServiceImpl::ListMessages(
-    grpc::CallbackServerContext* context, const v1::ListMessagesRequest* request,
-    v1::ListMessagesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status ServiceRequestServiceImpl::ListMessages(grpc::ServerContext* context,
+                                                     const v1::ListMessagesRequest* request,
+                                                     v1::ListMessagesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::MessageRow> page,
                      requests_->ListMessages(call, call.target.id(), page_request));

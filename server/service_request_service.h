@@ -12,29 +12,31 @@ namespace cases::server {
 
 namespace v1 = ::soc::cases::v1;
 
-class ServiceRequestServiceImpl final : public v1::ServiceRequestService::CallbackService {
+// StreamMessages on the callback API, where an open stream holds no thread
+// (feed_reactor.h); the rest on the synchronous API.
+class ServiceRequestServiceImpl final
+    : public v1::ServiceRequestService::WithCallbackMethod_StreamMessages<
+          v1::ServiceRequestService::Service> {
  public:
   ServiceRequestServiceImpl(const Edge* edge, const domain::ServiceRequests* requests)
       : edge_(edge), requests_(requests) {}
 
-  grpc::ServerUnaryReactor* CreateServiceRequest(grpc::CallbackServerContext* context,
-                                                 const v1::CreateServiceRequestRequest* request,
-                                                 v1::ServiceRequest* response) override;
-  grpc::ServerUnaryReactor* GetServiceRequest(grpc::CallbackServerContext* context,
-                                              const v1::GetServiceRequestRequest* request,
-                                              v1::ServiceRequest* response) override;
-  grpc::ServerUnaryReactor* ListServiceRequests(grpc::CallbackServerContext* context,
-                                                const v1::ListServiceRequestsRequest* request,
-                                                v1::ListServiceRequestsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateServiceRequest(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateServiceRequestRequest* request,
-                                                 v1::ServiceRequest* response) override;
-  grpc::ServerUnaryReactor* CreateMessage(grpc::CallbackServerContext* context,
-                                          const v1::CreateMessageRequest* request,
-                                          v1::Message* response) override;
-  grpc::ServerUnaryReactor* ListMessages(grpc::CallbackServerContext* context,
-                                         const v1::ListMessagesRequest* request,
-                                         v1::ListMessagesResponse* response) override;
+  grpc::Status CreateServiceRequest(grpc::ServerContext* context,
+                                    const v1::CreateServiceRequestRequest* request,
+                                    v1::ServiceRequest* response) override;
+  grpc::Status GetServiceRequest(grpc::ServerContext* context,
+                                 const v1::GetServiceRequestRequest* request,
+                                 v1::ServiceRequest* response) override;
+  grpc::Status ListServiceRequests(grpc::ServerContext* context,
+                                   const v1::ListServiceRequestsRequest* request,
+                                   v1::ListServiceRequestsResponse* response) override;
+  grpc::Status UpdateServiceRequest(grpc::ServerContext* context,
+                                    const v1::UpdateServiceRequestRequest* request,
+                                    v1::ServiceRequest* response) override;
+  grpc::Status CreateMessage(grpc::ServerContext* context, const v1::CreateMessageRequest* request,
+                             v1::Message* response) override;
+  grpc::Status ListMessages(grpc::ServerContext* context, const v1::ListMessagesRequest* request,
+                            v1::ListMessagesResponse* response) override;
   grpc::ServerWriteReactor<v1::Message>* StreamMessages(
       grpc::CallbackServerContext* context, const v1::StreamMessagesRequest* request) override;
 

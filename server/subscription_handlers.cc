@@ -96,10 +96,10 @@ void DeliveryToProto(const sql::DeliveryRow& row, v1::Delivery* out) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::CreateSubscription(
-    grpc::CallbackServerContext* context, const v1::CreateSubscriptionRequest* request,
-    v1::Subscription* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::CreateSubscription(grpc::ServerContext* context,
+                                                       const v1::CreateSubscriptionRequest* request,
+                                                       v1::Subscription* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     RETURN_IF_ERROR(subscriptions_->AllowHere(call));
     Violations v;
     sql::SubscriptionRow row;
@@ -115,20 +115,20 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::CreateSubscription(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::GetSubscription(
-    grpc::CallbackServerContext* context, const v1::GetSubscriptionRequest* request,
-    v1::Subscription* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::GetSubscription(grpc::ServerContext* context,
+                                                    const v1::GetSubscriptionRequest* request,
+                                                    v1::Subscription* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::SubscriptionRow row, subscriptions_->Get(call, call.target.id()));
     SubscriptionToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::ListSubscriptions(
-    grpc::CallbackServerContext* context, const v1::ListSubscriptionsRequest* request,
-    v1::ListSubscriptionsResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::ListSubscriptions(grpc::ServerContext* context,
+                                                      const v1::ListSubscriptionsRequest* request,
+                                                      v1::ListSubscriptionsResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::SubscriptionRow> page,
                      subscriptions_->List(call, page_request));
@@ -140,10 +140,10 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::ListSubscriptions(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::UpdateSubscription(
-    grpc::CallbackServerContext* context, const v1::UpdateSubscriptionRequest* request,
-    v1::Subscription* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::UpdateSubscription(grpc::ServerContext* context,
+                                                       const v1::UpdateSubscriptionRequest* request,
+                                                       v1::Subscription* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     RETURN_IF_ERROR(subscriptions_->AllowHere(call));
     Violations v;
     domain::UpdateSubscriptionCommand command;
@@ -159,18 +159,18 @@ grpc::ServerUnaryReactor* AutomationServiceImpl::UpdateSubscription(
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::DeleteSubscription(
-    grpc::CallbackServerContext* context, const v1::DeleteSubscriptionRequest* request,
-    google::protobuf::Empty* /*response*/) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::DeleteSubscription(grpc::ServerContext* context,
+                                                       const v1::DeleteSubscriptionRequest* request,
+                                                       google::protobuf::Empty* /*response*/) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     return subscriptions_->Delete(call, call.target.id(), request->etag());
   });
 }
 
-grpc::ServerUnaryReactor* AutomationServiceImpl::ListDeliveries(
-    grpc::CallbackServerContext* context, const v1::ListDeliveriesRequest* request,
-    v1::ListDeliveriesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status AutomationServiceImpl::ListDeliveries(grpc::ServerContext* context,
+                                                   const v1::ListDeliveriesRequest* request,
+                                                   v1::ListDeliveriesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::DeliveryRow> page,
                      subscriptions_->ListDeliveries(call, call.target.id(), page_request));

@@ -45,10 +45,10 @@ absl::StatusOr<domain::PageRequest> TenantPageOf(const v1::ListTenantsRequest& r
 
 }  // namespace
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::GetCallerIdentity(
-    grpc::CallbackServerContext* context, const v1::GetCallerIdentityRequest* request,
-    v1::CallerIdentity* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
+                                                   const v1::GetCallerIdentityRequest* request,
+                                                   v1::CallerIdentity* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) {
     response->set_subject(call.principal.subject);
     response->set_home_tenant(TenantName(call.principal.home_tenant_id));
     response->set_home_kind(call.principal.home_kind);
@@ -65,10 +65,10 @@ grpc::ServerUnaryReactor* TenancyServiceImpl::GetCallerIdentity(
   });
 }
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::CreateTenant(grpc::CallbackServerContext* context,
-                                                           const v1::CreateTenantRequest* request,
-                                                           v1::Tenant* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::CreateTenant(grpc::ServerContext* context,
+                                              const v1::CreateTenantRequest* request,
+                                              v1::Tenant* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::TenantRow fields, TenantOf(*request));
     ASSIGN_OR_RETURN(sql::TenantRow row,
                      admin_->CreateTenant(call, std::move(fields),
@@ -79,20 +79,20 @@ grpc::ServerUnaryReactor* TenancyServiceImpl::CreateTenant(grpc::CallbackServerC
   });
 }
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::GetTenant(grpc::CallbackServerContext* context,
-                                                        const v1::GetTenantRequest* request,
-                                                        v1::Tenant* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::GetTenant(grpc::ServerContext* context,
+                                           const v1::GetTenantRequest* request,
+                                           v1::Tenant* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::TenantRow row, admin_->GetTenant(call));
     ToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::ListTenants(grpc::CallbackServerContext* context,
-                                                          const v1::ListTenantsRequest* request,
-                                                          v1::ListTenantsResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::ListTenants(grpc::ServerContext* context,
+                                             const v1::ListTenantsRequest* request,
+                                             v1::ListTenantsResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, TenantPageOf(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::TenantRow> page,
                      admin_->ListTenants(call, page_request, request->filter()));
@@ -104,20 +104,20 @@ grpc::ServerUnaryReactor* TenancyServiceImpl::ListTenants(grpc::CallbackServerCo
   });
 }
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::InstallLicense(
-    grpc::CallbackServerContext* context, const v1::InstallLicenseRequest* request,
-    v1::License* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::InstallLicense(grpc::ServerContext* context,
+                                                const v1::InstallLicenseRequest* request,
+                                                v1::License* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(sql::LicenseRow row, admin_->InstallLicense(call, request->license_key()));
     ToProto(row, response);
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* TenancyServiceImpl::ListLicenses(grpc::CallbackServerContext* context,
-                                                           const v1::ListLicensesRequest* request,
-                                                           v1::ListLicensesResponse* response) {
-  return ServeUnary(*edge_, context, *request, [=](const CallContext& call) -> absl::Status {
+grpc::Status TenancyServiceImpl::ListLicenses(grpc::ServerContext* context,
+                                              const v1::ListLicensesRequest* request,
+                                              v1::ListLicensesResponse* response) {
+  return Serve(*edge_, context, *request, [&](const CallContext& call) -> absl::Status {
     ASSIGN_OR_RETURN(domain::PageRequest page_request, PageRequestFor(*request));
     ASSIGN_OR_RETURN(domain::Page<sql::LicenseRow> page, admin_->ListLicenses(call, page_request));
     for (const auto& row : page.rows) {

@@ -9,29 +9,29 @@
 
 namespace cases::server {
 
-class TenancyServiceImpl final : public soc::cases::v1::TenancyService::CallbackService {
+class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service {
  public:
   TenancyServiceImpl(const Edge* edge, const domain::TenancyAdmin* admin)
       : edge_(edge), admin_(admin) {}
 
-  grpc::ServerUnaryReactor* GetCallerIdentity(
-      grpc::CallbackServerContext* context, const soc::cases::v1::GetCallerIdentityRequest* request,
-      soc::cases::v1::CallerIdentity* response) override;
-  grpc::ServerUnaryReactor* CreateTenant(grpc::CallbackServerContext* context,
-                                         const soc::cases::v1::CreateTenantRequest* request,
-                                         soc::cases::v1::Tenant* response) override;
-  grpc::ServerUnaryReactor* GetTenant(grpc::CallbackServerContext* context,
-                                      const soc::cases::v1::GetTenantRequest* request,
-                                      soc::cases::v1::Tenant* response) override;
-  grpc::ServerUnaryReactor* ListTenants(grpc::CallbackServerContext* context,
-                                        const soc::cases::v1::ListTenantsRequest* request,
-                                        soc::cases::v1::ListTenantsResponse* response) override;
-  grpc::ServerUnaryReactor* InstallLicense(grpc::CallbackServerContext* context,
-                                           const soc::cases::v1::InstallLicenseRequest* request,
-                                           soc::cases::v1::License* response) override;
-  grpc::ServerUnaryReactor* ListLicenses(grpc::CallbackServerContext* context,
-                                         const soc::cases::v1::ListLicensesRequest* request,
-                                         soc::cases::v1::ListLicensesResponse* response) override;
+  grpc::Status GetCallerIdentity(grpc::ServerContext* context,
+                                 const soc::cases::v1::GetCallerIdentityRequest* request,
+                                 soc::cases::v1::CallerIdentity* response) override;
+  grpc::Status CreateTenant(grpc::ServerContext* context,
+                            const soc::cases::v1::CreateTenantRequest* request,
+                            soc::cases::v1::Tenant* response) override;
+  grpc::Status GetTenant(grpc::ServerContext* context,
+                         const soc::cases::v1::GetTenantRequest* request,
+                         soc::cases::v1::Tenant* response) override;
+  grpc::Status ListTenants(grpc::ServerContext* context,
+                           const soc::cases::v1::ListTenantsRequest* request,
+                           soc::cases::v1::ListTenantsResponse* response) override;
+  grpc::Status InstallLicense(grpc::ServerContext* context,
+                              const soc::cases::v1::InstallLicenseRequest* request,
+                              soc::cases::v1::License* response) override;
+  grpc::Status ListLicenses(grpc::ServerContext* context,
+                            const soc::cases::v1::ListLicensesRequest* request,
+                            soc::cases::v1::ListLicensesResponse* response) override;
 
  private:
   const Edge* edge_;

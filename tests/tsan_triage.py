@@ -13,9 +13,9 @@ exception: a race on the vptr of an object that a library allocated and construc
 queue) is that library's hand-off, even though our virtual call is the reading access.
 A thread leak belongs to whoever created the thread: gRPC starts its resolver and timer
 threads from inside libgpr and leaves some unjoined at exit, which is not ours to join.
-casesd's handlers are on gRPC's callback API: a call's messages, interceptor and reactor
-are made on one of gRPC's threads (started inside libgpr), filled on a thread of the
-handler executor (cases::Executor), and sent and destroyed on a gRPC thread again, the
+casesd's server streams are on gRPC's callback API: a call's messages, interceptor and
+reactor are made on one of gRPC's threads (started inside libgpr), filled on a thread of
+the stream executor (cases::Executor), and sent and destroyed on a gRPC thread again, the
 hand-offs being gRPC's. So a race between a gRPC thread and a gRPC or executor thread is
 listed as gRPC's. What this can hide: a race on our own state between a reaction gRPC
 runs (FeedReactor's OnWriteDone, OnCancel) and the executor; that state sits behind one
