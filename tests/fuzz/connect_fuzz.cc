@@ -3,6 +3,7 @@
 // on arbitrary bytes. The first byte picks the decoder, the rest is its input.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "server/connect_protocol.h"
@@ -42,13 +43,23 @@ void CheckJson(uint8_t selector, absl::string_view body) {
   if (!binary.ok()) {
     return;
   }
-  // What the mapping accepted must write back as JSON and parse again to the same message.
-  auto json = connect::ResponseFromBinary(*method->input_type(), true, *binary);
-  if (!json.ok()) {
-    __builtin_trap();
-  }
-  auto again = connect::RequestToBinary(*method->input_type(), true, *json);
-  if (!again.ok() || again->size() != binary->size()) {
+  // What the mapping accepted must write back as JSON and parse again; from there on a
+  // round trip must keep the message. (The first one need not: protobuf's parser takes
+  // field-mask paths that are no field name, such as "a_", and its printer drops their
+  // odd underscores. The handlers refuse such paths as unknown fields.)
+  const auto round_trip = [method](absl::string_view bytes) -> std::string {
+    auto json = connect::ResponseFromBinary(*method->input_type(), true, bytes);
+    if (!json.ok()) {
+      __builtin_trap();
+    }
+    auto again = connect::RequestToBinary(*method->input_type(), true, *json);
+    if (!again.ok()) {
+      __builtin_trap();
+    }
+    return *std::move(again);
+  };
+  const std::string once = round_trip(*binary);
+  if (round_trip(once).size() != once.size()) {
     __builtin_trap();
   }
 }
