@@ -1,5 +1,6 @@
 #include "domain/activities.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <set>
@@ -71,13 +72,14 @@ namespace {
 class ActivityFeed final : public Feed<v1::Activity> {
  public:
   ActivityFeed(const CallContext& call, sql::ActivityStore* store, sql::ListParams params,
-               sql::RowFilter matcher, std::string start_after_id)
+               sql::RowFilter matcher, std::string start_after_id, std::string start_after)
       : snapshot_(call.snapshot),
         store_(store),
         params_(std::move(params)),
         matcher_(std::move(matcher)),
         after_(std::move(start_after_id)),
-        backlog_done_(after_.empty()) {
+        backlog_done_(after_.empty()),
+        last_name_(std::move(start_after)) {
     for (const sql::ValueScope::Arm& arm : params_.values.arms) {
       for (const std::string& t : arm.tenant_ids) {
         readable_[t].insert(arm.values.begin(), arm.values.end());
@@ -112,8 +114,10 @@ class ActivityFeed final : public Feed<v1::Activity> {
       }
     }
     bool closed = false, overflow = false;
-    for (const SharedActivity& row :
-         subscription_->Next(absl::ZeroDuration(), &closed, &overflow)) {
+    const std::vector<SharedActivity> live =
+        subscription_->Next(absl::ZeroDuration(), &closed, &overflow);
+    RETURN_IF_ERROR(SubscriptionEnd(closed, overflow, last_name_));
+    for (const SharedActivity& row : live) {
       if (Duplicate(*row)) {
         continue;
       }
@@ -121,16 +125,6 @@ class ActivityFeed final : public Feed<v1::Activity> {
       if (Shows(*row)) {
         RETURN_IF_ERROR(Append(*row, &ready));
       }
-    }
-    if (closed) {
-      return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
-    }
-    if (overflow) {
-      return WithRetryInfo(
-          ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
-                          "the stream fell behind; reconnect with start_after = resume_after",
-                          {{"resume_after", last_name_}}),
-          absl::Milliseconds(100));
     }
     std::move(ready.begin(), ready.end(), std::back_inserter(*out));
     return absl::OkStatus();
@@ -185,11 +179,34 @@ class ActivityFeed final : public Feed<v1::Activity> {
   std::string last_name_;
 };
 
+// The id in `start_after`: empty, or the name of an activity of a streamed tenant.
+absl::StatusOr<std::string> StartAfterId(const CallContext& call, const std::string& start_after) {
+  if (start_after.empty()) {
+    return std::string();
+  }
+  constexpr char kRule[] =
+      "must be the name of an activity of the streamed tenant(s), "
+      "tenants/{tenant}/activities/{activity}";
+  auto parsed = ParseName(start_after, "start_after", "tenants/{tenant}/activities/{id}");
+  if (!parsed.ok()) {
+    return InvalidField("start_after", kRule);
+  }
+  const bool in_stream = call.all_tenants
+                             ? std::find(call.tenant_ids.begin(), call.tenant_ids.end(),
+                                         parsed->tenant_id) != call.tenant_ids.end()
+                             : parsed->tenant_id == call.tenant_id;
+  if (!in_stream) {
+    return InvalidField("start_after", kRule);
+  }
+  return parsed->ids.front();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Feed<v1::Activity>>> Activities::Open(
-    const CallContext& call, const std::string& start_after_id, const std::string& filter,
+    const CallContext& call, const std::string& start_after, const std::string& filter,
     std::function<void()> waker) const {
+  ASSIGN_OR_RETURN(std::string start_after_id, StartAfterId(call, start_after));
   const sql::ListSchema& schema = sql::ActivityStore::Schema();
   ASSIGN_OR_RETURN(sql::RowFilter matcher, sql::RowFilter::Compile(schema.fields, filter));
   sql::ListParams params;
@@ -197,8 +214,8 @@ absl::StatusOr<std::unique_ptr<Feed<v1::Activity>>> Activities::Open(
   params.filter = filter;
   params.page_size = kBacklogBatch;
   ScopeToReadable(call, &params);
-  auto feed =
-      std::make_unique<ActivityFeed>(call, store_, params, std::move(matcher), start_after_id);
+  auto feed = std::make_unique<ActivityFeed>(call, store_, params, std::move(matcher),
+                                             std::move(start_after_id), start_after);
   ASSIGN_OR_RETURN(std::unique_ptr<ActivityHub::Subscription> subscription,
                    hub_->Subscribe(params.tenant_ids, std::move(waker)));
   feed->Attach(std::move(subscription));

@@ -28,14 +28,15 @@ class Activities {
   absl::StatusOr<Page<sql::ActivityRow>> List(const tenancy::CallContext& call,
                                               sql::ListParams params) const;
 
-  // StreamActivities: the activities after `start_after_id` (16 bytes; in every
-  // streamed tenant, ids compare by time; empty: only what commits from now on)
-  // that `filter` selects, then each new one as it commits, each once, in order
-  // within its tenant. The feed's RESOURCE_EXHAUSTED (STREAM_BEHIND) carries
-  // metadata `resume_after`: the last name passed. `waker`: the hub's (feed.h).
+  // StreamActivities: the activities after `start_after` (an activity name in one
+  // of the streamed tenants; in the others, after its time; empty: only what
+  // commits from now on) that `filter` selects, then each new one as it commits,
+  // each once, in order within its tenant. The feed's RESOURCE_EXHAUSTED
+  // (STREAM_BEHIND) carries metadata `resume_after`: the last name passed (at
+  // first, `start_after`). `waker`: the hub's (feed.h).
   absl::StatusOr<std::unique_ptr<Feed<::soc::cases::v1::Activity>>> Open(
-      const tenancy::CallContext& call, const std::string& start_after_id,
-      const std::string& filter, std::function<void()> waker) const;
+      const tenancy::CallContext& call, const std::string& start_after, const std::string& filter,
+      std::function<void()> waker) const;
 
  private:
   // What the caller may see in each tenant, as the list's value scope on `product`.

@@ -10,10 +10,12 @@
 #ifndef CASES_DOMAIN_FEED_H_
 #define CASES_DOMAIN_FEED_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
 
 namespace cases::domain {
 
@@ -32,6 +34,24 @@ class Feed {
   // buffer, both with RetryInfo and the point to resume from.
   virtual absl::Status Next(std::vector<T>* out) = 0;
 };
+
+// How a feed ends when its hub subscription does (OK while it does not): the
+// server drains (`closed`): UNAVAILABLE; the reader fell behind the hub's buffer
+// (`overflow`): RESOURCE_EXHAUSTED, reason STREAM_BEHIND, metadata `resume_after`
+// (the name of the last item the feed passed). Both with RetryInfo.
+inline absl::Status SubscriptionEnd(bool closed, bool overflow, const std::string& resume_after) {
+  if (closed) {
+    return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
+  }
+  if (overflow) {
+    return WithRetryInfo(
+        ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
+                        "the stream fell behind; reconnect with start_after = resume_after",
+                        {{"resume_after", resume_after}}),
+        absl::Milliseconds(100));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace cases::domain
 

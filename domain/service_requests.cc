@@ -111,7 +111,8 @@ class MessageFeed final : public Feed<v1::Message> {
         tenant_id_(std::move(tenant_id)),
         request_id_(std::move(request_id)),
         after_(std::move(start_after)),
-        prefix_(std::move(prefix)) {}
+        prefix_(std::move(prefix)),
+        last_name_(after_.empty() ? std::string() : prefix_ + IdToText(after_)) {}
 
   // Subscribed before the backlog is read, so nothing written in between is missed.
   void Attach(std::unique_ptr<ActivityHub::Subscription> subscription) {
@@ -127,6 +128,7 @@ class MessageFeed final : public Feed<v1::Message> {
         v1::Message& message = out->emplace_back();
         sql::MessageRowToProto(m, &message);
         from_backlog_.insert(message.name());
+        last_name_ = message.name();
         after_ = m.message_id;
       }
       if (!backlog.empty() || !backlog_done_) {
@@ -134,9 +136,11 @@ class MessageFeed final : public Feed<v1::Message> {
       }
     }
     bool closed = false, overflow = false;
+    const std::vector<SharedActivity> live =
+        subscription_->Next(absl::ZeroDuration(), &closed, &overflow);
+    RETURN_IF_ERROR(SubscriptionEnd(closed, overflow, last_name_));
     std::vector<v1::Message> ready;
-    for (const SharedActivity& row :
-         subscription_->Next(absl::ZeroDuration(), &closed, &overflow)) {
+    for (const SharedActivity& row : live) {
       if (row->type != v1::ACTIVITY_TYPE_MESSAGE_CREATED ||
           row->resource.compare(0, prefix_.size(), prefix_) != 0 ||
           from_backlog_.count(row->resource) != 0) {
@@ -146,15 +150,8 @@ class MessageFeed final : public Feed<v1::Message> {
       if (!activity.ParseFromString(row->payload)) {
         return absl::InternalError("unreadable activity");
       }
+      last_name_ = activity.message().name();
       ready.push_back(std::move(*activity.mutable_message()));
-    }
-    if (closed) {
-      return Unavailable("the server is draining; reconnect with start_after", absl::Seconds(1));
-    }
-    if (overflow) {
-      return WithRetryInfo(ErrorWithReason(absl::StatusCode::kResourceExhausted, "STREAM_BEHIND",
-                                           "the stream fell behind; reconnect with start_after"),
-                           absl::Milliseconds(100));
     }
     std::move(ready.begin(), ready.end(), std::back_inserter(*out));
     return absl::OkStatus();
@@ -167,6 +164,7 @@ class MessageFeed final : public Feed<v1::Message> {
   bool backlog_done_ = false;
   const std::string prefix_;  // the names of this request's messages start so
   std::set<std::string> from_backlog_;
+  std::string last_name_;  // the last message given out (at first, start_after)
   std::unique_ptr<ActivityHub::Subscription> subscription_;
 };
 

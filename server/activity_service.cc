@@ -12,29 +12,6 @@ namespace {
 
 using tenancy::CallContext;
 
-// `start_after`: empty, or an activity name in one of the streamed tenants.
-absl::StatusOr<std::string> StartAfterOf(const CallContext& call,
-                                         const v1::StreamActivitiesRequest& request) {
-  if (request.start_after().empty()) {
-    return std::string();
-  }
-  constexpr char kRule[] =
-      "must be the name of an activity of the streamed tenant(s), "
-      "tenants/{tenant}/activities/{activity}";
-  auto parsed = ParseName(request.start_after(), "start_after", "tenants/{tenant}/activities/{id}");
-  if (!parsed.ok()) {
-    return InvalidField("start_after", kRule);
-  }
-  const bool in_stream = call.all_tenants
-                             ? std::find(call.tenant_ids.begin(), call.tenant_ids.end(),
-                                         parsed->tenant_id) != call.tenant_ids.end()
-                             : parsed->tenant_id == call.tenant_id;
-  if (!in_stream) {
-    return InvalidField("start_after", kRule);
-  }
-  return parsed->ids.front();
-}
-
 }  // namespace
 
 grpc::Status ActivityServiceImpl::ListActivities(grpc::ServerContext* context,
@@ -60,8 +37,7 @@ grpc::ServerWriteReactor<v1::Activity>* ActivityServiceImpl::StreamActivities(
       *edge_, context, *request,
       [this, request](const CallContext& call, std::function<void()> waker)
           -> absl::StatusOr<std::unique_ptr<domain::Feed<v1::Activity>>> {
-        ASSIGN_OR_RETURN(std::string start_after, StartAfterOf(call, *request));
-        return activities_->Open(call, start_after, request->filter(), std::move(waker));
+        return activities_->Open(call, request->start_after(), request->filter(), std::move(waker));
       });
 }
 

@@ -53,6 +53,9 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
           "[CASES_MAX_CONNECTION_AGE]");
 ABSL_FLAG(int, max_streams, 10000,
           "most open StreamMessages and StreamActivities calls per replica [CASES_MAX_STREAMS]");
+ABSL_FLAG(int, stream_buffer, 1024,
+          "activities per tenant a stream may fall behind before it is ended with "
+          "STREAM_BEHIND and resumes [CASES_STREAM_BUFFER]");
 ABSL_FLAG(absl::Duration, tenancy_cache_ttl, absl::Seconds(5),
           "how long tenant and licence facts written by other replicas may take to be seen "
           "[CASES_TENANCY_CACHE_TTL]");
@@ -111,6 +114,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
     {"max_streams", "CASES_MAX_STREAMS"},
+    {"stream_buffer", "CASES_STREAM_BUFFER"},
     {"tenancy_cache_ttl", "CASES_TENANCY_CACHE_TTL"},
     {"tenant_rate_limit", "CASES_TENANT_RATE_LIMIT"},
     {"tenant_burst", "CASES_TENANT_BURST"},
@@ -175,6 +179,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config->max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   config->max_streams = absl::GetFlag(FLAGS_max_streams);
+  config->stream_buffer = absl::GetFlag(FLAGS_stream_buffer);
   config->display_name = absl::GetFlag(FLAGS_display_name);
   config->tenancy_cache_ttl = absl::GetFlag(FLAGS_tenancy_cache_ttl);
   config->retention_interval = absl::GetFlag(FLAGS_retention_interval);
@@ -216,6 +221,9 @@ absl::Status ValidateForServing(Config* config) {
   }
   if (config->webhook_probe_every < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--webhook_probe_every must be at least 1s");
+  }
+  if (config->stream_buffer < 1) {
+    return absl::InvalidArgumentError("--stream_buffer must be at least 1");
   }
   if (config->activity_retention <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--activity_retention must be positive");

@@ -35,6 +35,7 @@ struct Config {
   absl::Duration max_connection_age;
   std::string display_name;  // bootstrap only
   int max_streams = 0;
+  int stream_buffer = 0;  // activities per tenant
   absl::Duration tenancy_cache_ttl;
   absl::Duration retention_interval;
   TenantLimits tenant_limits;

@@ -155,6 +155,14 @@ void AddServiceMetrics(Metrics* m, sql::CaseStore* cases, domain::ActivityHub* h
   m->AddSampled("cases_case_creates_grouped_total", "Case creates run through those transactions.",
                 "counter",
                 [cases] { return static_cast<double>(cases->CreateGroupStats().items); });
+  m->AddSampled("cases_case_update_groups_total",
+                "Transactions that updated single cases; updates arriving together in a tenant "
+                "share one.",
+                "counter",
+                [cases] { return static_cast<double>(cases->UpdateGroupStats().groups); });
+  m->AddSampled("cases_case_updates_grouped_total", "Case updates run through those transactions.",
+                "counter",
+                [cases] { return static_cast<double>(cases->UpdateGroupStats().items); });
   m->AddSampled(
       "cases_case_get_groups_total",
       "Queries that read cases for GetCase; reads arriving together in a tenant share one.",
@@ -236,6 +244,7 @@ int RunServe(Config& config) {
   sql::ActivityStore activity_store(&pool);
   domain::ActivityHubOptions hub_options;
   hub_options.max_streams = config.max_streams;
+  hub_options.buffer_activities = static_cast<size_t>(config.stream_buffer);
   domain::ActivityHub activity_hub(&activity_store, hub_options);
   // Every commit that wrote activities wakes this replica's streams at once.
   std::atomic<long long> activities_written{0};

@@ -1,5 +1,5 @@
-// Group commit for case creates and grouped reads (GroupRunner): what arrives
-// for one tenant while its previous group runs is handled together.
+// Group commit for case creates and updates, and grouped reads (GroupRunner):
+// what arrives for one tenant while its previous group runs is handled together.
 #include <map>
 #include <set>
 
@@ -73,6 +73,51 @@ void CaseStore::CreateGroup(const std::vector<PendingCreate*>& group) {
     for (PendingCreate* p : group) {
       alone(p);
     }
+  }
+}
+
+void CaseStore::UpdateGroup(const std::vector<PendingUpdate*>& group) {
+  auto alone = [&](PendingUpdate* p) {
+    absl::StatusOr<std::vector<CaseRow>> rows = UpdateRows(*p->tenant_id, {p->update}, {p->actor});
+    p->result = rows.ok() ? absl::StatusOr<CaseRow>(std::move(rows->front())) : rows.status();
+  };
+  // One transaction locks each case once: a second update of a case in the group
+  // runs after it, alone.
+  std::vector<PendingUpdate*> together, after;
+  std::set<std::string> ids;
+  for (PendingUpdate* p : group) {
+    (ids.insert(p->update->case_id).second ? together : after).push_back(p);
+  }
+  if (together.size() == 1) {
+    alone(together.front());
+  } else {
+    std::vector<const CaseUpdate*> updates;
+    std::vector<const std::string*> actors;
+    for (const PendingUpdate* p : together) {
+      updates.push_back(p->update);
+      actors.push_back(p->actor);
+    }
+    absl::StatusOr<std::vector<CaseRow>> rows =
+        UpdateRows(*together.front()->tenant_id, updates, actors);
+    if (rows.ok()) {
+      for (size_t i = 0; i < together.size(); ++i) {
+        together[i]->result = std::move((*rows)[i]);
+      }
+    } else if (absl::IsUnavailable(rows.status())) {
+      // The COMMIT may have landed; each caller gets UNAVAILABLE, as it would alone.
+      for (PendingUpdate* p : together) {
+        p->result = rows.status();
+      }
+    } else {
+      // One update would fail (an etag, a permission, a missing case or queue):
+      // each runs alone, so each caller gets exactly the answer it would alone.
+      for (PendingUpdate* p : together) {
+        alone(p);
+      }
+    }
+  }
+  for (PendingUpdate* p : after) {
+    alone(p);
   }
 }
 

@@ -82,6 +82,13 @@ struct PendingCreate {
   absl::StatusOr<CaseRow> result = absl::UnknownError("create did not run");
 };
 
+struct PendingUpdate {
+  const std::string* tenant_id;
+  const CaseUpdate* update;
+  const std::string* actor;
+  absl::StatusOr<CaseRow> result = absl::UnknownError("update did not run");
+};
+
 struct PendingGet {
   const std::string* tenant_id;
   const std::string* case_id;

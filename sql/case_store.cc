@@ -185,6 +185,7 @@ const ListSchema& CaseStore::CaseSchema() {
 // Groups are powers of two up to this, which keeps their statements (32 case rows
 // is ~2.5 KB of SQL text) among the ones each connection keeps prepared.
 constexpr size_t kMaxCreateGroup = 32;
+constexpr size_t kMaxUpdateGroup = 32;
 constexpr size_t kMaxGetGroup = 32;
 
 CaseStore::CaseStore(ConnectionPool* pool)
@@ -192,12 +193,17 @@ CaseStore::CaseStore(ConnectionPool* pool)
       creates_(std::make_unique<GroupRunner<PendingCreate>>(
           kMaxCreateGroup,
           [this](const std::vector<PendingCreate*>& group) { CreateGroup(group); })),
+      updates_(std::make_unique<GroupRunner<PendingUpdate>>(
+          kMaxUpdateGroup,
+          [this](const std::vector<PendingUpdate*>& group) { UpdateGroup(group); })),
       gets_(std::make_unique<GroupRunner<PendingGet>>(
           kMaxGetGroup, [this](const std::vector<PendingGet*>& group) { GetGroup(group); })) {}
 
 CaseStore::~CaseStore() = default;
 
 GroupRunner<PendingCreate>::Stats CaseStore::CreateGroupStats() const { return creates_->stats(); }
+
+GroupRunner<PendingUpdate>::Stats CaseStore::UpdateGroupStats() const { return updates_->stats(); }
 
 GroupRunner<PendingGet>::Stats CaseStore::GetGroupStats() const { return gets_->stats(); }
 
@@ -275,10 +281,27 @@ absl::StatusOr<std::optional<CaseRow>> CaseStore::Get(const std::string& tenant_
 absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant_id,
                                                        const std::vector<CaseUpdate>& updates,
                                                        const std::string& actor) {
+  if (updates.size() == 1) {
+    PendingUpdate pending{&tenant_id, &updates.front(), &actor};
+    updates_->Run(tenant_id, &pending);
+    RETURN_IF_ERROR(pending.result.status());
+    return std::vector<CaseRow>{*std::move(pending.result)};
+  }
+  std::vector<const CaseUpdate*> all;
+  all.reserve(updates.size());
+  for (const CaseUpdate& u : updates) {
+    all.push_back(&u);
+  }
+  return UpdateRows(tenant_id, all, std::vector<const std::string*>(updates.size(), &actor));
+}
+
+absl::StatusOr<std::vector<CaseRow>> CaseStore::UpdateRows(
+    const std::string& tenant_id, const std::vector<const CaseUpdate*>& updates,
+    const std::vector<const std::string*>& actors) {
   std::vector<std::string> ids;
   ids.reserve(updates.size());
-  for (const CaseUpdate& u : updates) {
-    ids.push_back(u.case_id);
+  for (const CaseUpdate* u : updates) {
+    ids.push_back(u->case_id);
   }
   return TransactionValue<std::vector<CaseRow>>(
       *pool_, [&](Lease& db) -> absl::StatusOr<std::vector<CaseRow>> {
@@ -292,7 +315,9 @@ absl::StatusOr<std::vector<CaseRow>> CaseStore::Update(const std::string& tenant
         std::vector<const CaseRow*> changed_from;
         std::vector<EventRow> events;
         std::map<std::string, const CaseUpdate*> queues;  // new queue → first update naming it
-        for (const CaseUpdate& u : updates) {
+        for (size_t i = 0; i < updates.size(); ++i) {
+          const CaseUpdate& u = *updates[i];
+          const std::string& actor = *actors[i];
           auto it = locked.find(u.case_id);
           if (it == locked.end()) {
             return ForItem(CaseNotFound(tenant_id, u.case_id), u.item);

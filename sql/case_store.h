@@ -115,6 +115,7 @@ struct NoteResult {
 };
 
 struct PendingCreate;  // a create waiting in its tenant's group (case_rows.h)
+struct PendingUpdate;  // an update of one case, likewise
 struct PendingGet;     // a read of one case, likewise
 
 class CaseStore {
@@ -152,6 +153,9 @@ class CaseStore {
   // with its changes (nothing for a case that did not change): all in one
   // transaction, all or nothing. NOT_FOUND names the first missing case. The
   // rows come back in the order of `updates`.
+  // Updates of one case each that arrive together in one tenant commit as a
+  // group (GroupRunner), the way creates do, and with the same promise: a group
+  // commits only if every update in it would; otherwise each runs alone.
   absl::StatusOr<std::vector<CaseRow>> Update(const std::string& tenant_id,
                                               const std::vector<CaseUpdate>& updates,
                                               const std::string& actor);
@@ -195,6 +199,7 @@ class CaseStore {
 
   // How creates were grouped (mean group size = items / groups).
   GroupRunner<PendingCreate>::Stats CreateGroupStats() const;
+  GroupRunner<PendingUpdate>::Stats UpdateGroupStats() const;
   GroupRunner<PendingGet>::Stats GetGroupStats() const;
 
  private:
@@ -203,10 +208,16 @@ class CaseStore {
                                       const std::optional<IdempotencyKey>& key,
                                       const std::string& actor);
   void CreateGroup(const std::vector<PendingCreate*>& group);
+  // Update's transaction, each update with its own actor.
+  absl::StatusOr<std::vector<CaseRow>> UpdateRows(const std::string& tenant_id,
+                                                  const std::vector<const CaseUpdate*>& updates,
+                                                  const std::vector<const std::string*>& actors);
+  void UpdateGroup(const std::vector<PendingUpdate*>& group);
   void GetGroup(const std::vector<PendingGet*>& group);
 
   ConnectionPool* pool_;
   std::unique_ptr<GroupRunner<PendingCreate>> creates_;
+  std::unique_ptr<GroupRunner<PendingUpdate>> updates_;
   std::unique_ptr<GroupRunner<PendingGet>> gets_;
 };
 

@@ -1,6 +1,6 @@
-// Group commit of case creates (CaseStore + GroupRunner) against the real MariaDB:
-// creates queued behind a busy tenant commit as one transaction, and a group never
-// changes what any of its callers would have got alone.
+// Group commit of case creates and updates (CaseStore + GroupRunner) against the
+// real MariaDB: creates and updates queued behind a busy tenant commit as one
+// transaction, and a group never changes what any of its callers would have got alone.
 #include "sql/case_store.h"
 
 #include <cppconn/resultset.h>
@@ -16,6 +16,7 @@
 #include "common/errors.h"
 #include "common/group_runner.h"
 #include "common/ids.h"
+#include "sql/case_rows.h"
 #include "tests/integration/testing.h"
 
 namespace cases {
@@ -103,6 +104,10 @@ class CaseGroupTest : public ::testing::Test {
                                      Hex(tenant_id_), "' AND ", condition));
   }
 
+  std::vector<absl::StatusOr<sql::CaseRow>> UpdateQueued(
+      const std::vector<sql::CaseUpdate>& updates, GroupRunner<sql::PendingUpdate>::Stats* stats);
+  static sql::CaseMutation Rename(const std::string& suffix);
+
   TestDatabase db_;
   const std::string tenant_id_;
   sql::CaseStore store_;
@@ -174,6 +179,124 @@ TEST_F(CaseGroupTest, MissingQueueFailsOnlyItsOwnCreate) {
   EXPECT_TRUE(results[2].ok());
   EXPECT_TRUE(results[3].ok());
   EXPECT_EQ(Count("cases"), 4);
+}
+
+// Updates of single cases that arrive while another of the tenant's waits for the
+// database run as one group: `updates` queue behind a first update that waits for
+// the only connection of a one-connection pool. Each is run by "actor-<i>".
+std::vector<absl::StatusOr<sql::CaseRow>> CaseGroupTest::UpdateQueued(
+    const std::vector<sql::CaseUpdate>& updates, GroupRunner<sql::PendingUpdate>::Stats* stats) {
+  auto first = Create(NewRow("First"));
+  EXPECT_TRUE(first.ok());
+  sql::DbConfig one = db_.config();
+  one.pool_size = 1;
+  sql::ConnectionPool pool(one, sql::PoolOptions{});
+  sql::CaseStore store(&pool);
+  std::vector<absl::StatusOr<sql::CaseRow>> results(updates.size(), absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  {
+    auto busy = pool.Acquire();
+    EXPECT_TRUE(busy.ok());
+    threads.emplace_back([&] {
+      EXPECT_TRUE(store.Update(tenant_id_, {{first->case_id, Rename("!")}}, "alice").ok());
+    });
+    EXPECT_TRUE(WaitFor([&] { return pool.Stats().waits == 1; }));
+    for (size_t i = 0; i < updates.size(); ++i) {
+      threads.emplace_back([&, i] {
+        auto rows = store.Update(tenant_id_, {updates[i]}, absl::StrCat("actor-", i));
+        results[i] = rows.ok() ? absl::StatusOr<sql::CaseRow>(rows->front()) : rows.status();
+      });
+    }
+    EXPECT_TRUE(WaitFor([&] {
+      return store.UpdateGroupStats().waiting == static_cast<long long>(updates.size());
+    }));
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  *stats = store.UpdateGroupStats();
+  return results;
+}
+
+sql::CaseMutation CaseGroupTest::Rename(const std::string& suffix) {
+  return [suffix](const sql::CaseRow& current, sql::CaseRow* next,
+                  std::vector<sql::FieldChangeRow>* changes) {
+    next->display_name = current.display_name + suffix;
+    changes->push_back({"display_name", current.display_name, next->display_name});
+    return absl::OkStatus();
+  };
+}
+
+TEST_F(CaseGroupTest, UpdatesQueuedBehindABusyTenantCommitAsOneGroupEachWithItsActor) {
+  std::vector<sql::CaseRow> cases;
+  std::vector<sql::CaseUpdate> updates;
+  for (int i = 0; i < 8; ++i) {
+    auto c = Create(NewRow(absl::StrCat("Case ", i)));
+    ASSERT_TRUE(c.ok());
+    cases.push_back(*c);
+    updates.push_back({c->case_id, Rename("+"), ""});
+  }
+  GroupRunner<sql::PendingUpdate>::Stats stats;
+  const auto results = UpdateQueued(updates, &stats);
+  EXPECT_EQ(stats.groups, 2);  // the first alone, then the eight together
+  EXPECT_EQ(stats.items, 9);
+  std::set<absl::Time> update_times;  // one transaction, one clock reading
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    EXPECT_EQ(results[i]->case_id, cases[i].case_id);
+    EXPECT_EQ(results[i]->display_name, cases[i].display_name + "+");
+    EXPECT_EQ(results[i]->revision, cases[i].revision + 1);
+    update_times.insert(results[i]->update_time);
+    EXPECT_EQ(Count("case_events", absl::StrCat("case_id = X'", Hex(cases[i].case_id),
+                                                "' AND actor = 'actor-", i, "'")),
+              1);
+  }
+  EXPECT_EQ(update_times.size(), 1u);
+}
+
+TEST_F(CaseGroupTest, AFailingUpdateInAGroupFailsAloneAndTheOthersCommit) {
+  std::vector<sql::CaseRow> cases;
+  std::vector<sql::CaseUpdate> updates;
+  for (int i = 0; i < 4; ++i) {
+    auto c = Create(NewRow(absl::StrCat("Case ", i)));
+    ASSERT_TRUE(c.ok());
+    cases.push_back(*c);
+    updates.push_back({c->case_id, Rename("+"), ""});
+  }
+  updates[1].mutate = [](const sql::CaseRow&, sql::CaseRow*, std::vector<sql::FieldChangeRow>*) {
+    return absl::FailedPreconditionError("the etag is stale");
+  };
+  updates[3].case_id = NewIdBytes();  // no such case
+  GroupRunner<sql::PendingUpdate>::Stats stats;
+  const auto results = UpdateQueued(updates, &stats);
+  EXPECT_EQ(stats.groups, 2);
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kNotFound);
+  for (int i : {0, 2}) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    EXPECT_EQ(results[i]->display_name, cases[i].display_name + "+");
+  }
+  auto unchanged = store_.Get(tenant_id_, cases[1].case_id);
+  ASSERT_TRUE(unchanged.ok() && unchanged->has_value());
+  EXPECT_EQ((*unchanged)->revision, cases[1].revision);
+  EXPECT_EQ(Count("case_events",
+                  absl::StrCat("case_id = X'", Hex(cases[1].case_id), "' AND actor = 'actor-1'")),
+            0);
+}
+
+TEST_F(CaseGroupTest, TwoUpdatesOfOneCaseInAGroupBothApplyOneAfterTheOther) {
+  auto c = Create(NewRow("Twice"));
+  ASSERT_TRUE(c.ok());
+  GroupRunner<sql::PendingUpdate>::Stats stats;
+  const auto results =
+      UpdateQueued({{c->case_id, Rename("+a"), ""}, {c->case_id, Rename("+b"), ""}}, &stats);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  auto now = store_.Get(tenant_id_, c->case_id);
+  ASSERT_TRUE(now.ok() && now->has_value());
+  EXPECT_EQ((*now)->revision, c->revision + 2);
+  EXPECT_TRUE((*now)->display_name == "Twice+a+b" || (*now)->display_name == "Twice+b+a")
+      << (*now)->display_name;
 }
 
 // Reads of one tenant that arrive while another is waiting for the database are

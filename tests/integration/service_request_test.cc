@@ -248,6 +248,43 @@ TEST_F(ServiceRequestTest, ReconnectWithStartAfterLosesAndRepeatsNothing) {
   EXPECT_EQ(bodies, std::vector<std::string>({"m3", "m4"}));
 }
 
+TEST_F(ServiceRequestTest, AStreamBehindTheBufferSaysWhichMessageToResumeAfter) {
+  v1::ServiceRequest sr = MustCreate();
+  v1::Message first;
+  ASSERT_TRUE(Post(sr.name(), "m0", &first).ok());
+  // The replica's streams may fall 4 activities behind; the posts go to the first
+  // replica, so the second's poller takes them in bursts larger than that.
+  auto replica = world_.StartReplica({"--stream_buffer=4"});
+  ASSERT_TRUE(replica->started());
+  Stubs second(replica->Channel());
+  auto context = StreamContext(absl::Seconds(30));
+  v1::StreamMessagesRequest request;
+  request.set_parent(sr.name());
+  request.set_start_after(first.name());
+  auto reader = second.requests->StreamMessages(context.get(), request);
+  v1::Message out;
+  for (int i = 1; i <= 40; ++i) {
+    ASSERT_TRUE(Post(sr.name(), absl::StrCat("m", i), &out).ok());
+  }
+  std::vector<v1::Message> got = Read(reader.get(), 1000);
+  grpc::Status ended = reader->Finish();
+  ASSERT_THAT(ended, StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED, "STREAM_BEHIND"));
+  EXPECT_EQ(GrpcErrorMetadata(ended)["resume_after"],
+            got.empty() ? first.name() : got.back().name());
+
+  request.set_start_after(GrpcErrorMetadata(ended)["resume_after"]);
+  auto resumed_context = StreamContext(absl::Seconds(30));
+  auto resumed = world_.stubs().requests->StreamMessages(resumed_context.get(), request);
+  for (const v1::Message& m : Read(resumed.get(), 40 - got.size())) {
+    got.push_back(m);
+  }
+  resumed_context->TryCancel();
+  ASSERT_EQ(got.size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(got[i].body(), absl::StrCat("m", i + 1));
+  }
+}
+
 // The threads of process `pid` (0 when unreadable).
 int ThreadsOf(pid_t pid) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
