@@ -107,6 +107,18 @@ class CaseGroupTest : public ::testing::Test {
   std::vector<absl::StatusOr<sql::CaseRow>> UpdateQueued(
       const std::vector<sql::CaseUpdate>& updates, GroupRunner<sql::PendingUpdate>::Stats* stats);
   static sql::CaseMutation Rename(const std::string& suffix);
+  // Cases "Case 0" … "Case n-1" (fewer if a create fails).
+  std::vector<sql::CaseRow> CreateCases(int n) {
+    std::vector<sql::CaseRow> out;
+    for (int i = 0; i < n; ++i) {
+      auto c = Create(NewRow(absl::StrCat("Case ", i)));
+      EXPECT_TRUE(c.ok()) << c.status();
+      if (c.ok()) {
+        out.push_back(*c);
+      }
+    }
+    return out;
+  }
 
   TestDatabase db_;
   const std::string tenant_id_;
@@ -228,13 +240,11 @@ sql::CaseMutation CaseGroupTest::Rename(const std::string& suffix) {
 }
 
 TEST_F(CaseGroupTest, UpdatesQueuedBehindABusyTenantCommitAsOneGroupEachWithItsActor) {
-  std::vector<sql::CaseRow> cases;
+  std::vector<sql::CaseRow> cases = CreateCases(8);
+  ASSERT_EQ(cases.size(), 8u);
   std::vector<sql::CaseUpdate> updates;
-  for (int i = 0; i < 8; ++i) {
-    auto c = Create(NewRow(absl::StrCat("Case ", i)));
-    ASSERT_TRUE(c.ok());
-    cases.push_back(*c);
-    updates.push_back({c->case_id, Rename("+"), ""});
+  for (const sql::CaseRow& c : cases) {
+    updates.push_back({c.case_id, Rename("+"), ""});
   }
   GroupRunner<sql::PendingUpdate>::Stats stats;
   const auto results = UpdateQueued(updates, &stats);
@@ -255,13 +265,11 @@ TEST_F(CaseGroupTest, UpdatesQueuedBehindABusyTenantCommitAsOneGroupEachWithItsA
 }
 
 TEST_F(CaseGroupTest, AFailingUpdateInAGroupFailsAloneAndTheOthersCommit) {
-  std::vector<sql::CaseRow> cases;
+  std::vector<sql::CaseRow> cases = CreateCases(4);
+  ASSERT_EQ(cases.size(), 4u);
   std::vector<sql::CaseUpdate> updates;
-  for (int i = 0; i < 4; ++i) {
-    auto c = Create(NewRow(absl::StrCat("Case ", i)));
-    ASSERT_TRUE(c.ok());
-    cases.push_back(*c);
-    updates.push_back({c->case_id, Rename("+"), ""});
+  for (const sql::CaseRow& c : cases) {
+    updates.push_back({c.case_id, Rename("+"), ""});
   }
   updates[1].mutate = [](const sql::CaseRow&, sql::CaseRow*, std::vector<sql::FieldChangeRow>*) {
     return absl::FailedPreconditionError("the etag is stale");
