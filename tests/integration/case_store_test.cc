@@ -107,6 +107,16 @@ class CaseGroupTest : public ::testing::Test {
   std::vector<absl::StatusOr<sql::CaseRow>> UpdateQueued(
       const std::vector<sql::CaseUpdate>& updates, GroupRunner<sql::PendingUpdate>::Stats* stats);
   static sql::CaseMutation Rename(const std::string& suffix);
+  // One update per case, each appending `suffix` to its name.
+  static std::vector<sql::CaseUpdate> RenameEach(const std::vector<sql::CaseRow>& cases,
+                                                 const std::string& suffix) {
+    std::vector<sql::CaseUpdate> out;
+    out.reserve(cases.size());
+    for (const sql::CaseRow& c : cases) {
+      out.push_back({c.case_id, Rename(suffix), ""});
+    }
+    return out;
+  }
   // Cases "Case 0" … "Case n-1" (fewer if a create fails).
   std::vector<sql::CaseRow> CreateCases(int n) {
     std::vector<sql::CaseRow> out;
@@ -242,10 +252,7 @@ sql::CaseMutation CaseGroupTest::Rename(const std::string& suffix) {
 TEST_F(CaseGroupTest, UpdatesQueuedBehindABusyTenantCommitAsOneGroupEachWithItsActor) {
   std::vector<sql::CaseRow> cases = CreateCases(8);
   ASSERT_EQ(cases.size(), 8u);
-  std::vector<sql::CaseUpdate> updates;
-  for (const sql::CaseRow& c : cases) {
-    updates.push_back({c.case_id, Rename("+"), ""});
-  }
+  std::vector<sql::CaseUpdate> updates = RenameEach(cases, "+");
   GroupRunner<sql::PendingUpdate>::Stats stats;
   const auto results = UpdateQueued(updates, &stats);
   EXPECT_EQ(stats.groups, 2);  // the first alone, then the eight together
@@ -267,10 +274,7 @@ TEST_F(CaseGroupTest, UpdatesQueuedBehindABusyTenantCommitAsOneGroupEachWithItsA
 TEST_F(CaseGroupTest, AFailingUpdateInAGroupFailsAloneAndTheOthersCommit) {
   std::vector<sql::CaseRow> cases = CreateCases(4);
   ASSERT_EQ(cases.size(), 4u);
-  std::vector<sql::CaseUpdate> updates;
-  for (const sql::CaseRow& c : cases) {
-    updates.push_back({c.case_id, Rename("+"), ""});
-  }
+  std::vector<sql::CaseUpdate> updates = RenameEach(cases, "+");
   updates[1].mutate = [](const sql::CaseRow&, sql::CaseRow*, std::vector<sql::FieldChangeRow>*) {
     return absl::FailedPreconditionError("the etag is stale");
   };
