@@ -66,9 +66,15 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   // Cached in the sizes GroupRunner's groups come in (powers of two up to 32);
   // other sizes (the cases one ingest's rules open) are prepared for this lease.
   // Each row's number is counted back from the bump's LAST_INSERT_ID().
+  // Each row's partner (migration 0010) comes from its tenant: the parent of a
+  // tenant, the tenant itself otherwise.
+  const std::string values = CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}});
   const std::string sql = absl::StrCat(
-      "INSERT INTO cases (", CaseTable().List(), ") VALUES ",
-      Placeholders(rows->size(), CaseTable().ValueGroup({{"number", "LAST_INSERT_ID() - ?"}})),
+      "INSERT INTO cases (partner_id, ", CaseTable().List(), ") VALUES ",
+      Placeholders(rows->size(),
+                   absl::StrCat("((SELECT IF(kind = 1, parent_id, tenant_id) FROM tenants "
+                                "WHERE tenant_id = ?), ",
+                                values.substr(1))),
       " RETURNING number");
   const bool group_size = n <= 32 && (n & (n - 1)) == 0;
   auto& stmt = group_size ? db.Prepare(sql) : db.PrepareRepeated(sql, rows->size());
@@ -77,6 +83,7 @@ void InsertNewCases(Lease& db, std::vector<CaseRow>* rows) {
   for (const CaseRow& c : *rows) {
     CaseRow bound = c;
     bound.number = --later;
+    stmt.setString(k++, c.tenant_id);
     k = CaseTable().Bind(stmt, k, bound);
   }
   // RETURNING gives the inserted rows in the order of the VALUES list.

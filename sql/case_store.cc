@@ -178,7 +178,8 @@ const ListSchema& CaseStore::CaseSchema() {
        {"number", {{"number", FieldType::kInt}, {"case_id", FieldType::kResource}}},
        {"resolve_deadline",
         {{"resolve_deadline", FieldType::kTime}, {"case_id", FieldType::kResource}}}},
-      "create_time desc"};
+      "create_time desc",
+      {"partner_id", "cases_by_partner", "create_time"}};
   return *schema;
 }
 

@@ -446,9 +446,17 @@ bool RowFilter::Eval(const FilterExpr& e, const ValueOf& value_of,
 
 namespace {
 
-// `AND (tenant_id IN (..) AND column IN (..)) OR ...`: what each tenant may show.
-void AppendValueScope(const ValueScope& scope, std::string* sql, std::vector<SqlParam>* binds) {
+// `AND (tenant_id IN (..) AND column IN (..)) OR ...`: what each tenant may show;
+// `AND column IN (..)` when one arm holds every tenant of the list.
+void AppendValueScope(const ValueScope& scope, const std::vector<std::string>& tenant_ids,
+                      std::string* sql, std::vector<SqlParam>* binds) {
   if (scope.column.empty()) {
+    return;
+  }
+  if (scope.arms.size() == 1 && scope.arms.front().tenant_ids == tenant_ids) {
+    const std::vector<int64_t>& values = scope.arms.front().values;
+    absl::StrAppend(sql, " AND ", scope.column, " IN (", Placeholders(values.size()), ")");
+    binds->insert(binds->end(), values.begin(), values.end());
     return;
   }
   std::vector<std::string> arms;
@@ -459,6 +467,12 @@ void AppendValueScope(const ValueScope& scope, std::string* sql, std::vector<Sql
     binds->insert(binds->end(), arm.values.begin(), arm.values.end());
   }
   absl::StrAppend(sql, " AND (", absl::StrJoin(arms, " OR "), ")");
+}
+
+// Whether a list narrows to its tenants' shared partner (ListSchema::partner).
+bool UsesPartner(const ListSchema& schema, const ListParams& params) {
+  return !schema.partner.column.empty() && !params.partner_id.empty() &&
+         params.tenant_ids.size() > 1;
 }
 
 // Keyset: (a, b, c) after the last row, written out so the index range is used:
@@ -522,16 +536,20 @@ absl::StatusOr<std::optional<SqlCondition>> ListWhere(const ListSchema& schema,
     return std::nullopt;
   }
   SqlCondition where;
-  where.sql = absl::StrCat("tenant_id ",
-                           params.tenant_ids.size() == 1
-                               ? "= ?"
-                               : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
+  if (UsesPartner(schema, params)) {
+    absl::StrAppend(&where.sql, schema.partner.column, " = ? AND ");
+    where.params.push_back(params.partner_id);
+  }
+  absl::StrAppend(&where.sql, "tenant_id ",
+                  params.tenant_ids.size() == 1
+                      ? "= ?"
+                      : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
   where.params.insert(where.params.end(), params.tenant_ids.begin(), params.tenant_ids.end());
   if (!params.scope.sql.empty()) {
     absl::StrAppend(&where.sql, " AND ", params.scope.sql);
     where.params.insert(where.params.end(), params.scope.params.begin(), params.scope.params.end());
   }
-  AppendValueScope(params.values, &where.sql, &where.params);
+  AppendValueScope(params.values, params.tenant_ids, &where.sql, &where.params);
   if (!condition.sql.empty()) {
     absl::StrAppend(&where.sql, " AND ", condition.sql);
     where.params.insert(where.params.end(), condition.params.begin(), condition.params.end());
@@ -560,7 +578,11 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
   for (const SortColumn& c : option->columns) {
     absl::StrAppend(&sql, ", ", c.column);
   }
-  absl::StrAppend(&sql, " FROM ", schema.table, " WHERE ", where->sql);
+  absl::StrAppend(&sql, " FROM ", schema.table);
+  if (UsesPartner(schema, params) && option->field == schema.partner.order) {
+    absl::StrAppend(&sql, " FORCE INDEX (", schema.partner.index, ")");
+  }
+  absl::StrAppend(&sql, " WHERE ", where->sql);
   RETURN_IF_ERROR(AppendKeyset(*option, desc, last, &sql, &binds));
   absl::StrAppend(&sql, " ORDER BY ");
   for (size_t i = 0; i < option->columns.size(); ++i) {

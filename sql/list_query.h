@@ -93,6 +93,19 @@ struct ListSchema {
   std::vector<FilterField> fields;
   std::vector<OrderOption> orders;
   std::string default_order;  // e.g. "create_time desc"
+  // The table's partner column and the index that leads with it, if it has them
+  // (cases: partner_id, cases_by_partner (partner_id, create_time, case_id)). A
+  // list across tenants of one partner (ListParams.partner_id) is narrowed to the
+  // column as well; in `order`, its page is read from the index by name. MariaDB
+  // would otherwise weigh the list's `tenant_id IN (?, ...)` on every index that
+  // starts with tenant_id, on each execution: 26 ms for 1 000 tenants against
+  // 1.4 ms (measured on the bench data).
+  struct PartnerIndex {
+    std::string column;
+    std::string index;
+    std::string order;
+  };
+  PartnerIndex partner;
 };
 
 // Per-tenant narrowing by the values of one column: each arm lets its tenants
@@ -116,6 +129,9 @@ struct ListParams {
   std::string page_token;
   SqlCondition scope;  // extra fixed condition (e.g. case_id = ?), may be empty
   ValueScope values;   // what the caller may see in each tenant
+  // The partner all of tenant_ids are listed under (TenantSnapshot::SharedPartner),
+  // or empty; used when the schema has a partner column and there are several tenants.
+  std::string partner_id;
 };
 
 // Compiles `filter` against `fields`; an empty filter is an empty condition.

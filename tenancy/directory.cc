@@ -44,6 +44,23 @@ const std::vector<std::string>& TenantSnapshot::Children(const std::string& tena
   return it == children_.end() ? kNoChildren : it->second;
 }
 
+std::string TenantSnapshot::SharedPartner(const std::vector<std::string>& tenant_ids) const {
+  std::string shared;
+  for (const std::string& id : tenant_ids) {
+    const sql::TenantRow* row = Find(id);
+    if (row == nullptr) {
+      return "";
+    }
+    const std::string& partner =
+        row->kind == ::soc::cases::v1::TENANT_KIND_TENANT ? row->parent_id : id;
+    if (partner.empty() || (!shared.empty() && partner != shared)) {
+      return "";
+    }
+    shared = partner;
+  }
+  return shared;
+}
+
 const std::vector<sql::LicenseRow>& TenantSnapshot::Licenses(const std::string& tenant_id) const {
   auto it = licenses_.find(tenant_id);
   return it == licenses_.end() ? kNoLicenses : it->second;

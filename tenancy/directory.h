@@ -39,6 +39,10 @@ class TenantSnapshot {
   bool Holds(const std::string& tenant_id, Product product) const;
   // Every tenant id, sorted.
   const std::vector<std::string>& AllIds() const { return all_ids_; }
+  // The partner every one of `tenant_ids` is listed under, as cases.partner_id
+  // holds it (migration 0010): a tenant's parent, or a partner, organization or
+  // provider itself. Empty when they have none in common or one is unknown.
+  std::string SharedPartner(const std::vector<std::string>& tenant_ids) const;
 
  private:
   absl::flat_hash_map<std::string, sql::TenantRow> tenants_;

@@ -193,7 +193,7 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
     call.all_tenants = true;
     call.target.tenant_id = "-";
     for (const std::string& id : ReachableTenants(call.principal, *call.snapshot)) {
-      if (CheckRoleAndLicense(call, rule, id).ok()) {
+      if (Decide(call, rule, id).allowed) {
         call.tenant_ids.push_back(id);
       }
     }
@@ -216,35 +216,44 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
   return call;
 }
 
-absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const ActionRule& rule,
-                                        const std::string& tenant_id) const {
-  bool any_role = false;
-  const Grant* expired = nullptr;
-  const Grant* missing = nullptr;
+Guard::Verdict Guard::Decide(const CallContext& call, const ActionRule& rule,
+                             const std::string& tenant_id, std::optional<Product> only) {
+  Verdict v;
   for (const Grant& grant : rule.grants) {
-    if (!HasRole(call.principal, grant)) {
+    if ((only.has_value() && grant.product != *only) || !HasRole(call.principal, grant)) {
       continue;
     }
-    any_role = true;
+    v.any_role = true;
     if (grant.product == v1::PRODUCT_UNSPECIFIED) {
-      return absl::OkStatus();
+      v.allowed = true;
+      return v;
     }
     switch (call.snapshot->License(tenant_id, grant.product, call.now)) {
       case LicenseState::kValid:
-        return absl::OkStatus();
+        v.allowed = true;
+        return v;
       case LicenseState::kExpired:
-        expired = expired != nullptr ? expired : &grant;
+        v.expired = v.expired != nullptr ? v.expired : &grant;
         break;
       case LicenseState::kMissing:
-        missing = missing != nullptr ? missing : &grant;
+        v.missing = v.missing != nullptr ? v.missing : &grant;
         break;
     }
   }
-  if (!any_role) {
+  return v;
+}
+
+absl::Status Guard::CheckRoleAndLicense(const CallContext& call, const ActionRule& rule,
+                                        const std::string& tenant_id) const {
+  const Verdict v = Decide(call, rule, tenant_id);
+  if (v.allowed) {
+    return absl::OkStatus();
+  }
+  if (!v.any_role) {
     return RoleRequired(call, rule);
   }
-  const bool is_expired = expired != nullptr;
-  const Grant* grant = is_expired ? expired : missing;
+  const bool is_expired = v.expired != nullptr;
+  const Grant* grant = is_expired ? v.expired : v.missing;
   const std::string product = v1::Product_Name(grant->product);
   return ErrorWithReason(absl::StatusCode::kPermissionDenied,
                          is_expired ? "LICENSE_EXPIRED" : "LICENSE_REQUIRED",
@@ -265,7 +274,7 @@ std::vector<Product> Guard::PermittedProducts(const CallContext& call, const std
   const ActionRule& rule = RuleOf(action.has_value() ? *action : call.permission->action);
   std::vector<Product> out;
   for (const Grant& g : rule.grants) {
-    if (CheckRoleAndLicense(call, Narrow(rule, g.product), tenant_id).ok()) {
+    if (Decide(call, rule, tenant_id, g.product).allowed) {
       out.push_back(g.product);
     }
   }

@@ -69,6 +69,17 @@ class Guard {
   static absl::Status CheckTableCoversApi();
 
  private:
+  // What a rule decides for the caller in a tenant, found without building a
+  // refusal: lists across many tenants ask it for each one.
+  struct Verdict {
+    bool any_role = false;
+    bool allowed = false;
+    const Grant* expired = nullptr;  // the first grant held whose licence lapsed
+    const Grant* missing = nullptr;  // the first grant held without a licence
+  };
+  // Only the grants of `only`, when set.
+  static Verdict Decide(const CallContext& call, const ActionRule& rule,
+                        const std::string& tenant_id, std::optional<Product> only = std::nullopt);
   absl::Status CheckRoleAndLicense(const CallContext& call, const ActionRule& rule,
                                    const std::string& tenant_id) const;
 

@@ -1,7 +1,11 @@
 // The partner's and MDR team's home screen on a real server and database: SLA
 // policies and the deadlines cases get from them, the acknowledge time, the
 // "overdue first" list, GetCaseStats on a hand-built data set, and bulk updates.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
 #include "google/protobuf/util/time_util.h"
+#include "sql/transaction.h"
 #include "tests/integration/case_service_fixture.h"
 
 namespace cases::testing {
@@ -88,6 +92,30 @@ class CaseQueueTest : public CaseServiceTest {
     v1::Case out;
     EXPECT_TRUE(Get(c.name(), &out).ok());
     return out;
+  }
+
+  // The display names of every case `parent` lists to `token`, two per page.
+  std::vector<std::string> ListNames(const std::string& parent, const std::string& filter,
+                                     const std::string& order_by, const std::string& token) {
+    v1::ListCasesRequest request;
+    request.set_parent(parent);
+    request.set_filter(filter);
+    request.set_order_by(order_by);
+    request.set_page_size(2);
+    std::vector<std::string> names;
+    for (;;) {
+      v1::ListCasesResponse response;
+      grpc::Status s =
+          world_.stubs().cases->ListCases(World::Context(token).get(), request, &response);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      for (const auto& x : response.cases()) {
+        names.push_back(x.display_name());
+      }
+      if (!s.ok() || response.next_page_token().empty()) {
+        return names;
+      }
+      request.set_page_token(response.next_page_token());
+    }
   }
 
   // Rewrites a case's times in the database (hand-built data sets).
@@ -258,25 +286,7 @@ TEST_F(CaseQueueTest, OverdueFirstIsOneFilteredListInDeadlineOrder) {
            "resolve_deadline = '2019-01-01 00:00:00', status = 4, close_reason = 3");
 
   auto list = [&](const std::string& filter, const std::string& order_by) {
-    v1::ListCasesRequest request;
-    request.set_parent(tenant_);
-    request.set_filter(filter);
-    request.set_order_by(order_by);
-    request.set_page_size(2);
-    std::vector<std::string> names;
-    for (;;) {
-      v1::ListCasesResponse response;
-      grpc::Status s =
-          world_.stubs().cases->ListCases(World::Context(admin_).get(), request, &response);
-      EXPECT_TRUE(s.ok()) << s.error_message();
-      for (const auto& x : response.cases()) {
-        names.push_back(x.display_name());
-      }
-      if (!s.ok() || response.next_page_token().empty()) {
-        return names;
-      }
-      request.set_page_token(response.next_page_token());
-    }
+    return ListNames(tenant_, filter, order_by, admin_);
   };
   const std::string now = TimeUtil::ToString(TimeUtil::GetCurrentTime());
   EXPECT_THAT(list(absl::StrCat("status != RESOLVED AND resolve_deadline < \"", now, "\""),
@@ -401,6 +411,64 @@ TEST_F(CaseQueueTest, StatsAcrossAPartnersTenantsNameEachTenantAndScopeProviders
   EXPECT_THAT(Stats(world_.foreign_customer[Licence::kPresent], "", &stats,
                     world_.Token("PARTNER_READ_ONLY", world_.main_partner)),
               StatusIs(grpc::StatusCode::PERMISSION_DENIED, "TENANT_NOT_REACHABLE"));
+}
+
+TEST_F(CaseQueueTest, APartnersListAcrossItsTenantsIsTheirCasesMergedNewestFirst) {
+  const std::string beta =
+      world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT, "Beta Corp");
+  world_.License(beta, Licence::kPresent);
+  // Six cases, alternating between the partner's two tenants, every third one high.
+  std::vector<std::string> newest_first, high_newest_first;
+  for (int i = 0; i < 6; ++i) {
+    const std::string& tenant = i % 2 == 0 ? tenant_ : beta;
+    v1::CreateCaseRequest request;
+    request.set_parent(tenant);
+    *request.mutable_case_() =
+        NewCase(absl::StrCat("Case ", i), i % 3 == 0 ? v1::SEVERITY_HIGH : v1::SEVERITY_LOW);
+    v1::Case out;
+    ASSERT_TRUE(
+        world_.stubs()
+            .cases
+            ->CreateCase(World::Context(world_.Token("TENANT_ADMIN", tenant)).get(), request, &out)
+            .ok());
+    newest_first.insert(newest_first.begin(), out.display_name());
+    if (i % 3 == 0) {
+      high_newest_first.insert(high_newest_first.begin(), out.display_name());
+    }
+  }
+  // Newer cases of other partners' and organizations' tenants are not the partner's.
+  for (const std::string& other :
+       {world_.foreign_customer[Licence::kPresent], world_.org_customer[Licence::kPresent]}) {
+    v1::CreateCaseRequest request;
+    request.set_parent(other);
+    *request.mutable_case_() = NewCase("Not the partner's", v1::SEVERITY_HIGH);
+    v1::Case out;
+    ASSERT_TRUE(
+        world_.stubs()
+            .cases
+            ->CreateCase(World::Context(world_.Token("TENANT_ADMIN", other)).get(), request, &out)
+            .ok());
+  }
+
+  const std::string partner = world_.Token("PARTNER_READ_ONLY", world_.main_partner);
+  EXPECT_THAT(ListNames("tenants/-", "", "", partner), ::testing::ElementsAreArray(newest_first));
+  EXPECT_THAT(ListNames("tenants/-", "severity >= SEVERITY_HIGH", "", partner),
+              ::testing::ElementsAreArray(high_newest_first));
+  // Orders without a partner index give the same cases.
+  EXPECT_THAT(ListNames("tenants/-", "", "update_time desc", partner),
+              ::testing::ElementsAreArray(newest_first));
+  // Each case holds its tenant's partner: the parent of a tenant.
+  absl::StatusOr<int64_t> misplaced =
+      sql::QueryValue<int64_t>(world_.db().pool(), [&](sql::Lease& db) -> absl::StatusOr<int64_t> {
+        auto& stmt = db.Prepare(
+            "SELECT COUNT(*) FROM cases JOIN tenants USING (tenant_id) "
+            "WHERE NOT cases.partner_id <=> tenants.parent_id");
+        std::unique_ptr<::sql::ResultSet> rs(stmt.executeQuery());
+        rs->next();
+        return rs->getInt64(1);
+      });
+  ASSERT_TRUE(misplaced.ok()) << misplaced.status();
+  EXPECT_EQ(*misplaced, 0);
 }
 
 TEST_F(CaseQueueTest, BatchUpdatesCommitTogetherWithHistoryPerCase) {

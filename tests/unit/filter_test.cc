@@ -33,6 +33,63 @@ const std::vector<sql::FilterField>& Fields() {
   return *fields;
 }
 
+// A list's WHERE across tenants: the shared partner's column, the tenants, then
+// what each may show.
+sql::ListParams TwoTenantsOfOnePartner() {
+  sql::ListParams params;
+  params.tenant_ids = {"tenant-a", "tenant-b"};
+  params.partner_id = "partner";
+  return params;
+}
+
+const sql::ListSchema& PartnerSchema() {
+  static const auto* schema = new sql::ListSchema{
+      "ListCases",
+      "cases",
+      "case_id",
+      Fields(),
+      {{"create_time",
+        {{"create_time", sql::FieldType::kTime}, {"case_id", sql::FieldType::kResource}}}},
+      "create_time desc",
+      {"partner_id", "cases_by_partner", "create_time"}};
+  return *schema;
+}
+
+TEST(ListWhereTest, TenantsOfOnePartnerAreNarrowedToItAndOneArmForAllNeedsNoTenantList) {
+  sql::ListParams params = TwoTenantsOfOnePartner();
+  params.values = {"type", {{{"tenant-a", "tenant-b"}, {1, 2}}}};
+  auto where = sql::ListWhere(PartnerSchema(), params);
+  ASSERT_TRUE(where.ok() && where->has_value());
+  EXPECT_EQ((*where)->sql, "partner_id = ? AND tenant_id IN (?, ?) AND type IN (?, ?)");
+  ASSERT_EQ((*where)->params.size(), 5u);
+  EXPECT_EQ(std::get<std::string>((*where)->params[0]), "partner");
+  EXPECT_EQ(std::get<std::string>((*where)->params[2]), "tenant-b");
+  EXPECT_EQ(std::get<int64_t>((*where)->params[4]), 2);
+}
+
+TEST(ListWhereTest, ArmsThatSplitTheTenantsKeepTheirListsAndOneTenantNeedsNoPartner) {
+  sql::ListParams params = TwoTenantsOfOnePartner();
+  params.values = {"type", {{{"tenant-a"}, {1}}, {{"tenant-b"}, {1, 2}}}};
+  auto where = sql::ListWhere(PartnerSchema(), params);
+  ASSERT_TRUE(where.ok() && where->has_value());
+  EXPECT_EQ((*where)->sql,
+            "partner_id = ? AND tenant_id IN (?, ?) AND ((tenant_id IN (?) AND type IN (?)) OR "
+            "(tenant_id IN (?) AND type IN (?, ?)))");
+
+  params.tenant_ids = {"tenant-a"};
+  params.values = {"type", {{{"tenant-a"}, {1}}}};
+  where = sql::ListWhere(PartnerSchema(), params);
+  ASSERT_TRUE(where.ok() && where->has_value());
+  EXPECT_EQ((*where)->sql, "tenant_id = ? AND type IN (?)");
+  // A table without a partner column ignores it.
+  sql::ListSchema plain = PartnerSchema();
+  plain.partner = {};
+  params = TwoTenantsOfOnePartner();
+  where = sql::ListWhere(plain, params);
+  ASSERT_TRUE(where.ok() && where->has_value());
+  EXPECT_EQ((*where)->sql, "tenant_id IN (?, ?)");
+}
+
 TEST(FilterTest, EmptyFilterIsNoCondition) {
   auto c = sql::CompileFilter(Fields(), "   ");
   ASSERT_TRUE(c.ok());

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "soc/cases/v1/common.pb.h"
 #include "tenancy/authenticator.h"
+#include "tenancy/directory.h"
 #include "tenancy/guard.h"
 #include "tenancy/jws.h"
 #include "tenancy/license_key.h"
@@ -306,6 +307,29 @@ TEST(TenantOfNameTest, ParsesAndRejects) {
   EXPECT_FALSE(TenantOfName("", "parent", true).ok());
   EXPECT_FALSE(TenantOfName("orgs/" + id, "parent", true).ok());
   EXPECT_FALSE(TenantOfName("tenants/" + id.substr(1), "parent", true).ok());
+}
+
+TEST(TenantSnapshotTest, SharedPartnerIsTheParentOfTenantsAndAnyOtherKindItself) {
+  namespace v1 = ::soc::cases::v1;
+  const absl::Time now = absl::Now();
+  const std::string provider = NewIdBytes(), partner = NewIdBytes(), org = NewIdBytes();
+  const std::string a = NewIdBytes(), b = NewIdBytes(), c = NewIdBytes();
+  const TenantSnapshot snapshot(
+      std::vector<sql::TenantRow>{{provider, "", v1::TENANT_KIND_PROVIDER, "Provider", now},
+                                  {partner, provider, v1::TENANT_KIND_PARTNER, "Partner", now},
+                                  {org, provider, v1::TENANT_KIND_ORGANIZATION, "Org", now},
+                                  {a, partner, v1::TENANT_KIND_TENANT, "A", now},
+                                  {b, partner, v1::TENANT_KIND_TENANT, "B", now},
+                                  {c, org, v1::TENANT_KIND_TENANT, "C", now}},
+      std::vector<sql::LicenseRow>{});
+  EXPECT_EQ(snapshot.SharedPartner({a, b}), partner);
+  EXPECT_EQ(snapshot.SharedPartner({a, partner, b}), partner);
+  EXPECT_EQ(snapshot.SharedPartner({c, org}), org);
+  EXPECT_EQ(snapshot.SharedPartner({provider}), provider);
+  // Tenants of two partners, or one the snapshot does not know: none.
+  EXPECT_EQ(snapshot.SharedPartner({a, c}), "");
+  EXPECT_EQ(snapshot.SharedPartner({partner, org}), "");
+  EXPECT_EQ(snapshot.SharedPartner({a, NewIdBytes()}), "");
 }
 
 }  // namespace
