@@ -8,7 +8,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev \
-      libmysqlcppconn-dev libssl-dev libcpp-httplib-dev libcurl4-openssl-dev libboost-dev zlib1g-dev \
+      libmysqlcppconn-dev libssl-dev libcpp-httplib-dev libcurl4-openssl-dev nlohmann-json3-dev libboost-dev zlib1g-dev \
       golang-github-gogo-googleapis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -1,9 +1,9 @@
 #include "common/json.h"
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace cases {
 
@@ -24,15 +24,24 @@ std::string JsonFromList(const std::vector<std::string>& list) {
   return out + "]";
 }
 
+namespace {
+
+// The document, or a discarded value when `json` is not JSON (no exception).
+nlohmann::json Parse(absl::string_view json) {
+  return nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
 std::map<std::string, std::string> MapFromJson(absl::string_view json) {
   std::map<std::string, std::string> out;
-  google::protobuf::Struct s;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &s).ok()) {
+  const nlohmann::json doc = Parse(json);
+  if (!doc.is_object()) {
     return out;
   }
-  for (const auto& [key, value] : s.fields()) {
-    if (value.kind_case() == google::protobuf::Value::kStringValue) {
-      out[key] = value.string_value();
+  for (const auto& [key, value] : doc.items()) {
+    if (value.is_string()) {
+      out[key] = value.get<std::string>();
     }
   }
   return out;
@@ -40,13 +49,13 @@ std::map<std::string, std::string> MapFromJson(absl::string_view json) {
 
 std::vector<std::string> ListFromJson(absl::string_view json) {
   std::vector<std::string> out;
-  google::protobuf::ListValue list;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &list).ok()) {
+  const nlohmann::json doc = Parse(json);
+  if (!doc.is_array()) {
     return out;
   }
-  for (const auto& value : list.values()) {
-    if (value.kind_case() == google::protobuf::Value::kStringValue) {
-      out.push_back(value.string_value());
+  for (const auto& value : doc) {
+    if (value.is_string()) {
+      out.push_back(value.get<std::string>());
     }
   }
   return out;

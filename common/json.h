@@ -1,6 +1,8 @@
 // The JSON shapes the stores keep in MySQL JSON columns: string maps
-// (attributes) and string lists (MITRE technique ids). Written by hand with sorted
-// keys so equal values give equal text; read with protobuf's JSON parser.
+// (attributes) and string lists (tags, MITRE technique ids). Written by hand with
+// sorted keys so equal values give equal text; read with nlohmann::json, which a
+// page of 50 cases (five such columns each) reads in a fraction of what protobuf's
+// JSON mapping took (its Struct/ListValue parse was half of ListCases' CPU).
 #ifndef CASES_COMMON_JSON_H_
 #define CASES_COMMON_JSON_H_
 

@@ -86,7 +86,7 @@ absl::StatusOr<std::unique_ptr<ActivityHub::Subscription>> ActivityHub::Subscrib
       topic->dirty = true;
       poll_now_ = true;
     }
-    topic->readers[subscription.get()] = topic->seq;
+    topic->AddReader(subscription.get(), topic->seq);
     subscription->places_.emplace_back(topic, topic->seq);
   }
   return subscription;
@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<ActivityHub::Subscription>> ActivityHub::Subscrib
 ActivityHub::Subscription::~Subscription() {
   MutexLock lock(&hub_->mu_);
   for (auto& [topic, seq] : places_) {
-    topic->readers.erase(this);
+    topic->RemoveReader(this);
     if (topic->readers.empty()) {
       hub_->topics_.erase(topic->tenant_id);
     } else {
@@ -137,7 +137,7 @@ std::vector<SharedActivity> ActivityHub::Subscription::Next(absl::Duration max_w
       }
     }
     seq = topic->seq;
-    topic->readers[this] = seq;
+    topic->MoveReader(this, seq);
     hub_->Trim(topic.get());
   }
   if (places_.size() > 1) {
@@ -180,11 +180,39 @@ void ActivityHub::WakersOf(const Topic& topic, std::vector<Subscription::Waker>*
   }
 }
 
-void ActivityHub::Trim(Topic* topic) {
-  long long taken = std::numeric_limits<long long>::max();
-  for (const auto& [reader, seq] : topic->readers) {
-    taken = std::min(taken, seq);
+namespace {
+
+// One reader fewer at `seq`.
+void Untake(std::map<long long, int>* taken, long long seq) {
+  if (auto it = taken->find(seq); it != taken->end() && --it->second == 0) {
+    taken->erase(it);
   }
+}
+
+}  // namespace
+
+void ActivityHub::Topic::AddReader(const Subscription* reader, long long seq) {
+  readers[reader] = seq;
+  ++taken[seq];
+}
+
+void ActivityHub::Topic::MoveReader(const Subscription* reader, long long seq) {
+  long long& at = readers[reader];
+  Untake(&taken, at);
+  at = seq;
+  ++taken[seq];
+}
+
+void ActivityHub::Topic::RemoveReader(const Subscription* reader) {
+  if (auto it = readers.find(reader); it != readers.end()) {
+    Untake(&taken, it->second);
+    readers.erase(it);
+  }
+}
+
+void ActivityHub::Trim(Topic* topic) {
+  const long long taken =
+      topic->taken.empty() ? std::numeric_limits<long long>::max() : topic->taken.begin()->first;
   while (!topic->buffer.empty() && (topic->buffer.front().first <= taken ||
                                     topic->buffer.size() > options_.buffer_activities)) {
     topic->buffer.pop_front();

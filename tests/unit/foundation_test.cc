@@ -6,6 +6,7 @@
 #include "common/errors.h"
 #include "common/host_port.h"
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/page_token.h"
 #include "google/rpc/error_details.pb.h"
 #include "sql/activities.h"
@@ -92,6 +93,29 @@ TEST(DsnTest, RedactedDsnHidesPassword) {
   auto config = sql::ParseDsn("mysql://app:secret@h/d");
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(sql::RedactedDsn(*config).find("secret"), std::string::npos);
+}
+
+TEST(JsonTest, ListsAndMapsReadBackWithQuotesControlsAndUnicode) {
+  const std::vector<std::string> list = {"phishing", "a \"quoted\" \\ tag", "tab\tnew\nline\x01",
+                                         "caf\xc3\xa9 \xe2\x9c\x93", ""};
+  EXPECT_EQ(ListFromJson(JsonFromList(list)), list);
+  const std::map<std::string, std::string> map = {{"host", "srv-01"}, {"k\"ey", "v\\al\nue"}};
+  EXPECT_EQ(MapFromJson(JsonFromMap(map)), map);
+  EXPECT_EQ(JsonFromList({}), "[]");
+  EXPECT_EQ(JsonFromMap({}), "{}");
+}
+
+TEST(JsonTest, ReadersTakeStringsOfTheRightShapeAndNothingElse) {
+  EXPECT_EQ(ListFromJson(R"(["a", 1, null, {"b": "c"}, "d"])"),
+            (std::vector<std::string>{"a", "d"}));
+  EXPECT_EQ(MapFromJson(R"({"a": "x", "n": 2, "o": {}})"),
+            (std::map<std::string, std::string>{{"a", "x"}}));
+  EXPECT_TRUE(ListFromJson(R"({"a": "x"})").empty());
+  EXPECT_TRUE(MapFromJson(R"(["a"])").empty());
+  EXPECT_TRUE(ListFromJson("[\"unterminated").empty());
+  EXPECT_TRUE(MapFromJson("").empty());
+  // The \u escapes MariaDB's JSON functions may write read as the characters.
+  EXPECT_EQ(ListFromJson(R"(["caf\u00e9"])"), (std::vector<std::string>{"caf\xc3\xa9"}));
 }
 
 TEST(IdsTest, NewIdsAreVersion7AndRoundTrip) {
