@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 
@@ -96,6 +97,12 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
     if (FreshLocked()) {
       return snapshot_;
     }
+    // Only past its TTL (no write here since): other replicas' writes show within
+    // about a TTL anyway, so while one caller reloads the rest go on with it. Every
+    // call waiting for the load made it every call's p99 (~100 ms under load).
+    if (snapshot_ != nullptr && fresh_ && reloading_) {
+      return snapshot_;
+    }
   }
   MutexLock reload(&reload_mu_);
   long long epoch = 0;
@@ -106,7 +113,12 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
       return snapshot_;
     }
     epoch = invalidations_;
+    reloading_ = true;
   }
+  absl::Cleanup done = [this] {
+    MutexLock lock(&mu_);
+    reloading_ = false;
+  };
   const absl::Time started = absl::Now();
   ASSIGN_OR_RETURN(auto tenants, store_->ListAll());
   auto licenses = store_->ListAllLicenses();
@@ -114,7 +126,9 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
     return licenses.status();
   }
   auto snapshot = std::make_shared<const TenantSnapshot>(std::move(tenants), std::move(*licenses));
+  std::move(done).Cancel();
   MutexLock lock(&mu_);
+  reloading_ = false;
   snapshot_ = snapshot;
   loaded_at_ = started;
   // A write that landed during the load may be missing from it: use it, but reload next time.

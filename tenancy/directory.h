@@ -55,7 +55,9 @@ class TenantDirectory {
  public:
   TenantDirectory(sql::TenantStore* store, absl::Duration ttl) : store_(store), ttl_(ttl) {}
 
-  // The current snapshot, reloaded first when stale or invalidated.
+  // The current snapshot, reloaded first when invalidated or older than the TTL.
+  // While one caller reloads a snapshot that is only older than the TTL, the
+  // others keep using it instead of waiting for the load.
   absl::StatusOr<std::shared_ptr<const TenantSnapshot>> Current();
   // Call after writing tenants or licences on this replica.
   void Invalidate();
@@ -68,6 +70,7 @@ class TenantDirectory {
   std::shared_ptr<const TenantSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   absl::Time loaded_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool fresh_ ABSL_GUARDED_BY(mu_) = false;
+  bool reloading_ ABSL_GUARDED_BY(mu_) = false;
   long long invalidations_ ABSL_GUARDED_BY(mu_) = 0;
 
   bool FreshLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
