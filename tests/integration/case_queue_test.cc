@@ -372,15 +372,8 @@ TEST_F(CaseQueueTest, StatsAcrossAPartnersTenantsNameEachTenantAndScopeProviders
   world_.License(beta, Licence::kPresent);
   MustCreate(NewCase("Acme one"));
   MustCreate(NewCase("Acme two", v1::SEVERITY_LOW));
-  v1::CreateCaseRequest in_beta;
-  in_beta.set_parent(beta);
-  *in_beta.mutable_case_() = NewCase("Beta one");
   v1::Case out;
-  ASSERT_TRUE(
-      world_.stubs()
-          .cases
-          ->CreateCase(World::Context(world_.Token("TENANT_ADMIN", beta)).get(), in_beta, &out)
-          .ok());
+  ASSERT_TRUE(CreateIn(beta, NewCase("Beta one"), &out).ok());
   v1::CreateCaseRequest mdr_case;
   mdr_case.set_parent(tenant_);
   *mdr_case.mutable_case_() = NewCase("MDR work");
@@ -421,16 +414,12 @@ TEST_F(CaseQueueTest, APartnersListAcrossItsTenantsIsTheirCasesMergedNewestFirst
   std::vector<std::string> newest_first, high_newest_first;
   for (int i = 0; i < 6; ++i) {
     const std::string& tenant = i % 2 == 0 ? tenant_ : beta;
-    v1::CreateCaseRequest request;
-    request.set_parent(tenant);
-    *request.mutable_case_() =
-        NewCase(absl::StrCat("Case ", i), i % 3 == 0 ? v1::SEVERITY_HIGH : v1::SEVERITY_LOW);
     v1::Case out;
-    ASSERT_TRUE(
-        world_.stubs()
-            .cases
-            ->CreateCase(World::Context(world_.Token("TENANT_ADMIN", tenant)).get(), request, &out)
-            .ok());
+    ASSERT_TRUE(CreateIn(tenant,
+                         NewCase(absl::StrCat("Case ", i),
+                                 i % 3 == 0 ? v1::SEVERITY_HIGH : v1::SEVERITY_LOW),
+                         &out)
+                    .ok());
     newest_first.insert(newest_first.begin(), out.display_name());
     if (i % 3 == 0) {
       high_newest_first.insert(high_newest_first.begin(), out.display_name());
@@ -439,15 +428,8 @@ TEST_F(CaseQueueTest, APartnersListAcrossItsTenantsIsTheirCasesMergedNewestFirst
   // Newer cases of other partners' and organizations' tenants are not the partner's.
   for (const std::string& other :
        {world_.foreign_customer[Licence::kPresent], world_.org_customer[Licence::kPresent]}) {
-    v1::CreateCaseRequest request;
-    request.set_parent(other);
-    *request.mutable_case_() = NewCase("Not the partner's", v1::SEVERITY_HIGH);
     v1::Case out;
-    ASSERT_TRUE(
-        world_.stubs()
-            .cases
-            ->CreateCase(World::Context(world_.Token("TENANT_ADMIN", other)).get(), request, &out)
-            .ok());
+    ASSERT_TRUE(CreateIn(other, NewCase("Not the partner's", v1::SEVERITY_HIGH), &out).ok());
   }
 
   const std::string partner = world_.Token("PARTNER_READ_ONLY", world_.main_partner);

@@ -46,6 +46,15 @@ class CaseServiceTest : public ::testing::Test {
                                             request, out);
   }
 
+  // A case created in another `tenant` by that tenant's TENANT_ADMIN.
+  grpc::Status CreateIn(const std::string& tenant, const v1::Case& c, v1::Case* out) {
+    v1::CreateCaseRequest request;
+    request.set_parent(tenant);
+    *request.mutable_case_() = c;
+    return world_.stubs().cases->CreateCase(
+        World::Context(world_.Token("TENANT_ADMIN", tenant)).get(), request, out);
+  }
+
   v1::Case MustCreate(const v1::Case& c) {
     v1::Case out;
     grpc::Status s = Create(c, &out);
