@@ -47,6 +47,19 @@ class ABSL_LOCKABLE Mutex {
     return met;
   }
 
+  // The same, woken only through `cv` (which its waker notifies with the mutex held):
+  // for hand-offs to one chosen waiter, which a release would otherwise announce to
+  // every waiter at once.
+  template <typename Condition>
+  bool AwaitSignalWithTimeout(std::condition_variable* cv, Condition condition,
+                              absl::Duration timeout) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+    std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    const bool met = cv->wait_until(held, deadline, condition);
+    held.release();
+    return met;
+  }
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;

@@ -122,6 +122,9 @@ void AddPoolMetrics(Metrics* m, sql::ConnectionPool* p) {
                 [p] { return static_cast<double>(p->Stats().waits); });
   m->AddSampled("cases_db_pool_wait_seconds_total", "Time spent waiting for a connection.",
                 "counter", [p] { return absl::ToDoubleSeconds(p->Stats().wait_time); });
+  m->AddSampled("cases_db_pool_wait_longest_seconds",
+                "The longest wait for a connection since start, served or not.", "gauge",
+                [p] { return absl::ToDoubleSeconds(p->Stats().longest_wait); });
   m->AddSampled("cases_db_pool_timeouts_total", "Connection borrows that gave up (UNAVAILABLE).",
                 "counter", [p] { return static_cast<double>(p->Stats().timeouts); });
   m->AddSampled("cases_db_statements_cached",

@@ -202,6 +202,7 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> ConnectionPool::ConnectCurrent
         ++failovers_;
         stale = TakeIdle(current);
         moved = true;
+        Dispatch();  // the dropped connections' slots are free
       }  // else another caller moved it meanwhile; Release closes this one if it differs
     }
     Close(std::move(stale));
@@ -222,30 +223,50 @@ std::vector<std::string> ConnectionPool::HostLabels() const {
   return labels;
 }
 
+std::unique_ptr<PooledConnection> ConnectionPool::Lend() {
+  ++in_use_;
+  ++acquires_;
+  if (idle_.empty()) {
+    ++size_;  // reserve the slot; the connect happens outside the lock
+    return nullptr;
+  }
+  std::unique_ptr<PooledConnection> conn = std::move(idle_.back());
+  idle_.pop_back();
+  return conn;
+}
+
+void ConnectionPool::Dispatch() {
+  while (!waiters_.empty() && HasRoom()) {
+    Waiter* waiter = waiters_.front();
+    waiters_.pop_front();
+    waiter->conn = Lend();
+    waiter->granted = true;
+    waiter->cv.notify_one();  // under the lock: the waiter cannot have gone yet
+  }
+}
+
 absl::StatusOr<Lease> ConnectionPool::Acquire() {
   std::unique_ptr<PooledConnection> conn;
   {
     MutexLock lock(&mu_);
-    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || size_ < config_.pool_size;
-    };
-    if (!available()) {
+    if (waiters_.empty() && HasRoom()) {
+      conn = Lend();
+    } else {
+      Waiter me;
+      waiters_.push_back(&me);
       ++waits_;
       const absl::Time start = absl::Now();
-      const bool ok = mu_.AwaitWithTimeout(available, options_.acquire_timeout);
-      wait_time_ += absl::Now() - start;
-      if (!ok) {
+      const bool granted = mu_.AwaitSignalWithTimeout(
+          &me.cv, [&me] { return me.granted; }, options_.acquire_timeout);
+      const absl::Duration waited = absl::Now() - start;
+      wait_time_ += waited;
+      longest_wait_ = std::max(longest_wait_, waited);
+      if (!granted) {
+        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
         ++timeouts_;
         return Unavailable("database connection pool exhausted", kRetryAfterPoolTimeout);
       }
-    }
-    ++in_use_;
-    ++acquires_;
-    if (!idle_.empty()) {
-      conn = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      ++size_;  // reserve the slot; the connect happens outside the lock
+      conn = std::move(me.conn);
     }
   }
   if (conn != nullptr && absl::Now() - conn->last_used > options_.validate_after) {
@@ -265,6 +286,7 @@ absl::StatusOr<Lease> ConnectionPool::Acquire() {
       MutexLock lock(&mu_);
       --size_;
       --in_use_;
+      Dispatch();
       return connected.status();
     }
     conn = std::move(*connected);
@@ -310,6 +332,7 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection> conn, bool broken
     } else {
       idle_.push_back(std::move(conn));
     }
+    Dispatch();
   }
   Close(std::move(closing));  // outside the lock
 }
@@ -324,6 +347,7 @@ PoolStats ConnectionPool::Stats() const {
   stats.waits = waits_;
   stats.timeouts = timeouts_;
   stats.wait_time = wait_time_;
+  stats.longest_wait = longest_wait_;
   stats.statements_cached = statements_cached_.load();
   stats.statements_prepared = statements_prepared_.load();
   stats.current_host = current_host_;

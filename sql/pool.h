@@ -19,6 +19,8 @@
 #include <cppconn/prepared_statement.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,6 +53,7 @@ struct PoolStats {
   long long waits = 0;                // acquires that had to wait
   long long timeouts = 0;             // acquires that gave up
   absl::Duration wait_time;           // total time spent waiting
+  absl::Duration longest_wait;        // the longest single wait, served or not
   long long statements_cached = 0;    // prepared statements kept on open connections
   long long statements_prepared = 0;  // prepares sent to the server, cached or not
   size_t current_host = 0;            // index into DbConfig::hosts
@@ -110,7 +113,9 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // A connection, waiting up to acquire_timeout for one to be free.
+  // A connection, waiting up to acquire_timeout for one to be free. Waiters are
+  // served first come, first served, and a caller arriving while others wait queues
+  // behind them even if a connection is free at that instant.
   // UNAVAILABLE (with RetryInfo) when none frees up in time or the server is unreachable.
   absl::StatusOr<Lease> Acquire();
 
@@ -145,17 +150,34 @@ class ConnectionPool {
   std::vector<std::unique_ptr<PooledConnection>> TakeIdle(size_t host)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // A caller queued in Acquire. Dispatch hands it an idle connection, or a reserved
+  // slot to open one in (granted with `conn` empty), and wakes it alone.
+  struct Waiter {
+    std::condition_variable cv;
+    std::unique_ptr<PooledConnection> conn;
+    bool granted = false;
+  };
+  bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !idle_.empty() || size_ < config_.pool_size;
+  }
+  // Lends out an idle connection or reserves a slot (then returns null).
+  std::unique_ptr<PooledConnection> Lend() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Serves queued waiters, oldest first, while there is room.
+  void Dispatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const DbConfig config_;
   const PoolOptions options_;
   CommitListener commit_listener_;
   mutable Mutex mu_;
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
+  std::deque<Waiter*> waiters_ ABSL_GUARDED_BY(mu_);  // oldest first
   int size_ ABSL_GUARDED_BY(mu_) = 0;
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
   long long acquires_ ABSL_GUARDED_BY(mu_) = 0;
   long long waits_ ABSL_GUARDED_BY(mu_) = 0;
   long long timeouts_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  absl::Duration longest_wait_ ABSL_GUARDED_BY(mu_);
   size_t current_host_ ABSL_GUARDED_BY(mu_) = 0;
   long long failovers_ ABSL_GUARDED_BY(mu_) = 0;
   // Counted by leases outside the lock.

@@ -326,10 +326,14 @@ TEST_F(SoakTest, MixedLoadFromManyTenantsFailsNothingAndLeaksNothing) {
       "soak %d s: %lld calls (%.0f/s) from %d callers on %d tenants, %lld messages streamed; "
       "casesd RSS %.0f MiB (2nd quarter mean) → %.0f MiB (last quarter), peak %.0f; heap in use "
       "%.1f → %.1f MiB; "
-      "fds %d → %d; statements cached %.0f → %.0f\n",
+      "fds %d → %d; statements cached %.0f → %.0f; pool waits %.0f, mean %.0f ms, longest "
+      "%.0f ms\n",
       seconds, calls, calls / absl::ToDoubleSeconds(absl::Now() - start), kCallers, kTenants,
       delivered.load(), second, last, peak, heap_second, heap_last, fds_warm, fds_after,
-      statements_second, statements_last);
+      statements_second, statements_last, Gauge(after, "cases_db_pool_waits_total"),
+      1000 * Gauge(after, "cases_db_pool_wait_seconds_total") /
+          std::max(1.0, Gauge(after, "cases_db_pool_waits_total")),
+      1000 * Gauge(after, "cases_db_pool_wait_longest_seconds"));
   RecordProperty("calls", std::to_string(calls));
   RecordProperty("rss_peak_mib", std::to_string(peak));
 }

@@ -6,8 +6,11 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
@@ -60,6 +63,63 @@ TEST_F(PoolTest, WaiterGetsConnectionReleasedByAnother) {
   releaser.join();
   EXPECT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(pool.Stats().size, 1);
+}
+
+// Under saturation every borrow waits; first come, first served keeps the longest
+// wait near (callers ahead ÷ pool size) × hold time instead of leaving an unlucky
+// caller to lose every race until it times out.
+TEST_F(PoolTest, WaitersAreServedInArrivalOrderAndNewcomersQueueBehindThem) {
+  sql::DbConfig config = db_.config();
+  config.pool_size = 1;
+  sql::ConnectionPool pool(config, sql::PoolOptions{});
+  auto held = std::make_unique<absl::StatusOr<sql::Lease>>(pool.Acquire());
+  ASSERT_TRUE(held->ok());
+  std::mutex mu;
+  std::vector<std::string> served;
+  auto borrow = [&](const std::string& who) {
+    auto lease = pool.Acquire();
+    ASSERT_TRUE(lease.ok()) << who << ": " << lease.status();
+    std::lock_guard<std::mutex> lock(mu);
+    served.push_back(who);
+  };
+  std::thread first([&] { borrow("first"); });
+  ASSERT_TRUE(testing::WaitFor([&] { return pool.Stats().waits == 1; }));
+  std::thread second([&] { borrow("second"); });
+  ASSERT_TRUE(testing::WaitFor([&] { return pool.Stats().waits == 2; }));
+  // Released and at once borrowed again: the connection is free for an instant,
+  // but two callers are already queued for it.
+  held.reset();
+  borrow("newcomer");
+  first.join();
+  second.join();
+  EXPECT_EQ(served, (std::vector<std::string>{"first", "second", "newcomer"}));
+  EXPECT_EQ(pool.Stats().waits, 3);
+  EXPECT_EQ(pool.Stats().size, 1);
+  EXPECT_EQ(pool.Stats().in_use, 0);
+}
+
+TEST_F(PoolTest, AWaiterThatTimesOutLeavesTheQueueToThoseBehindIt) {
+  sql::DbConfig config = db_.config();
+  config.pool_size = 1;
+  sql::PoolOptions options;
+  options.acquire_timeout = absl::Milliseconds(400);
+  sql::ConnectionPool pool(config, options);
+  auto held = std::make_unique<absl::StatusOr<sql::Lease>>(pool.Acquire());
+  ASSERT_TRUE(held->ok());
+  absl::Status impatient;
+  std::thread first([&] { impatient = pool.Acquire().status(); });
+  ASSERT_TRUE(testing::WaitFor([&] { return pool.Stats().waits == 1; }));
+  // The second caller queues later, so it still has time left when the first gives up.
+  absl::SleepFor(absl::Milliseconds(200));
+  std::thread releaser([&] {
+    ASSERT_TRUE(testing::WaitFor([&] { return pool.Stats().timeouts == 1; }));
+    held.reset();
+  });
+  auto second = pool.Acquire();  // queued behind `first`, served once it gave up
+  first.join();
+  releaser.join();
+  EXPECT_EQ(impatient.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(second.ok()) << second.status();
 }
 
 TEST_F(PoolTest, KilledConnectionIsReplaced) {
