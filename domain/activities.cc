@@ -94,7 +94,8 @@ class ActivityFeed final : public Feed<v1::Activity> {
     subscription_ = std::move(subscription);
   }
 
-  absl::Status Next(std::vector<v1::Activity>* out) override {
+  absl::Status Next(std::vector<v1::Activity>* out, bool* caught_up) override {
+    *caught_up = false;
     std::vector<v1::Activity> ready;
     if (!backlog_done_) {
       params_.scope = {"activity_id > ?", {after_}};
@@ -127,6 +128,7 @@ class ActivityFeed final : public Feed<v1::Activity> {
       }
     }
     std::move(ready.begin(), ready.end(), std::back_inserter(*out));
+    *caught_up = true;
     return absl::OkStatus();
   }
 

@@ -6,7 +6,8 @@
 //
 //   ASSIGN_OR_RETURN(auto feed, activities.Open(call, start_after, filter, waker));
 //   std::vector<v1::Activity> ready;
-//   absl::Status s = feed->Next(&ready);  // OK and empty: wait for the waker
+//   bool caught_up = false;
+//   absl::Status s = feed->Next(&ready, &caught_up);  // OK and empty: wait for the waker
 #ifndef CASES_DOMAIN_FEED_H_
 #define CASES_DOMAIN_FEED_H_
 
@@ -28,11 +29,14 @@ class Feed {
   virtual ~Feed() = default;
   // Appends what is ready to `out`: the next part of the backlog (this may read
   // the database), else what the subscription holds (never waiting). OK with
-  // nothing appended: call again after the waker runs. Any other status ends the
-  // stream, with nothing appended: UNAVAILABLE when the server drains,
-  // RESOURCE_EXHAUSTED (STREAM_BEHIND) when the reader fell behind the hub's
-  // buffer, both with RetryInfo and the point to resume from.
-  virtual absl::Status Next(std::vector<T>* out) = 0;
+  // nothing appended: call again after the waker runs. `caught_up` says whether
+  // what it appended is everything there was: true when it took the subscription
+  // (everything the hub held for it), so the next call is due only after the
+  // waker runs again; false after a part of the backlog, so call again once it is
+  // sent. Any other status ends the stream, with nothing appended: UNAVAILABLE
+  // when the server drains, RESOURCE_EXHAUSTED (STREAM_BEHIND) when the reader
+  // fell behind the hub's buffer, both with RetryInfo and the point to resume from.
+  virtual absl::Status Next(std::vector<T>* out, bool* caught_up) = 0;
 };
 
 // How a feed ends when its hub subscription does (OK while it does not): the

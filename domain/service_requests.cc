@@ -119,7 +119,8 @@ class MessageFeed final : public Feed<v1::Message> {
     subscription_ = std::move(subscription);
   }
 
-  absl::Status Next(std::vector<v1::Message>* out) override {
+  absl::Status Next(std::vector<v1::Message>* out, bool* caught_up) override {
+    *caught_up = false;
     if (!backlog_done_) {
       ASSIGN_OR_RETURN(std::vector<sql::MessageRow> backlog,
                        store_->MessagesAfter(tenant_id_, request_id_, after_, kBacklogBatch));
@@ -154,6 +155,7 @@ class MessageFeed final : public Feed<v1::Message> {
       ready.push_back(std::move(*activity.mutable_message()));
     }
     std::move(ready.begin(), ready.end(), std::back_inserter(*out));
+    *caught_up = true;
     return absl::OkStatus();
   }
 

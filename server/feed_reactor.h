@@ -125,6 +125,7 @@ class FeedReactor final : public grpc::ServerWriteReactor<Message>,
     }
     absl::Status status = absl::OkStatus();
     std::vector<Message> ready;
+    bool caught_up = false;
     if (cancelled) {
       // Nothing to do: the locked block below finishes the call.
     } else if (feed_ == nullptr) {
@@ -138,7 +139,7 @@ class FeedReactor final : public grpc::ServerWriteReactor<Message>,
       }
     }
     if (!cancelled && status.ok()) {
-      status = feed_->Next(&ready);
+      status = feed_->Next(&ready, &caught_up);
     }
     Act(Locked([&] {
       pumping_ = false;
@@ -148,17 +149,26 @@ class FeedReactor final : public grpc::ServerWriteReactor<Message>,
       if (!status.ok()) {
         return FinishLocked(status);
       }
+      caught_up_ = caught_up;
+      wakes_at_take_ = wakes_before;
       if (!ready.empty()) {
         batch_ = std::move(ready);
         next_ = 0;
         return NextLocked();
       }
-      if (wakes_ != wakes_before) {
-        return SchedulePumpLocked();  // woken while it took: there may be more
-      }
+      return IdleOrPumpLocked();
+    }));
+  }
+
+  // After a take and what it gave is sent: wait for the waker if the take had
+  // everything and the waker has not run since, else take again (one executor
+  // task per batch, not a second one to find there is nothing).
+  Action IdleOrPumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (caught_up_ && wakes_ == wakes_at_take_) {
       idle_ = true;
       return Action{};
-    }));
+    }
+    return SchedulePumpLocked();
   }
 
   // The hub's waker: holds the reactor only while it schedules a pump.
@@ -192,7 +202,7 @@ class FeedReactor final : public grpc::ServerWriteReactor<Message>,
       return Action{&batch_[next_++], std::nullopt};
     }
     batch_.clear();
-    return SchedulePumpLocked();
+    return IdleOrPumpLocked();
   }
 
   Action FinishLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -213,6 +223,8 @@ class FeedReactor final : public grpc::ServerWriteReactor<Message>,
   std::vector<Message> batch_ ABSL_GUARDED_BY(mu_);         // being written
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;                    // of batch_
   uint64_t wakes_ ABSL_GUARDED_BY(mu_) = 0;                 // calls of the waker
+  uint64_t wakes_at_take_ ABSL_GUARDED_BY(mu_) = 0;         // wakes_ when the last take began
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;             // the last take had everything
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;  // a pump is scheduled or running
   bool idle_ ABSL_GUARDED_BY(mu_) = false;     // waiting for the waker
