@@ -84,8 +84,19 @@ EdgeCall::EdgeCall(const Edge& edge, const grpc::ServerContextBase& context,
 }
 
 absl::StatusOr<tenancy::CallContext> EdgeCall::Admit() {
-  absl::StatusOr<tenancy::CallContext> call =
-      edge_.guard->Authorize(AuthorizationOf(context_), request_, &audit_);
+  return Limit(edge_.guard->Authorize(AuthorizationOf(context_), request_, &audit_));
+}
+
+std::optional<absl::StatusOr<tenancy::CallContext>> EdgeCall::AdmitIfLoaded() {
+  std::optional<absl::StatusOr<tenancy::CallContext>> call =
+      edge_.guard->AuthorizeIfLoaded(AuthorizationOf(context_), request_, &audit_);
+  if (!call.has_value()) {
+    return std::nullopt;
+  }
+  return Limit(*std::move(call));
+}
+
+absl::StatusOr<tenancy::CallContext> EdgeCall::Limit(absl::StatusOr<tenancy::CallContext> call) {
   if (!call.ok() || edge_.limiter == nullptr || !edge_.limiter->enabled()) {
     return call;
   }
@@ -113,6 +124,39 @@ grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
   EdgeCall edge_call(edge, *context, request);
   absl::StatusOr<tenancy::CallContext> call = edge_call.Admit();
   return edge_call.End(call.ok() ? body(*call) : call.status());
+}
+
+namespace {
+
+using Body = absl::AnyInvocable<absl::Status(const tenancy::CallContext&)>;
+
+// Runs `body` if the call was admitted, ends the edge call, then finishes the
+// reactor (which may free the context and request the edge call refers to).
+void Answer(grpc::ServerUnaryReactor* reactor, std::unique_ptr<EdgeCall> edge_call,
+            const absl::StatusOr<tenancy::CallContext>& call, Body& body) {
+  const grpc::Status status = edge_call->End(call.ok() ? body(*call) : call.status());
+  edge_call.reset();
+  reactor->Finish(status);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ServeWithoutBlocking(const Edge& edge,
+                                               grpc::CallbackServerContext* context,
+                                               const google::protobuf::Message& request,
+                                               Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto edge_call = std::make_unique<EdgeCall>(edge, *context, request);
+  if (auto call = edge_call->AdmitIfLoaded(); call.has_value()) {
+    Answer(reactor, std::move(edge_call), *call, body);
+    return reactor;
+  }
+  edge.executor->Submit(
+      [reactor, edge_call = std::move(edge_call), body = std::move(body)]() mutable {
+        const absl::StatusOr<tenancy::CallContext> call = edge_call->Admit();
+        Answer(reactor, std::move(edge_call), call, body);
+      });
+  return reactor;
 }
 
 void RecordCall(const Edge& edge, absl::string_view method, absl::string_view tenant,

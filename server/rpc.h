@@ -1,7 +1,8 @@
 // The edge every handler goes through: the guard first, then the handler's own
 // request → command → domain → response, then one conversion of the result.
-// Unary handlers run on the synchronous server's threads through Serve (below);
-// the two server streams are on gRPC's callback API through FeedReactor
+// Unary handlers run on the synchronous server's threads through Serve (below),
+// except GetCallerIdentity, which never blocks and is answered on gRPC's own
+// callback thread (ServeWithoutBlocking); the two server streams are on gRPC's callback API through FeedReactor
 // (feed_reactor.h), which runs their blocking work on the edge's executor. Both
 // end through one EdgeCall.
 //
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "common/executor.h"
@@ -66,10 +68,16 @@ class EdgeCall {
   // The guard, then the limits of the tenant the call acts in: its context, or
   // why it is refused.
   absl::StatusOr<tenancy::CallContext> Admit();
+  // Admit without touching the database: nullopt when the guard would first have
+  // to load the tenant directory (then call Admit where blocking is fine).
+  std::optional<absl::StatusOr<tenancy::CallContext>> AdmitIfLoaded();
   // Releases what Admit took and records the call; the status to send.
   grpc::Status End(const absl::Status& status);
 
  private:
+  // The tenant's limits, for a call the guard let through.
+  absl::StatusOr<tenancy::CallContext> Limit(absl::StatusOr<tenancy::CallContext> call);
+
   const Edge& edge_;
   const grpc::ServerContextBase& context_;
   const google::protobuf::Message& request_;
@@ -83,6 +91,16 @@ class EdgeCall {
 grpc::Status Serve(const Edge& edge, grpc::ServerContextBase* context,
                    const google::protobuf::Message& request,
                    absl::FunctionRef<absl::Status(const tenancy::CallContext&)> body);
+
+// A unary call on gRPC's callback API whose body never blocks (no database, no
+// network; GetCallerIdentity): admitted and answered on gRPC's own thread, as
+// gRPC's health check is, with no hand-off to another thread. Only when the guard
+// would first have to load the tenant directory does the whole call move to the
+// edge's executor. The returned reactor is gRPC's; `request` must outlive it.
+grpc::ServerUnaryReactor* ServeWithoutBlocking(
+    const Edge& edge, grpc::CallbackServerContext* context,
+    const google::protobuf::Message& request,
+    absl::AnyInvocable<absl::Status(const tenancy::CallContext&)> body);
 
 // One finished call's metric and JSON access-log line (method, tenant, principal,
 // code, latency, peer, request id — never tokens or bodies); empty tenant or

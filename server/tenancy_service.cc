@@ -45,10 +45,10 @@ absl::StatusOr<domain::PageRequest> TenantPageOf(const v1::ListTenantsRequest& r
 
 }  // namespace
 
-grpc::Status TenancyServiceImpl::GetCallerIdentity(grpc::ServerContext* context,
-                                                   const v1::GetCallerIdentityRequest* request,
-                                                   v1::CallerIdentity* response) {
-  return Serve(*edge_, context, *request, [&](const CallContext& call) {
+grpc::ServerUnaryReactor* TenancyServiceImpl::GetCallerIdentity(
+    grpc::CallbackServerContext* context, const v1::GetCallerIdentityRequest* request,
+    v1::CallerIdentity* response) {
+  return ServeWithoutBlocking(*edge_, context, *request, [response](const CallContext& call) {
     response->set_subject(call.principal.subject);
     response->set_home_tenant(TenantName(call.principal.home_tenant_id));
     response->set_home_kind(call.principal.home_kind);

@@ -9,14 +9,20 @@
 
 namespace cases::server {
 
-class TenancyServiceImpl final : public soc::cases::v1::TenancyService::Service {
+// GetCallerIdentity reads nothing but the token and the tenant directory in
+// memory, so it is answered on gRPC's callback thread (ServeWithoutBlocking); the
+// other methods touch the database and run on the synchronous server's threads.
+class TenancyServiceImpl final
+    : public soc::cases::v1::TenancyService::WithCallbackMethod_GetCallerIdentity<
+          soc::cases::v1::TenancyService::Service> {
  public:
   TenancyServiceImpl(const Edge* edge, const domain::TenancyAdmin* admin)
       : edge_(edge), admin_(admin) {}
 
-  grpc::Status GetCallerIdentity(grpc::ServerContext* context,
-                                 const soc::cases::v1::GetCallerIdentityRequest* request,
-                                 soc::cases::v1::CallerIdentity* response) override;
+  grpc::ServerUnaryReactor* GetCallerIdentity(
+      grpc::CallbackServerContext* context,
+      const soc::cases::v1::GetCallerIdentityRequest* request,
+      soc::cases::v1::CallerIdentity* response) override;
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const soc::cases::v1::CreateTenantRequest* request,
                             soc::cases::v1::Tenant* response) override;

@@ -92,17 +92,8 @@ bool TenantSnapshot::Holds(const std::string& tenant_id, Product product) const 
 }
 
 absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current() {
-  {
-    MutexLock lock(&mu_);
-    if (FreshLocked()) {
-      return snapshot_;
-    }
-    // Only past its TTL (no write here since): other replicas' writes show within
-    // about a TTL anyway, so while one caller reloads the rest go on with it. Every
-    // call waiting for the load made it every call's p99 (~100 ms under load).
-    if (snapshot_ != nullptr && fresh_ && reloading_) {
-      return snapshot_;
-    }
+  if (std::shared_ptr<const TenantSnapshot> usable = CurrentIfLoaded()) {
+    return usable;
   }
   MutexLock reload(&reload_mu_);
   long long epoch = 0;
@@ -134,6 +125,20 @@ absl::StatusOr<std::shared_ptr<const TenantSnapshot>> TenantDirectory::Current()
   // A write that landed during the load may be missing from it: use it, but reload next time.
   fresh_ = invalidations_ == epoch;
   return snapshot;
+}
+
+std::shared_ptr<const TenantSnapshot> TenantDirectory::CurrentIfLoaded() {
+  MutexLock lock(&mu_);
+  if (FreshLocked()) {
+    return snapshot_;
+  }
+  // Only past its TTL (no write here since): other replicas' writes show within
+  // about a TTL anyway, so while one caller reloads the rest go on with it. Every
+  // call waiting for the load made it every call's p99 (~100 ms under load).
+  if (snapshot_ != nullptr && fresh_ && reloading_) {
+    return snapshot_;
+  }
+  return nullptr;
 }
 
 bool TenantDirectory::FreshLocked() const {

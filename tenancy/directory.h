@@ -59,6 +59,9 @@ class TenantDirectory {
   // While one caller reloads a snapshot that is only older than the TTL, the
   // others keep using it instead of waiting for the load.
   absl::StatusOr<std::shared_ptr<const TenantSnapshot>> Current();
+  // The snapshot Current() would return without loading one; null when it would
+  // load first (never loaded, invalidated, or past the TTL with no load under way).
+  std::shared_ptr<const TenantSnapshot> CurrentIfLoaded();
   // Call after writing tenants or licences on this replica.
   void Invalidate();
 

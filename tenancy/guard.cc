@@ -163,7 +163,32 @@ absl::Status Guard::CheckTableCoversApi() {
 absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
                                              const Message& request, CallAudit* audit) const {
   CallAudit ignored;
-  audit = audit != nullptr ? audit : &ignored;
+  return AuthorizeWith(authorization, request, audit != nullptr ? audit : &ignored,
+                       [this] { return directory_->Current(); });
+}
+
+std::optional<absl::StatusOr<CallContext>> Guard::AuthorizeIfLoaded(
+    absl::string_view authorization, const Message& request, CallAudit* audit) const {
+  bool would_load = false;
+  absl::StatusOr<CallContext> call = AuthorizeWith(
+      authorization, request, audit,
+      [&]() -> absl::StatusOr<std::shared_ptr<const TenantSnapshot>> {
+        std::shared_ptr<const TenantSnapshot> loaded = directory_->CurrentIfLoaded();
+        would_load = loaded == nullptr;
+        if (would_load) {
+          return absl::UnavailableError("the tenant directory is not loaded");  // not returned
+        }
+        return loaded;
+      });
+  if (would_load) {
+    return std::nullopt;
+  }
+  return call;
+}
+
+absl::StatusOr<CallContext> Guard::AuthorizeWith(
+    absl::string_view authorization, const Message& request, CallAudit* audit,
+    absl::FunctionRef<absl::StatusOr<std::shared_ptr<const TenantSnapshot>>()> snapshot) const {
   CallContext call;
   call.now = absl::Now();
   ASSIGN_OR_RETURN(auto claims, authenticator_->Authenticate(authorization, call.now));
@@ -175,7 +200,7 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
   call.permission = it->second;
   const Permission& method = *call.permission;
   const ActionRule& rule = RuleOf(method.action);
-  ASSIGN_OR_RETURN(call.snapshot, directory_->Current());
+  ASSIGN_OR_RETURN(call.snapshot, snapshot());
   ASSIGN_OR_RETURN(call.principal, ResolvePrincipal(claims, *call.snapshot));
 
   std::string tenant = call.principal.home_tenant_id;

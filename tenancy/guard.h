@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "common/names.h"
 #include "google/protobuf/message.h"
@@ -54,6 +55,11 @@ class Guard {
   absl::StatusOr<CallContext> Authorize(absl::string_view authorization,
                                         const google::protobuf::Message& request,
                                         CallAudit* audit = nullptr) const;
+  // Authorize without touching the database: nullopt when the tenant directory
+  // would have to be loaded first (then call Authorize where blocking is fine).
+  std::optional<absl::StatusOr<CallContext>> AuthorizeIfLoaded(
+      absl::string_view authorization, const google::protobuf::Message& request,
+      CallAudit* audit) const;
 
   // The caller may do `action` on an item of `product` in the call's tenant:
   // a role of that product's grant, and a valid licence for it. The refusal names
@@ -80,6 +86,10 @@ class Guard {
   // Only the grants of `only`, when set.
   static Verdict Decide(const CallContext& call, const ActionRule& rule,
                         const std::string& tenant_id, std::optional<Product> only = std::nullopt);
+  // Authorize with the snapshot `snapshot` gives once the token has verified.
+  absl::StatusOr<CallContext> AuthorizeWith(
+      absl::string_view authorization, const google::protobuf::Message& request, CallAudit* audit,
+      absl::FunctionRef<absl::StatusOr<std::shared_ptr<const TenantSnapshot>>()> snapshot) const;
   absl::Status CheckRoleAndLicense(const CallContext& call, const ActionRule& rule,
                                    const std::string& tenant_id) const;
 

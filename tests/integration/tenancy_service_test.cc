@@ -36,6 +36,36 @@ TEST_F(TenancyServiceTest, CreateTenantWithSameRequestIdReturnsTheFirstTenant) {
               StatusIs(grpc::StatusCode::ALREADY_EXISTS, "REQUEST_ID_REUSED"));
 }
 
+// GetCallerIdentity is answered without waiting on the database while the tenant
+// directory is loaded; right after a write here it is not, and the call waits for
+// the reload on the executor instead of answering from the old directory.
+TEST_F(TenancyServiceTest, CallerIdentityReachesATenantCreatedAMomentAgo) {
+  ASSERT_TRUE(world_.ok());
+  const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
+  auto identity = [&] {
+    v1::CallerIdentity out;
+    EXPECT_TRUE(world_.stubs()
+                    .tenancy->GetCallerIdentity(World::Context(token).get(),
+                                                v1::GetCallerIdentityRequest(), &out)
+                    .ok());
+    return out;
+  };
+  const v1::CallerIdentity before = identity();
+  for (int i = 0; i < 3; ++i) {
+    v1::CreateTenantRequest request;
+    request.mutable_tenant()->set_display_name(absl::StrCat("Fresh Customer ", i));
+    request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
+    request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+    v1::Tenant created;
+    ASSERT_TRUE(
+        world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created).ok());
+    const v1::CallerIdentity after = identity();
+    EXPECT_THAT(after.reachable_tenants(), ::testing::Contains(created.name()));
+    EXPECT_EQ(after.reachable_tenants_size(), before.reachable_tenants_size() + i + 1);
+    EXPECT_EQ(after.subject(), before.subject());
+  }
+}
+
 TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly) {
   ASSERT_TRUE(world_.ok());
   const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
