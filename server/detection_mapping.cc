@@ -141,6 +141,8 @@ absl::StatusOr<IngestBatch> IngestBatchOf(const v1::IngestDetectionsRequest& req
   }
   const absl::Time now = absl::Now();
   IngestBatch batch;
+  batch.accepted.reserve(request.detections_size());
+  batch.index.reserve(request.detections_size());
   for (int i = 0; i < request.detections_size(); ++i) {
     auto* result = response->add_results();
     Violations v;

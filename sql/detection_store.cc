@@ -141,28 +141,27 @@ struct IngestTransaction {
       }
     }
     if (!missing.empty()) {
-      std::string sql =
+      InsertRows(
+          db,
           "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
-          "detection_count, attributes, create_time, update_time) VALUES ";
-      sql += Placeholders(missing.size(), "(?, ?, ?, ?, ?, ?, 0, '{}', ?, ?)");
-      sql +=
-          " ON DUPLICATE KEY UPDATE alert_key = alert_key";  // created meanwhile by another batch
-      auto& stmt = db.PrepareRepeated(sql, missing.size());
-      int k = 1;
-      for (const std::string& key : missing) {
-        const DetectionRow* first = first_by_key[key];
-        const std::string id = NewIdBytes(now);
-        proposed_alert[key] = id;
-        stmt.setString(k++, tenant_id);
-        stmt.setString(k++, id);
-        stmt.setString(k++, key);
-        stmt.setInt(k++, first->product);
-        stmt.setString(k++, first->title);
-        stmt.setInt(k++, first->severity);
-        stmt.setString(k++, now_text);
-        stmt.setString(k++, now_text);
-      }
-      stmt.execute();
+          "detection_count, attributes, create_time, update_time) VALUES ",
+          "(?, ?, ?, ?, ?, ?, 0, '{}', ?, ?)",
+          " ON DUPLICATE KEY UPDATE alert_key = alert_key",  // created meanwhile by another batch
+          missing.size(), [&](::sql::PreparedStatement& stmt, int k, size_t i) {
+            const std::string& key = missing[i];
+            const DetectionRow* first = first_by_key[key];
+            const std::string id = NewIdBytes(now);
+            proposed_alert[key] = id;
+            stmt.setString(k++, tenant_id);
+            stmt.setString(k++, id);
+            stmt.setString(k++, key);
+            stmt.setInt(k++, first->product);
+            stmt.setString(k++, first->title);
+            stmt.setInt(k++, first->severity);
+            stmt.setString(k++, now_text);
+            stmt.setString(k++, now_text);
+            return k;
+          });
       SelectAlerts(missing);
     }
   }
@@ -186,24 +185,19 @@ struct IngestTransaction {
   void InsertDetections() {
     // 2. Insert the detections; an existing external id is ignored (and reported below).
     proposed.resize(items.size());
-    {
-      auto& stmt = db.PrepareRepeated(
-          absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES ",
-                       Placeholders(active.size(), DetectionTable().ValueGroup())),
-          active.size());
-      int k = 1;
-      for (size_t i : active) {
-        DetectionRow d = items[i];
-        proposed[i] = NewIdBytes(now);
-        d.tenant_id = tenant_id;
-        d.detection_id = proposed[i];
-        d.alert_id = alert_of_key[d.alert_key];
-        d.case_id.clear();
-        d.create_time = now;
-        k = DetectionTable().Bind(stmt, k, d);
-      }
-      stmt.execute();
-    }
+    InsertRows(db, absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES "),
+               DetectionTable().ValueGroup(), "", active.size(),
+               [&](::sql::PreparedStatement& stmt, int k, size_t n) {
+                 const size_t i = active[n];
+                 DetectionRow d = items[i];
+                 proposed[i] = NewIdBytes(now);
+                 d.tenant_id = tenant_id;
+                 d.detection_id = proposed[i];
+                 d.alert_id = alert_of_key[d.alert_key];
+                 d.case_id.clear();
+                 d.create_time = now;
+                 return DetectionTable().Bind(stmt, k, d);
+               });
     {
       std::set<std::string> externals;
       for (size_t i : active) {
@@ -234,31 +228,33 @@ struct IngestTransaction {
   }
 
   void RaiseAlertCounts() {
-    if (!growth.empty()) {
-      std::string sql =
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
-          "detection_count, attributes, create_time, update_time) VALUES ";
-      sql += Placeholders(growth.size(), "(?, ?, ?, ?, '', ?, ?, ?, ?, ?)");
-      sql +=
-          " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
-          "severity = GREATEST(severity, VALUES(severity)), "
-          "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = "
-          "VALUES(update_time)";
-      auto& stmt = db.PrepareRepeated(sql, growth.size());
-      int k = 1;
-      for (const auto& [key, g] : growth) {
-        stmt.setString(k++, tenant_id);
-        stmt.setString(k++, alert_of_key[key]);
-        stmt.setString(k++, key);
-        stmt.setInt(k++, product_of_key[key]);
-        stmt.setInt(k++, g.severity);
-        stmt.setInt(k++, g.count);
-        stmt.setString(k++, JsonFromMap(g.attributes));
-        stmt.setString(k++, now_text);
-        stmt.setString(k++, now_text);
-      }
-      stmt.execute();
+    // In key order (growth is a map), as every batch locks them: batches queue, never deadlock.
+    std::vector<const std::pair<const std::string, Growth>*> raised;
+    for (const auto& entry : growth) {
+      raised.push_back(&entry);
     }
+    InsertRows(
+        db,
+        "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
+        "detection_count, attributes, create_time, update_time) VALUES ",
+        "(?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
+        " ON DUPLICATE KEY UPDATE detection_count = detection_count + VALUES(detection_count), "
+        "severity = GREATEST(severity, VALUES(severity)), "
+        "attributes = JSON_MERGE_PATCH(VALUES(attributes), attributes), update_time = "
+        "VALUES(update_time)",
+        raised.size(), [&](::sql::PreparedStatement& stmt, int k, size_t i) {
+          const auto& [key, g] = *raised[i];
+          stmt.setString(k++, tenant_id);
+          stmt.setString(k++, alert_of_key[key]);
+          stmt.setString(k++, key);
+          stmt.setInt(k++, product_of_key[key]);
+          stmt.setInt(k++, g.severity);
+          stmt.setInt(k++, g.count);
+          stmt.setString(k++, JsonFromMap(g.attributes));
+          stmt.setString(k++, now_text);
+          stmt.setString(k++, now_text);
+          return k;
+        });
   }
 
   void RecordHistory() {

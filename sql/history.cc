@@ -46,22 +46,22 @@ void InsertEvents(Lease& db, const HistoryTable& table, const std::string& tenan
   if (events.empty()) {
     return;
   }
-  std::string sql = absl::StrCat("INSERT INTO ", table.table, " (tenant_id, ", table.parent_id,
-                                 ", event_id, actor, type, changes, summary, create_time) VALUES ");
-  sql += Placeholders(events.size(), "(?, ?, ?, ?, ?, ?, ?, ?)");
-  auto& stmt = db.PrepareRepeated(sql, events.size());
-  int k = 1;
-  for (const EventRow& e : events) {
-    stmt.setString(k++, tenant_id);
-    stmt.setString(k++, e.parent_id);
-    stmt.setString(k++, e.event_id);
-    stmt.setString(k++, e.actor);
-    stmt.setInt(k++, e.type);
-    stmt.setString(k++, ChangesJson(e.changes));
-    stmt.setString(k++, e.summary);
-    stmt.setString(k++, FormatDbTime(e.create_time));
-  }
-  stmt.execute();
+  InsertRows(db,
+             absl::StrCat("INSERT INTO ", table.table, " (tenant_id, ", table.parent_id,
+                          ", event_id, actor, type, changes, summary, create_time) VALUES "),
+             "(?, ?, ?, ?, ?, ?, ?, ?)", "", events.size(),
+             [&](::sql::PreparedStatement& stmt, int k, size_t i) {
+               const EventRow& e = events[i];
+               stmt.setString(k++, tenant_id);
+               stmt.setString(k++, e.parent_id);
+               stmt.setString(k++, e.event_id);
+               stmt.setString(k++, e.actor);
+               stmt.setInt(k++, e.type);
+               stmt.setString(k++, ChangesJson(e.changes));
+               stmt.setString(k++, e.summary);
+               stmt.setString(k++, FormatDbTime(e.create_time));
+               return k;
+             });
 }
 
 absl::StatusOr<std::string> ListEvents(Lease& db, const HistoryTable& table,

@@ -339,6 +339,27 @@ std::string Placeholders(size_t n, absl::string_view group) {
   return out;
 }
 
+void InsertRows(Lease& db, absl::string_view head, absl::string_view group,
+                absl::string_view tail, size_t n,
+                absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind) {
+  ::sql::PreparedStatement* full = nullptr;
+  for (size_t first = 0; first < n; first += kRowsPerInsert) {
+    const size_t rows = std::min(kRowsPerInsert, n - first);
+    ::sql::PreparedStatement* stmt = rows == kRowsPerInsert ? full : nullptr;
+    if (stmt == nullptr) {
+      stmt = &db.PrepareRepeated(absl::StrCat(head, Placeholders(rows, group), tail), rows);
+    }
+    if (rows == kRowsPerInsert) {
+      full = stmt;
+    }
+    int k = 1;
+    for (size_t i = first; i < first + rows; ++i) {
+      k = bind(*stmt, k, i);
+    }
+    stmt->execute();
+  }
+}
+
 int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& params, int first) {
   int index = first;
   for (const SqlParam& p : params) {

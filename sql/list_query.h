@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -189,6 +190,17 @@ int BindParams(::sql::PreparedStatement& stmt, const std::vector<SqlParam>& para
 
 // "?, ?, ?" with n placeholders; with a group, "(?, ?), (?, ?)" for a multi-row insert.
 std::string Placeholders(size_t n, absl::string_view group = "?");
+
+// Writes `n` rows with multi-row statements of at most kRowsPerInsert rows each:
+// `head` ("INSERT INTO t (a, b) VALUES "), one `group` ("(?, ?)") per row, then
+// `tail` (e.g. " ON DUPLICATE KEY UPDATE …"), in row order. bind(stmt, k, i)
+// binds row i from parameter k and returns the next. The full chunks share one
+// prepared statement: a batch of 500 detections holds the client buffers of one
+// 64-row statement, not of a 500-row one (about 3 MiB in flight per batch).
+inline constexpr size_t kRowsPerInsert = 64;
+void InsertRows(Lease& db, absl::string_view head, absl::string_view group,
+                absl::string_view tail, size_t n,
+                absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind);
 
 // Runs `select` ("... tenant_id = ? AND <column> IN (" without the placeholders),
 // then `)` and `rest` (e.g. " FOR UPDATE"), for `keys`, handing each row to `read`.

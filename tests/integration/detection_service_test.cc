@@ -1,6 +1,7 @@
 // DetectionService on a real server and database: ingest, grouping, paging,
 // filters and tenant isolation.
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -144,6 +145,53 @@ TEST_F(DetectionServiceTest, OneBadItemDoesNotSinkTheBatch) {
   EXPECT_EQ(fields, std::set<std::string>({"detections[1].severity", "detections[1].detect_time",
                                            "detections[1].mitre_techniques[1]"}));
   EXPECT_EQ(GetAlert(GetDetection(response.results(0).detection()).alert()).detection_count(), 2);
+}
+
+// A full batch is written 64 rows per statement (detections, new alerts, their
+// counts and history): every row of every chunk lands once, in the right alert,
+// and what already existed is reported as such wherever it falls in the batch.
+TEST_F(DetectionServiceTest, AFullBatchIsWrittenWholeAcrossStatementChunks) {
+  std::vector<v1::Detection> earlier;
+  for (int i = 0; i < 70; ++i) {
+    earlier.push_back(Make(absl::StrCat("full-", i * 7), "full-earlier"));
+  }
+  const auto first = Ingest(earlier);
+  constexpr int kBatch = 1000;  // the largest batch
+  constexpr int kKeys = 150;    // 150 new alerts: two full chunks and one of 22
+  std::vector<v1::Detection> batch;
+  for (int i = 0; i < kBatch; ++i) {
+    batch.push_back(Make(absl::StrCat("full-", i), absl::StrCat("full-key-", i % kKeys)));
+  }
+  const auto response = Ingest(batch);
+  ASSERT_EQ(response.results_size(), kBatch);
+  std::map<std::string, int> created_per_alert;
+  int created = 0;
+  for (int i = 0; i < kBatch; ++i) {
+    const auto& r = response.results(i);
+    if (i % 7 == 0 && i / 7 < 70) {
+      EXPECT_EQ(r.state(), v1::INGEST_STATE_ALREADY_EXISTS) << i;
+      EXPECT_EQ(r.detection(), first.results(i / 7).detection()) << i;
+      continue;
+    }
+    ASSERT_EQ(r.state(), v1::INGEST_STATE_CREATED) << i;
+    ++created;
+    const v1::Detection d = GetDetection(r.detection());
+    EXPECT_EQ(d.external_id(), absl::StrCat("full-", i));
+    ++created_per_alert[d.alert()];
+  }
+  EXPECT_EQ(created, kBatch - 70);
+  ASSERT_EQ(created_per_alert.size(), static_cast<size_t>(kKeys));
+  for (const auto& [alert, n] : created_per_alert) {
+    EXPECT_EQ(GetAlert(alert).detection_count(), n) << alert;
+  }
+  v1::ListAlertEventsRequest events;
+  events.set_parent(created_per_alert.rbegin()->first);
+  v1::ListAlertEventsResponse history;
+  ASSERT_TRUE(world_.stubs()
+                  .detections->ListAlertEvents(World::Context(reader_).get(), events, &history)
+                  .ok());
+  ASSERT_EQ(history.events_size(), 1);
+  EXPECT_EQ(history.events(0).type(), v1::EVENT_TYPE_CREATED);
 }
 
 TEST_F(DetectionServiceTest, BatchOfMoreThan1000IsInvalidArgument) {
