@@ -46,6 +46,9 @@ ABSL_FLAG(absl::Duration, activity_retention, absl::Hours(720),
 ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
           "how often the retention job looks for resolved cases past their purge time "
           "[CASES_RETENTION_INTERVAL]");
+ABSL_FLAG(absl::Duration, memory_release_interval, absl::Seconds(10),
+          "how often freed heap memory is given back to the system (malloc_trim); 0 = never "
+          "[CASES_MEMORY_RELEASE_INTERVAL]");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "on SIGTERM, how long in-flight calls may finish [CASES_DRAIN_TIMEOUT]");
 ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
@@ -111,6 +114,7 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
     {"retention", "CASES_RETENTION"},
     {"activity_retention", "CASES_ACTIVITY_RETENTION"},
     {"retention_interval", "CASES_RETENTION_INTERVAL"},
+    {"memory_release_interval", "CASES_MEMORY_RELEASE_INTERVAL"},
     {"drain_timeout", "CASES_DRAIN_TIMEOUT"},
     {"max_connection_age", "CASES_MAX_CONNECTION_AGE"},
     {"max_streams", "CASES_MAX_STREAMS"},
@@ -183,6 +187,7 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(int argc, char** argv, Confi
   config->display_name = absl::GetFlag(FLAGS_display_name);
   config->tenancy_cache_ttl = absl::GetFlag(FLAGS_tenancy_cache_ttl);
   config->retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  config->memory_release_interval = absl::GetFlag(FLAGS_memory_release_interval);
   config->tenant_limits.calls_per_second = absl::GetFlag(FLAGS_tenant_rate_limit);
   config->tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
   config->tenant_limits.max_in_flight = absl::GetFlag(FLAGS_tenant_max_in_flight);

@@ -38,6 +38,7 @@ struct Config {
   int stream_buffer = 0;  // activities per tenant
   absl::Duration tenancy_cache_ttl;
   absl::Duration retention_interval;
+  absl::Duration memory_release_interval;  // <= 0: never
   TenantLimits tenant_limits;
   std::string page_token_key;  // empty: a random key per process
   // Webhooks: private and loopback targets and plain http allowed (tests, closed

@@ -17,6 +17,7 @@
 #include "common/executor.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/memory_releaser.h"
 #include "common/status_macros.h"
 #include "domain/webhook_dispatcher.h"
 #include "server/activity_service.h"
@@ -304,12 +305,17 @@ int RunServe(Config& config) {
                          config.activity_retention);
   retention.set_deliveries(&subscription_store);
   retention.Start();
+  MemoryReleaser memory_releaser(config.memory_release_interval);
+  memory_releaser.Start();
   dispatcher.Start();
   AddPoolMetrics(&metrics, &pool);
   AddServiceMetrics(&metrics, &case_store, &activity_hub, &retention);
   metrics.AddSampled("cases_executor_queued",
                      "Stream steps waiting for a thread of the stream executor.", "gauge",
                      [&] { return static_cast<double>(executor.queued()); });
+  metrics.AddSampled("cases_memory_release_seconds_total",
+                     "Time spent giving freed heap memory back to the system.", "counter",
+                     [&] { return absl::ToDoubleSeconds(memory_releaser.time_spent()); });
   metrics.AddSampled("cases_activities_written_total",
                      "Activities committed to the change feed by this replica.", "counter",
                      [&] { return static_cast<double>(activities_written.load()); });
@@ -343,6 +349,7 @@ int RunServe(Config& config) {
   http_bridge.Stop();
   dispatcher.Stop();
   retention.Stop();
+  memory_releaser.Stop();
   metrics_http.Stop();
   Log(LogLevel::kInfo, "stopped");
   return 0;

@@ -20,8 +20,7 @@ class TenancyServiceImpl final
       : edge_(edge), admin_(admin) {}
 
   grpc::ServerUnaryReactor* GetCallerIdentity(
-      grpc::CallbackServerContext* context,
-      const soc::cases::v1::GetCallerIdentityRequest* request,
+      grpc::CallbackServerContext* context, const soc::cases::v1::GetCallerIdentityRequest* request,
       soc::cases::v1::CallerIdentity* response) override;
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const soc::cases::v1::CreateTenantRequest* request,

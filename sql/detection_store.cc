@@ -185,19 +185,20 @@ struct IngestTransaction {
   void InsertDetections() {
     // 2. Insert the detections; an existing external id is ignored (and reported below).
     proposed.resize(items.size());
-    InsertRows(db, absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES "),
-               DetectionTable().ValueGroup(), "", active.size(),
-               [&](::sql::PreparedStatement& stmt, int k, size_t n) {
-                 const size_t i = active[n];
-                 DetectionRow d = items[i];
-                 proposed[i] = NewIdBytes(now);
-                 d.tenant_id = tenant_id;
-                 d.detection_id = proposed[i];
-                 d.alert_id = alert_of_key[d.alert_key];
-                 d.case_id.clear();
-                 d.create_time = now;
-                 return DetectionTable().Bind(stmt, k, d);
-               });
+    InsertRows(
+        db, absl::StrCat("INSERT IGNORE INTO detections (", DetectionTable().List(), ") VALUES "),
+        DetectionTable().ValueGroup(), "", active.size(),
+        [&](::sql::PreparedStatement& stmt, int k, size_t n) {
+          const size_t i = active[n];
+          DetectionRow d = items[i];
+          proposed[i] = NewIdBytes(now);
+          d.tenant_id = tenant_id;
+          d.detection_id = proposed[i];
+          d.alert_id = alert_of_key[d.alert_key];
+          d.case_id.clear();
+          d.create_time = now;
+          return DetectionTable().Bind(stmt, k, d);
+        });
     {
       std::set<std::string> externals;
       for (size_t i : active) {

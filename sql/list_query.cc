@@ -339,9 +339,8 @@ std::string Placeholders(size_t n, absl::string_view group) {
   return out;
 }
 
-void InsertRows(Lease& db, absl::string_view head, absl::string_view group,
-                absl::string_view tail, size_t n,
-                absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind) {
+void InsertRows(Lease& db, absl::string_view head, absl::string_view group, absl::string_view tail,
+                size_t n, absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind) {
   ::sql::PreparedStatement* full = nullptr;
   for (size_t first = 0; first < n; first += kRowsPerInsert) {
     const size_t rows = std::min(kRowsPerInsert, n - first);

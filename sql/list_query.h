@@ -198,9 +198,8 @@ std::string Placeholders(size_t n, absl::string_view group = "?");
 // prepared statement: a batch of 500 detections holds the client buffers of one
 // 64-row statement, not of a 500-row one (about 3 MiB in flight per batch).
 inline constexpr size_t kRowsPerInsert = 64;
-void InsertRows(Lease& db, absl::string_view head, absl::string_view group,
-                absl::string_view tail, size_t n,
-                absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind);
+void InsertRows(Lease& db, absl::string_view head, absl::string_view group, absl::string_view tail,
+                size_t n, absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind);
 
 // Runs `select` ("... tenant_id = ? AND <column> IN (" without the placeholders),
 // then `)` and `rest` (e.g. " FOR UPDATE"), for `keys`, handing each row to `read`.

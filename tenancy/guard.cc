@@ -167,8 +167,9 @@ absl::StatusOr<CallContext> Guard::Authorize(absl::string_view authorization,
                        [this] { return directory_->Current(); });
 }
 
-std::optional<absl::StatusOr<CallContext>> Guard::AuthorizeIfLoaded(
-    absl::string_view authorization, const Message& request, CallAudit* audit) const {
+std::optional<absl::StatusOr<CallContext>> Guard::AuthorizeIfLoaded(absl::string_view authorization,
+                                                                    const Message& request,
+                                                                    CallAudit* audit) const {
   bool would_load = false;
   absl::StatusOr<CallContext> call = AuthorizeWith(
       authorization, request, audit,

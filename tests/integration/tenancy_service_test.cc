@@ -1,5 +1,9 @@
 // TenancyService on a real server: tenants, their hierarchy rules, request_id,
 // licences and the tenancy cache seeing this replica's own writes at once.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -44,10 +48,11 @@ TEST_F(TenancyServiceTest, CallerIdentityReachesATenantCreatedAMomentAgo) {
   const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
   auto identity = [&] {
     v1::CallerIdentity out;
-    EXPECT_TRUE(world_.stubs()
-                    .tenancy->GetCallerIdentity(World::Context(token).get(),
-                                                v1::GetCallerIdentityRequest(), &out)
-                    .ok());
+    EXPECT_TRUE(
+        world_.stubs()
+            .tenancy
+            ->GetCallerIdentity(World::Context(token).get(), v1::GetCallerIdentityRequest(), &out)
+            .ok());
     return out;
   };
   const v1::CallerIdentity before = identity();
@@ -64,6 +69,47 @@ TEST_F(TenancyServiceTest, CallerIdentityReachesATenantCreatedAMomentAgo) {
     EXPECT_EQ(after.reachable_tenants_size(), before.reachable_tenants_size() + i + 1);
     EXPECT_EQ(after.subject(), before.subject());
   }
+}
+
+// Callers asking who they are while tenants are created: some calls are answered
+// on gRPC's thread, some wait for the reload on the executor; every one is
+// answered, and none lists fewer tenants than existed before it began.
+TEST_F(TenancyServiceTest, ConcurrentCallerIdentityCallsWhileTenantsAreCreated) {
+  ASSERT_TRUE(world_.ok());
+  const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
+  std::atomic<int> created{0};
+  auto reachable = [&] {
+    v1::CallerIdentity out;
+    grpc::Status s = world_.stubs().tenancy->GetCallerIdentity(
+        World::Context(token).get(), v1::GetCallerIdentityRequest(), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out.reachable_tenants_size();
+  };
+  const int base = reachable();
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        const int at_least = base + created.load();
+        EXPECT_GE(reachable(), at_least);
+      }
+    });
+  }
+  for (int i = 0; i < 5; ++i) {
+    v1::CreateTenantRequest request;
+    request.mutable_tenant()->set_display_name(absl::StrCat("Busy Customer ", i));
+    request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
+    request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+    v1::Tenant tenant;
+    // EXPECT, not ASSERT: the callers must be joined whatever happens.
+    EXPECT_TRUE(
+        world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &tenant).ok());
+    created.fetch_add(1);
+  }
+  for (std::thread& t : callers) {
+    t.join();
+  }
+  EXPECT_EQ(reachable(), base + 5);
 }
 
 TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly) {
