@@ -2,9 +2,9 @@
 // request → command → domain → response, then one conversion of the result.
 // Unary handlers run on the synchronous server's threads through Serve (below),
 // except GetCallerIdentity, which never blocks and is answered on gRPC's own
-// callback thread (ServeWithoutBlocking); the two server streams are on gRPC's callback API through
-// FeedReactor (feed_reactor.h), which runs their blocking work on the edge's executor. Both end
-// through one EdgeCall.
+// callback thread (ServeWithoutBlocking). The two server streams are on gRPC's
+// callback API through FeedReactor (feed_reactor.h), which runs their blocking
+// work on the edge's executor. All of them end through one EdgeCall.
 //
 //   grpc::Status GetCase(grpc::ServerContext* ctx, const GetCaseRequest* req, Case* out) override {
 //     return Serve(*edge_, ctx, *req, [&](const tenancy::CallContext& call) -> absl::Status {

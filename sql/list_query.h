@@ -195,8 +195,8 @@ std::string Placeholders(size_t n, absl::string_view group = "?");
 // `head` ("INSERT INTO t (a, b) VALUES "), one `group` ("(?, ?)") per row, then
 // `tail` (e.g. " ON DUPLICATE KEY UPDATE …"), in row order. bind(stmt, k, i)
 // binds row i from parameter k and returns the next. The full chunks share one
-// prepared statement: a batch of 500 detections holds the client buffers of one
-// 64-row statement, not of a 500-row one (about 3 MiB in flight per batch).
+// prepared statement, so a batch of 500 detections holds the client-side
+// parameter buffers of one 64-row statement; a 500-row one held about 3 MiB.
 inline constexpr size_t kRowsPerInsert = 64;
 void InsertRows(Lease& db, absl::string_view head, absl::string_view group, absl::string_view tail,
                 size_t n, absl::FunctionRef<int(::sql::PreparedStatement&, int, size_t)> bind);

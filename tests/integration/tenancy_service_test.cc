@@ -19,6 +19,27 @@ class TenancyServiceTest : public ::testing::Test {
   // A long cache TTL: only invalidation on own writes can make changes visible.
   World world_{{"--tenancy_cache_ttl=1h"}};
   std::string Admin() { return world_.Token("PLATFORM_ADMIN", world_.provider); }
+
+  v1::CallerIdentity Identity(const std::string& token) {
+    v1::CallerIdentity out;
+    grpc::Status s = world_.stubs().tenancy->GetCallerIdentity(
+        World::Context(token).get(), v1::GetCallerIdentityRequest(), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // A customer tenant under the main partner, created by `token`'s caller.
+  v1::Tenant CreateCustomer(const std::string& token, const std::string& name) {
+    v1::CreateTenantRequest request;
+    request.mutable_tenant()->set_display_name(name);
+    request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
+    request.mutable_tenant()->set_parent_tenant(world_.main_partner);
+    v1::Tenant created;
+    grpc::Status s =
+        world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return created;
+  }
 };
 
 TEST_F(TenancyServiceTest, CreateTenantWithSameRequestIdReturnsTheFirstTenant) {
@@ -46,25 +67,10 @@ TEST_F(TenancyServiceTest, CreateTenantWithSameRequestIdReturnsTheFirstTenant) {
 TEST_F(TenancyServiceTest, CallerIdentityReachesATenantCreatedAMomentAgo) {
   ASSERT_TRUE(world_.ok());
   const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
-  auto identity = [&] {
-    v1::CallerIdentity out;
-    EXPECT_TRUE(
-        world_.stubs()
-            .tenancy
-            ->GetCallerIdentity(World::Context(token).get(), v1::GetCallerIdentityRequest(), &out)
-            .ok());
-    return out;
-  };
-  const v1::CallerIdentity before = identity();
+  const v1::CallerIdentity before = Identity(token);
   for (int i = 0; i < 3; ++i) {
-    v1::CreateTenantRequest request;
-    request.mutable_tenant()->set_display_name(absl::StrCat("Fresh Customer ", i));
-    request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
-    request.mutable_tenant()->set_parent_tenant(world_.main_partner);
-    v1::Tenant created;
-    ASSERT_TRUE(
-        world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &created).ok());
-    const v1::CallerIdentity after = identity();
+    const v1::Tenant created = CreateCustomer(token, absl::StrCat("Fresh Customer ", i));
+    const v1::CallerIdentity after = Identity(token);
     EXPECT_THAT(after.reachable_tenants(), ::testing::Contains(created.name()));
     EXPECT_EQ(after.reachable_tenants_size(), before.reachable_tenants_size() + i + 1);
     EXPECT_EQ(after.subject(), before.subject());
@@ -78,38 +84,24 @@ TEST_F(TenancyServiceTest, ConcurrentCallerIdentityCallsWhileTenantsAreCreated) 
   ASSERT_TRUE(world_.ok());
   const std::string token = world_.Token("PARTNER_SUPER_ADMIN", world_.main_partner);
   std::atomic<int> created{0};
-  auto reachable = [&] {
-    v1::CallerIdentity out;
-    grpc::Status s = world_.stubs().tenancy->GetCallerIdentity(
-        World::Context(token).get(), v1::GetCallerIdentityRequest(), &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out.reachable_tenants_size();
-  };
-  const int base = reachable();
+  const int base = Identity(token).reachable_tenants_size();
   std::vector<std::thread> callers;
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
         const int at_least = base + created.load();
-        EXPECT_GE(reachable(), at_least);
+        EXPECT_GE(Identity(token).reachable_tenants_size(), at_least);
       }
     });
   }
   for (int i = 0; i < 5; ++i) {
-    v1::CreateTenantRequest request;
-    request.mutable_tenant()->set_display_name(absl::StrCat("Busy Customer ", i));
-    request.mutable_tenant()->set_kind(v1::TENANT_KIND_TENANT);
-    request.mutable_tenant()->set_parent_tenant(world_.main_partner);
-    v1::Tenant tenant;
-    // EXPECT, not ASSERT: the callers must be joined whatever happens.
-    EXPECT_TRUE(
-        world_.stubs().tenancy->CreateTenant(World::Context(token).get(), request, &tenant).ok());
+    CreateCustomer(token, absl::StrCat("Busy Customer ", i));
     created.fetch_add(1);
   }
   for (std::thread& t : callers) {
     t.join();
   }
-  EXPECT_EQ(reachable(), base + 5);
+  EXPECT_EQ(Identity(token).reachable_tenants_size(), base + 5);
 }
 
 TEST_F(TenancyServiceTest, PartnerSuperAdminCreatesTenantsUnderItsOwnPartnerOnly) {
