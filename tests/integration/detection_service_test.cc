@@ -73,6 +73,16 @@ class DetectionServiceTest : public ::testing::Test {
     return detection;
   }
 
+  std::vector<v1::AlertEvent> AlertEvents(const std::string& alert) {
+    v1::ListAlertEventsRequest request;
+    request.set_parent(alert);
+    v1::ListAlertEventsResponse response;
+    grpc::Status status = world_.stubs().detections->ListAlertEvents(World::Context(reader_).get(),
+                                                                     request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.events().begin(), response.events().end()};
+  }
+
   grpc::Status List(const std::string& filter, const std::string& order_by, int page_size,
                     const std::string& token, v1::ListDetectionsResponse* response,
                     const std::string& parent = "") {
@@ -184,14 +194,9 @@ TEST_F(DetectionServiceTest, AFullBatchIsWrittenWholeAcrossStatementChunks) {
   for (const auto& [alert, n] : created_per_alert) {
     EXPECT_EQ(GetAlert(alert).detection_count(), n) << alert;
   }
-  v1::ListAlertEventsRequest events;
-  events.set_parent(created_per_alert.rbegin()->first);
-  v1::ListAlertEventsResponse history;
-  ASSERT_TRUE(world_.stubs()
-                  .detections->ListAlertEvents(World::Context(reader_).get(), events, &history)
-                  .ok());
-  ASSERT_EQ(history.events_size(), 1);
-  EXPECT_EQ(history.events(0).type(), v1::EVENT_TYPE_CREATED);
+  const std::vector<v1::AlertEvent> history = AlertEvents(created_per_alert.rbegin()->first);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].type(), v1::EVENT_TYPE_CREATED);
 }
 
 TEST_F(DetectionServiceTest, BatchOfMoreThan1000IsInvalidArgument) {
@@ -368,20 +373,15 @@ TEST_F(DetectionServiceTest, AlertHistoryRecordsCreationAndGrouping) {
   auto first = Ingest({Make("h1", "hk")});
   Ingest({Make("h2", "hk"), Make("h3", "hk")});
   const std::string alert = GetDetection(first.results(0).detection()).alert();
-  v1::ListAlertEventsRequest request;
-  request.set_parent(alert);
-  v1::ListAlertEventsResponse events;
-  ASSERT_TRUE(world_.stubs()
-                  .detections->ListAlertEvents(World::Context(reader_).get(), request, &events)
-                  .ok());
-  ASSERT_EQ(events.events_size(), 2);
-  EXPECT_EQ(events.events(0).type(), v1::EVENT_TYPE_CREATED);
-  EXPECT_EQ(events.events(0).actor(), "sensor-1");
-  EXPECT_EQ(events.events(1).type(), v1::EVENT_TYPE_DETECTION_GROUPED);
+  const std::vector<v1::AlertEvent> events = AlertEvents(alert);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type(), v1::EVENT_TYPE_CREATED);
+  EXPECT_EQ(events[0].actor(), "sensor-1");
+  EXPECT_EQ(events[1].type(), v1::EVENT_TYPE_DETECTION_GROUPED);
   // FieldChange carries old and new values: the count before and after.
-  EXPECT_EQ(events.events(1).changes(0).old_value(), "1");
-  EXPECT_EQ(events.events(1).changes(0).new_value(), "3");
-  EXPECT_EQ(events.events(0).name().rfind(alert + "/events/", 0), 0u);
+  EXPECT_EQ(events[1].changes(0).old_value(), "1");
+  EXPECT_EQ(events[1].changes(0).new_value(), "3");
+  EXPECT_EQ(events[0].name().rfind(alert + "/events/", 0), 0u);
 }
 
 }  // namespace
