@@ -35,6 +35,9 @@ nlohmann::json Parse(absl::string_view json) {
 
 std::map<std::string, std::string> MapFromJson(absl::string_view json) {
   std::map<std::string, std::string> out;
+  if (json == "{}") {
+    return out;  // most rows: no parser, no document
+  }
   const nlohmann::json doc = Parse(json);
   if (!doc.is_object()) {
     return out;
@@ -49,6 +52,9 @@ std::map<std::string, std::string> MapFromJson(absl::string_view json) {
 
 std::vector<std::string> ListFromJson(absl::string_view json) {
   std::vector<std::string> out;
+  if (json == "[]") {
+    return out;
+  }
   const nlohmann::json doc = Parse(json);
   if (!doc.is_array()) {
     return out;

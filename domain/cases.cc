@@ -82,6 +82,9 @@ absl::StatusOr<sql::CaseRow> Cases::Get(const Caller& call, const std::string& c
 absl::StatusOr<Page<sql::CaseRow>> Cases::List(const Caller& call, sql::ListParams params) const {
   ScopeToPermittedProducts(*guard_, call, "type", &CaseTypeOfProduct, &params);
   params.partner_id = call.snapshot->SharedPartner(params.tenant_ids);
+  if (!params.partner_id.empty()) {
+    params.partner_members = &call.snapshot->PartnerMembers(params.partner_id);
+  }
   Page<sql::CaseRow> page;
   ASSIGN_OR_RETURN(page.next_page_token, store_->List(params, &page.rows));
   return page;

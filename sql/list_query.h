@@ -133,6 +133,10 @@ struct ListParams {
   // The partner all of tenant_ids are listed under (TenantSnapshot::SharedPartner),
   // or empty; used when the schema has a partner column and there are several tenants.
   std::string partner_id;
+  // Every tenant whose rows carry partner_id (TenantSnapshot::PartnerMembers), or
+  // null; it outlives the call. With it, a tenant set holding most of them is
+  // written by the few it leaves out (see ListWhere).
+  const std::vector<std::string>* partner_members = nullptr;
 };
 
 // Compiles `filter` against `fields`; an empty filter is an empty condition.

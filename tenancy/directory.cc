@@ -22,12 +22,20 @@ TenantSnapshot::TenantSnapshot(std::vector<sql::TenantRow> tenants,
     if (!t.parent_id.empty()) {
       children_[t.parent_id].push_back(t.id);
     }
+    const std::string& partner =
+        t.kind == ::soc::cases::v1::TENANT_KIND_TENANT ? t.parent_id : t.id;
+    if (!partner.empty()) {
+      partner_members_[partner].push_back(t.id);
+    }
     std::string id = t.id;
     tenants_.emplace(std::move(id), std::move(t));
   }
   std::sort(all_ids_.begin(), all_ids_.end());
   for (auto& [parent, kids] : children_) {
     std::sort(kids.begin(), kids.end());
+  }
+  for (auto& [partner, members] : partner_members_) {
+    std::sort(members.begin(), members.end());
   }
   for (sql::LicenseRow& l : licenses) {
     std::string id = l.tenant_id;
@@ -60,6 +68,12 @@ std::string TenantSnapshot::SharedPartner(const std::vector<std::string>& tenant
     shared = partner;
   }
   return shared;
+}
+
+const std::vector<std::string>& TenantSnapshot::PartnerMembers(
+    const std::string& partner_id) const {
+  auto it = partner_members_.find(partner_id);
+  return it == partner_members_.end() ? kNoChildren : it->second;
 }
 
 const std::vector<sql::LicenseRow>& TenantSnapshot::Licenses(const std::string& tenant_id) const {

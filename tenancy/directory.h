@@ -43,11 +43,15 @@ class TenantSnapshot {
   // holds it (migration 0010): a tenant's parent, or a partner, organization or
   // provider itself. Empty when they have none in common or one is unknown.
   std::string SharedPartner(const std::vector<std::string>& tenant_ids) const;
+  // Every tenant whose cases carry `partner_id` as their partner, sorted: the
+  // partner itself (unless it is a tenant) and its child tenants.
+  const std::vector<std::string>& PartnerMembers(const std::string& partner_id) const;
 
  private:
   absl::flat_hash_map<std::string, sql::TenantRow> tenants_;
   absl::flat_hash_map<std::string, std::vector<std::string>> children_;
   absl::flat_hash_map<std::string, std::vector<sql::LicenseRow>> licenses_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> partner_members_;
   std::vector<std::string> all_ids_;
 };
 

@@ -453,6 +453,51 @@ TEST_F(CaseQueueTest, APartnersListAcrossItsTenantsIsTheirCasesMergedNewestFirst
   EXPECT_EQ(*misplaced, 0);
 }
 
+// A partner's admin reads every licensed customer, so the list is written by the
+// few members it leaves out (tenant_id NOT IN ...) instead of naming them all:
+// the cases of the left-out ones must stay out of it.
+TEST_F(CaseQueueTest, APartnersListLeavesOutTheCasesOfItsUnlicensedCustomers) {
+  std::vector<std::string> shown = {tenant_};
+  for (int i = 0; i < 3; ++i) {
+    shown.push_back(world_.CreateTenant(world_.main_partner, v1::TENANT_KIND_TENANT,
+                                        absl::StrCat("Licensed ", i)));
+    world_.License(shown.back(), Licence::kPresent);
+  }
+  std::vector<std::string> newest_first;
+  for (size_t i = 0; i < 2 * shown.size(); ++i) {
+    v1::Case out;
+    ASSERT_TRUE(CreateIn(shown[i % shown.size()], NewCase(absl::StrCat("Case ", i)), &out).ok());
+    newest_first.insert(newest_first.begin(), out.display_name());
+  }
+  // The same case, copied into the partner's customers without a valid licence: the
+  // API would refuse to create it there, and no list of the partner may show it.
+  const std::string source = *IdFromText(shown[0].substr(shown[0].rfind('/') + 1));
+  for (Licence l : {Licence::kAbsent, Licence::kExpired}) {
+    const std::string& customer = world_.customer[l];
+    const std::string target = *IdFromText(customer.substr(customer.rfind('/') + 1));
+    absl::Status copy = sql::RunInTransaction(world_.db().pool(), [&](sql::Lease& db) {
+      auto& make = db.Prepare(
+          "CREATE TEMPORARY TABLE copied SELECT * FROM cases WHERE tenant_id = ? LIMIT 1");
+      make.setString(1, source);
+      make.execute();
+      auto& move = db.Prepare(
+          "UPDATE copied SET tenant_id = ?, case_id = ?, display_name = 'Unlicensed copy'");
+      move.setString(1, target);
+      move.setString(2, NewIdBytes());
+      move.execute();
+      db.Prepare("INSERT INTO cases SELECT * FROM copied").execute();
+      db.Prepare("DROP TEMPORARY TABLE copied").execute();
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(copy.ok()) << copy;
+  }
+
+  const std::string partner = world_.Token("PARTNER_READ_ONLY", world_.main_partner);
+  EXPECT_THAT(ListNames("tenants/-", "", "", partner), ::testing::ElementsAreArray(newest_first));
+  EXPECT_THAT(ListNames("tenants/-", "severity >= SEVERITY_LOW", "create_time desc", partner),
+              ::testing::ElementsAreArray(newest_first));
+}
+
 TEST_F(CaseQueueTest, BatchUpdatesCommitTogetherWithHistoryPerCase) {
   std::vector<v1::Case> cases;
   for (int i = 0; i < 3; ++i) {

@@ -1,8 +1,11 @@
 // Unit tests of the pieces that need no database: DSN parsing, ids, the error
-// builder and migration statement splitting.
+// builder, migration statement splitting and the database's time text.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "absl/strings/escaping.h"
+#include "absl/time/civil_time.h"
 #include "common/errors.h"
 #include "common/host_port.h"
 #include "common/ids.h"
@@ -10,6 +13,7 @@
 #include "common/page_token.h"
 #include "google/rpc/error_details.pb.h"
 #include "sql/activities.h"
+#include "sql/db_time.h"
 #include "sql/dsn.h"
 #include "sql/migrate.h"
 
@@ -116,6 +120,37 @@ TEST(JsonTest, ReadersTakeStringsOfTheRightShapeAndNothingElse) {
   EXPECT_TRUE(MapFromJson("").empty());
   // The \u escapes MariaDB's JSON functions may write read as the characters.
   EXPECT_EQ(ListFromJson(R"(["caf\u00e9"])"), (std::vector<std::string>{"caf\xc3\xa9"}));
+}
+
+TEST(DbTimeTest, FormatsAndParsesAsAbslDoesAcrossTheRange) {
+  std::mt19937_64 rng(7);
+  const absl::Time lo = absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  const int64_t span = absl::ToInt64Microseconds(sql::NoDeadline() - lo);
+  for (int i = 0; i < 20000; ++i) {
+    const absl::Time t = lo + absl::Microseconds(static_cast<int64_t>(rng() % span));
+    const std::string text = sql::FormatDbTime(t);
+    ASSERT_EQ(text, absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone()));
+    ASSERT_EQ(sql::ParseDbTime(text), t) << text;
+  }
+  const absl::Time before_epoch = absl::FromUnixMicros(-1);
+  EXPECT_EQ(sql::FormatDbTime(before_epoch), "1969-12-31 23:59:59.999999");
+  EXPECT_EQ(sql::ParseDbTime("1969-12-31 23:59:59.999999"), before_epoch);
+}
+
+TEST(DbTimeTest, ReadsTheShapesTheConnectorWritesAndRefusesOthers) {
+  const absl::Time t =
+      absl::FromCivil(absl::CivilSecond(2026, 12, 6, 21, 5, 9), absl::UTCTimeZone());
+  EXPECT_EQ(sql::ParseDbTime("2026-12-06 21:05:09"), t);
+  EXPECT_EQ(sql::ParseDbTime("2026-12-06 21:05:09.5"), t + absl::Milliseconds(500));
+  EXPECT_EQ(sql::ParseDbTime("2026-12-06 21:05:09.000123"), t + absl::Microseconds(123));
+  EXPECT_EQ(sql::ParseDbTime("2026-12-06 21:05:09.000000001"), t + absl::Nanoseconds(1));
+  EXPECT_EQ(sql::ParseDbTime("9999-12-31 00:00:00.000000"), sql::NoDeadline());
+  for (const char* bad :
+       {"", "2026-12-06", "2026-13-06 21:05:09", "2026-02-30 21:05:09", "2026-12-06 24:05:09",
+        "2026-12-06T21:05:09", "2026-12-06 21:05:09.", "2026-12-06 21:05:09.x",
+        "2026-12-06 21:05:0x", "garbage of length 19+"}) {
+    EXPECT_EQ(sql::ParseDbTime(bad), absl::InfinitePast()) << bad;
+  }
 }
 
 TEST(IdsTest, NewIdsAreVersion7AndRoundTrip) {
