@@ -305,7 +305,8 @@ int RunServe(Config& config) {
                          config.activity_retention);
   retention.set_deliveries(&subscription_store);
   retention.Start();
-  MemoryReleaser memory_releaser(config.memory_release_interval);
+  MemoryReleaser memory_releaser(config.memory_release_interval,
+                                 [&activity_hub] { return activity_hub.open_streams(); });
   memory_releaser.Start();
   dispatcher.Start();
   AddPoolMetrics(&metrics, &pool);

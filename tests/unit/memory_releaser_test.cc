@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -85,6 +86,35 @@ TEST(MemoryReleaserTest, AZeroIntervalStartsNothing) {
   releaser.Start();
   absl::SleepFor(absl::Milliseconds(20));
   EXPECT_EQ(releaser.passes(), 0);
+}
+
+TEST(MemoryReleaserTest, ManyStreamsOpeningOrClosingReleaseWithinASecondNotAtTheInterval) {
+  std::atomic<int> open{0};
+  MemoryReleaser releaser(absl::Hours(1), [&open] { return open.load(); });
+  releaser.Start();
+  auto passes_reach = [&](long long n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (releaser.passes() < n && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return releaser.passes();
+  };
+  open = 300;  // fewer than kStreamChange
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(releaser.passes(), 0);
+  open = 4000;  // many opened
+  EXPECT_EQ(passes_reach(1), 1);
+  open = 3200;  // 800 closed: less than a quarter of 4 000
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(releaser.passes(), 1);
+  open = 1000;  // 3 000 of the 4 000 closed
+  EXPECT_EQ(passes_reach(2), 2);
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(releaser.passes(), 2) << "a change counts once; the next is measured from 1 000";
+  open = 6000;  // opening where many were open: nothing of a previous burst to give back
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(releaser.passes(), 2);
+  releaser.Stop();
 }
 
 }  // namespace
