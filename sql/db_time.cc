@@ -5,6 +5,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "common/proto_time.h"
 
 namespace cases::sql {
 namespace {
@@ -47,13 +48,7 @@ absl::Time ParseDbTimeSlow(absl::string_view text) {
 }  // namespace
 
 std::string FormatDbTime(absl::Time t) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t fraction = micros % 1000000;
-  if (fraction < 0) {
-    fraction += 1000000;
-    --seconds;
-  }
+  const auto [seconds, fraction] = UnixSecondsAndMicros(t);
   const absl::CivilSecond c = kEpoch + seconds;
   if (t == absl::InfinitePast() || t == absl::InfiniteFuture() || c.year() < 1000 ||
       c.year() > 9999) {
