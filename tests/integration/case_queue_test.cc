@@ -485,7 +485,9 @@ TEST_F(CaseQueueTest, APartnersListLeavesOutTheCasesOfItsUnlicensedCustomers) {
       move.setString(1, target);
       move.setString(2, NewIdBytes());
       move.execute();
-      db.Prepare("INSERT INTO cases SELECT * FROM copied").execute();
+      auto& insert = db.Prepare("INSERT INTO cases SELECT * FROM copied WHERE tenant_id = ?");
+      insert.setString(1, target);
+      insert.execute();
       db.Prepare("DROP TEMPORARY TABLE copied").execute();
       return absl::OkStatus();
     });
