@@ -592,16 +592,16 @@ absl::StatusOr<std::optional<SqlCondition>> ListWhere(const ListSchema& schema,
     where.params.push_back(params.partner_id);
     left_out = PartnerLeftOut(params);
   }
+  // The tenants the condition selects: with the left-out form, those of the one
+  // value arm, which AppendValueScope then writes as `column IN (..)` alone.
+  const std::vector<std::string>* selected = &params.tenant_ids;
   if (left_out.has_value()) {
     if (!left_out->empty()) {
       absl::StrAppend(&where.sql, " AND tenant_id NOT IN (", Placeholders(left_out->size()), ")");
       where.params.insert(where.params.end(), left_out->begin(), left_out->end());
     }
     if (!params.values.column.empty()) {
-      const std::vector<int64_t>& values = params.values.arms.front().values;
-      absl::StrAppend(&where.sql, " AND ", params.values.column, " IN (",
-                      Placeholders(values.size()), ")");
-      where.params.insert(where.params.end(), values.begin(), values.end());
+      selected = &params.values.arms.front().tenant_ids;
     }
   } else {
     absl::StrAppend(&where.sql, where.sql.empty() ? "" : " AND ", "tenant_id ",
@@ -609,8 +609,8 @@ absl::StatusOr<std::optional<SqlCondition>> ListWhere(const ListSchema& schema,
                         ? "= ?"
                         : absl::StrCat("IN (", Placeholders(params.tenant_ids.size()), ")"));
     where.params.insert(where.params.end(), params.tenant_ids.begin(), params.tenant_ids.end());
-    AppendValueScope(params.values, params.tenant_ids, &where.sql, &where.params);
   }
+  AppendValueScope(params.values, *selected, &where.sql, &where.params);
   if (!params.scope.sql.empty()) {
     absl::StrAppend(&where.sql, " AND ", params.scope.sql);
     where.params.insert(where.params.end(), params.scope.params.begin(), params.scope.params.end());
