@@ -204,14 +204,18 @@ std::set<std::pair<int, std::string>> FacetsOf(const CaseRow* c) {
   }
   auto add = [&](FacetKind kind, const std::vector<std::string>& values) {
     for (const std::string& v : values) {
-      out.emplace(static_cast<int>(kind),
-                  kind == FacetKind::kTechnique ? v : absl::AsciiStrToLower(v));
+      out.emplace(static_cast<int>(kind), absl::AsciiStrToLower(v));
     }
   };
   add(FacetKind::kTag, c->tags);
   add(FacetKind::kDevice, c->devices);
   add(FacetKind::kEntity, c->entities);
-  add(FacetKind::kTechnique, c->mitre_techniques);
+  // A sub-technique's rows hold its technique as well (T1059.001 and T1059), so
+  // `mitre_techniques:"T1059"` is one value of the index.
+  for (const std::string& t : c->mitre_techniques) {
+    out.emplace(static_cast<int>(FacetKind::kTechnique), t);
+    out.emplace(static_cast<int>(FacetKind::kTechnique), t.substr(0, t.find('.')));
+  }
   return out;
 }
 
@@ -291,7 +295,7 @@ int AttachDetections(Lease& db, CaseRow* c, const std::vector<DetectionRow>& det
 void SyncCaseIndexes(Lease& db, const std::string& tenant_id,
                      const std::vector<CaseWrite>& writes) {
   struct Facet {
-    const std::string* case_id;
+    const CaseRow* row;
     int kind;
     std::string value;
   };
@@ -302,12 +306,12 @@ void SyncCaseIndexes(Lease& db, const std::string& tenant_id,
     const auto after = FacetsOf(w.after);
     for (const auto& [kind, value] : after) {
       if (before.count({kind, value}) == 0) {
-        added.push_back({&w.after->case_id, kind, value});
+        added.push_back({w.after, kind, value});
       }
     }
     for (const auto& [kind, value] : before) {
       if (after.count({kind, value}) == 0) {
-        removed.push_back({&w.after->case_id, kind, value});
+        removed.push_back({w.after, kind, value});
       }
     }
     if (w.before == nullptr || SearchDocument(*w.before) != SearchDocument(*w.after)) {
@@ -316,15 +320,17 @@ void SyncCaseIndexes(Lease& db, const std::string& tenant_id,
   }
   if (!added.empty()) {
     auto& insert = db.PrepareRepeated(
-        absl::StrCat("INSERT IGNORE INTO case_facets (tenant_id, case_id, kind, value) VALUES ",
-                     Placeholders(added.size(), "(?, ?, ?, ?)")),
+        absl::StrCat(
+            "INSERT IGNORE INTO case_facets (tenant_id, case_id, kind, value, create_time) VALUES ",
+            Placeholders(added.size(), "(?, ?, ?, ?, ?)")),
         added.size());
     int k = 1;
     for (const Facet& f : added) {
       insert.setString(k++, tenant_id);
-      insert.setString(k++, *f.case_id);
+      insert.setString(k++, f.row->case_id);
       insert.setInt(k++, f.kind);
       insert.setString(k++, f.value);
+      insert.setString(k++, FormatDbTime(f.row->create_time));
     }
     insert.execute();
   }
@@ -336,7 +342,7 @@ void SyncCaseIndexes(Lease& db, const std::string& tenant_id,
     int k = 1;
     remove.setString(k++, tenant_id);
     for (const Facet& f : removed) {
-      remove.setString(k++, *f.case_id);
+      remove.setString(k++, f.row->case_id);
       remove.setInt(k++, f.kind);
       remove.setString(k++, f.value);
     }

@@ -137,7 +137,8 @@ FilterField FacetField(std::string name, FacetKind kind) {
           "",
           false,
           false,
-          kind == FacetKind::kTechnique};
+          kind == FacetKind::kTechnique,
+          static_cast<int>(kind)};
 }
 
 }  // namespace
@@ -179,7 +180,8 @@ const ListSchema& CaseStore::CaseSchema() {
        {"resolve_deadline",
         {{"resolve_deadline", FieldType::kTime}, {"case_id", FieldType::kResource}}}},
       "create_time desc",
-      {"partner_id", "cases_by_partner", "create_time"}};
+      {"partner_id", "cases_by_partner", "create_time"},
+      {"case_facets", "create_time"}};
   return *schema;
 }
 

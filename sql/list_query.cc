@@ -58,6 +58,12 @@ std::string LikeEscaped(absl::string_view text) {
   return out;
 }
 
+// A facet value folded as the facet rows hold it: lower-cased, or upper-cased for
+// a field with dotted children (ATT&CK techniques).
+std::string FacetValue(const FilterField& f, absl::string_view value) {
+  return f.prefix ? absl::AsciiStrToUpper(value) : absl::AsciiStrToLower(value);
+}
+
 std::string SqlOp(const std::string& op) { return op == ":" ? "=" : op == "!=" ? "<>" : op; }
 
 // The enum value a literal names, in full or without its prefix (HIGH for SEVERITY_HIGH).
@@ -162,8 +168,7 @@ absl::Status CompileComparison(const FilterField& f, const FilterExpr& e, SqlCon
       if (e.value.empty() || e.value.size() > 255) {
         return BadValue(e, "1 to 255 characters");
       }
-      const std::string value =
-          f.prefix ? absl::AsciiStrToUpper(e.value) : absl::AsciiStrToLower(e.value);
+      const std::string value = FacetValue(f, e.value);
       absl::StrAppend(&out->sql, f.column, f.prefix ? "(value = ? OR value LIKE ?)" : "value = ?",
                       " LIMIT 1) IS NOT NULL");
       out->params.push_back(value);
@@ -428,7 +433,7 @@ bool RowFilter::Eval(const FilterExpr& e, const ValueOf& value_of,
     }
     const std::string& want = std::get<std::string>(literal.params.front());
     for (const std::string& v : values_of(f)) {
-      const std::string have = f.prefix ? absl::AsciiStrToUpper(v) : absl::AsciiStrToLower(v);
+      const std::string have = FacetValue(f, v);
       if (have == want || (f.prefix && absl::StartsWith(have, absl::StrCat(want, ".")))) {
         return true;
       }
@@ -551,6 +556,63 @@ absl::Status AppendKeyset(const OrderOption& option, bool desc,
   return absl::OkStatus();
 }
 
+// A facet value every row the filter selects holds (`tags:"x"` alone or as a term
+// of the top-level AND): its kind and the value as the facet rows hold it.
+std::optional<std::pair<int, std::string>> RequiredFacet(const std::vector<FilterField>& fields,
+                                                         absl::string_view filter) {
+  absl::StatusOr<std::optional<FilterExpr>> expr = ParseFilter(filter);
+  if (!expr.ok() || !expr->has_value()) {
+    return std::nullopt;
+  }
+  const FilterExpr& root = **expr;
+  const std::vector<FilterExpr> alone = {root};
+  for (const FilterExpr& e : root.kind == FilterExpr::Kind::kAnd ? root.children : alone) {
+    const FilterField* f =
+        e.kind == FilterExpr::Kind::kCompare ? FindField(fields, e.field) : nullptr;
+    if (f != nullptr && f->type == FieldType::kFacet && f->facet_kind != 0 && e.op == ":") {
+      return std::make_pair(f->facet_kind, FacetValue(*f, e.value));
+    }
+  }
+  return std::nullopt;
+}
+
+// Where a page is read from when the schema's facet index serves it (see
+// ListSchema::facets): that index's rows of the one tenant and the required value,
+// joined to the table's rows; with its parameters and the order's columns as this
+// FROM names them (facet_create_time, ...).
+struct FacetFrom {
+  std::string sql;
+  std::vector<SqlParam> params;
+  OrderOption order;
+};
+
+std::optional<FacetFrom> FacetIndexFrom(const ListSchema& schema, const OrderOption& option,
+                                        const ListParams& params) {
+  if (schema.facets.table.empty() || option.field != schema.facets.order ||
+      params.tenant_ids.size() != 1) {
+    return std::nullopt;
+  }
+  std::optional<std::pair<int, std::string>> facet = RequiredFacet(schema.fields, params.filter);
+  if (!facet.has_value()) {
+    return std::nullopt;
+  }
+  FacetFrom from{"", {}, option};
+  std::vector<std::string> picked;
+  for (SortColumn& c : from.order.columns) {
+    picked.push_back(absl::StrCat(c.column, " AS facet_", c.column));
+    c.column = absl::StrCat("facet_", c.column);
+  }
+  const std::string& id = option.columns.back().column;  // the row's id, the tie-break
+  // STRAIGHT_JOIN: the facet rows first, in the index's order, so LIMIT ends the read.
+  from.sql = absl::StrCat(
+      "(SELECT ", absl::StrJoin(picked, ", "), " FROM ", schema.facets.table,
+      " WHERE tenant_id = ? AND kind = ? AND value = ?) AS facet STRAIGHT_JOIN ", schema.table,
+      " ON ", schema.table, ".tenant_id = ? AND ", schema.table, ".", id, " = facet_", id);
+  const std::string& tenant_id = params.tenant_ids.front();
+  from.params = {tenant_id, int64_t{facet->first}, std::move(facet->second), tenant_id};
+  return from;
+}
+
 // The rows of one page, each passed to `read_row`; the next page's token.
 std::string ReadPage(Lease& db, const std::string& sql, const std::vector<SqlParam>& binds,
                      const OrderOption& option, int page_size, const std::string& fingerprint,
@@ -638,24 +700,30 @@ absl::StatusOr<std::string> ListPage(Lease& db, const ListSchema& schema, const 
     return std::string();
   }
 
-  std::vector<SqlParam> binds = std::move(where->params);
+  std::optional<FacetFrom> facet_from = FacetIndexFrom(schema, *option, params);
+  const OrderOption& keys = facet_from.has_value() ? facet_from->order : *option;
+  std::vector<SqlParam> binds;
+  if (facet_from.has_value()) {
+    binds = std::move(facet_from->params);
+  }
+  binds.insert(binds.end(), where->params.begin(), where->params.end());
   std::string sql = absl::StrCat("SELECT ", schema.columns);
-  for (const SortColumn& c : option->columns) {
+  for (const SortColumn& c : keys.columns) {
     absl::StrAppend(&sql, ", ", c.column);
   }
-  absl::StrAppend(&sql, " FROM ", schema.table);
+  absl::StrAppend(&sql, " FROM ", facet_from.has_value() ? facet_from->sql : schema.table);
   if (UsesPartner(schema, params) && option->field == schema.partner.order) {
     absl::StrAppend(&sql, " FORCE INDEX (", schema.partner.index, ")");
   }
   absl::StrAppend(&sql, " WHERE ", where->sql);
-  RETURN_IF_ERROR(AppendKeyset(*option, desc, last, &sql, &binds));
+  RETURN_IF_ERROR(AppendKeyset(keys, desc, last, &sql, &binds));
   absl::StrAppend(&sql, " ORDER BY ");
-  for (size_t i = 0; i < option->columns.size(); ++i) {
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", option->columns[i].column, desc ? " DESC" : " ASC");
+  for (size_t i = 0; i < keys.columns.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", keys.columns[i].column, desc ? " DESC" : " ASC");
   }
   absl::StrAppend(&sql, " LIMIT ?");
   binds.push_back(int64_t{params.page_size} + 1);
-  return ReadPage(db, sql, binds, *option, params.page_size, fingerprint, read_row);
+  return ReadPage(db, sql, binds, keys, params.page_size, fingerprint, read_row);
 }
 
 void SelectForTenants(Lease& db, absl::string_view select,

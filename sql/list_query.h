@@ -67,6 +67,7 @@ struct FilterField {
   // also matches its dotted children (T1059 matches T1059.001). kString: a value
   // ending in `*` compared with = or != is a prefix ("tenants/t/cases/c*").
   bool prefix = false;
+  int facet_kind = 0;  // kFacet in the schema's facet table: the rows' `kind`
 };
 
 // The words of a text term as a FULLTEXT boolean-mode query in which each word is
@@ -107,6 +108,20 @@ struct ListSchema {
     std::string order;
   };
   PartnerIndex partner;
+  // The table of the rows' facets, if it has an index in one of the orders: rows of
+  // (tenant_id, kind, value, then that order's columns under their names here),
+  // e.g. case_facets, case_facets_in_order (tenant_id, kind, value, create_time,
+  // case_id) for "create_time". A row's facet rows hold the parents of its dotted
+  // values too (T1059 beside T1059.001), so a `prefix` field's value is one value
+  // of the index. A one-tenant page in that order whose filter requires a facet
+  // value (`tags:"x"`, alone or ANDed) is read from the index and joined to the
+  // rows: the order's index with a probe of each row's facets would read every row
+  // newer than the page that lacks the value.
+  struct FacetIndex {
+    std::string table;
+    std::string order;
+  };
+  FacetIndex facets;
 };
 
 // Per-tenant narrowing by the values of one column: each arm lets its tenants

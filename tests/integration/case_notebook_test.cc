@@ -70,12 +70,14 @@ class CaseNotebookTest : public CaseServiceTest {
 
   // Case names a filter selects in `parent` (every page), as `token` sees them.
   std::vector<std::string> Find(const std::string& filter, const std::string& parent = "",
-                                const std::string& token = "", int page_size = 0) {
+                                const std::string& token = "", int page_size = 0,
+                                const std::string& order_by = "") {
     std::vector<std::string> names;
     v1::ListCasesRequest request;
     request.set_parent(parent.empty() ? tenant_ : parent);
     request.set_filter(filter);
     request.set_page_size(page_size);
+    request.set_order_by(order_by);
     do {
       v1::ListCasesResponse response;
       grpc::Status s = world_.stubs().cases->ListCases(
@@ -334,6 +336,55 @@ TEST_F(CaseNotebookTest, EntitiesAreTheUnionOverDetectionsAttachedByCreateConver
   EXPECT_THAT(Find("devices:host-10 OR entities:carol"),
               UnorderedElementsAre(made.name(), converted.name()));
   EXPECT_EQ(ListWith("devices = host-7").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(CaseNotebookTest, AFacetFilterPagesInOrderPastNewerCasesWithoutTheValue) {
+  // Oldest first: every third case tagged; the newest ten untagged, so page 1 of the
+  // filter lies below them; two cases hold two sub-techniques of T1059 each.
+  std::vector<std::string> tagged, techniques, all;
+  for (int i = 0; i < 24; ++i) {
+    v1::Case c = NewCase(absl::StrCat("Case ", i));
+    if (i % 3 == 0 && i < 14) {
+      c.add_tags("phishing");
+    }
+    c.set_severity(i % 2 == 0 ? v1::SEVERITY_HIGH : v1::SEVERITY_LOW);
+    const v1::Case made = MustCreate(c);
+    all.insert(all.begin(), made.name());  // newest first
+    if (i % 3 == 0 && i < 14) {
+      tagged.insert(tagged.begin(), made.name());
+    }
+  }
+  const auto d = IngestSeen({{"t-1", "host-1", "eve", {"T1059.001", "T1059.003"}},
+                             {"t-2", "host-1", "eve", {"T1059"}, "ak-2"},
+                             {"t-3", "host-1", "eve", {"T1003.001"}, "ak-3"}});
+  ASSERT_EQ(d.size(), 3u);
+  v1::Case both, parent, other;
+  ASSERT_TRUE(Create(NewCase("Two sub-techniques"), &both, "", {d[0]}).ok());
+  ASSERT_TRUE(Create(NewCase("The technique"), &parent, "", {d[1]}).ok());
+  ASSERT_TRUE(Create(NewCase("Another technique"), &other, "", {d[2]}).ok());
+
+  EXPECT_EQ(Find("tags:phishing", "", "", 2), tagged);
+  std::vector<std::string> oldest_first(tagged.rbegin(), tagged.rend());
+  EXPECT_EQ(Find("tags:phishing", "", "", 2, "create_time asc"), oldest_first);
+  // Combined with other terms: severity HIGH is cases 0, 6, 12 of the tagged 0, 3, 6, 9, 12.
+  EXPECT_EQ(Find("severity = HIGH tags:phishing", "", "", 1),
+            (std::vector<std::string>{tagged[0], tagged[2], tagged[4]}));
+  EXPECT_EQ(Find("tags:phishing AND NOT severity = HIGH"),
+            (std::vector<std::string>{tagged[1], tagged[3]}));
+  EXPECT_EQ(Find("mitre_techniques:T1059", "", "", 1),
+            (std::vector<std::string>{parent.name(), both.name()}));
+  EXPECT_EQ(Find("mitre_techniques:t1059.003"), (std::vector<std::string>{both.name()}));
+  EXPECT_EQ(Find("mitre_techniques:T1003 OR tags:phishing").size(), tagged.size() + 1);
+
+  // Each facet row carries its case's create time, the index's order.
+  const std::string tenant_hex =
+      absl::StrCat("UNHEX(REPLACE('", tenant_.substr(tenant_.rfind('/') + 1), "', '-', ''))");
+  EXPECT_EQ(
+      world_.db().QueryInt(absl::StrCat(
+          "SELECT COUNT(*) FROM case_facets JOIN cases USING (tenant_id, case_id) WHERE "
+          "case_facets.tenant_id = ",
+          tenant_hex, " AND case_facets.create_time = cases.create_time")),
+      5 + 6 + 3 + 3);  // tags; T1059.001, .003, T1059; T1059; T1003.001, T1003; devices; entities
 }
 
 TEST_F(CaseNotebookTest, ATextTermSearchesNamesDescriptionsAndNotesOfTheTenantOnly) {
