@@ -54,6 +54,82 @@ struct Growth {
   std::map<std::string, std::string> attributes;
 };
 
+// The alert of each key of a batch: its id and product.
+struct KnownAlerts {
+  absl::flat_hash_map<std::string, std::string> id;
+  absl::flat_hash_map<std::string, int> product;
+
+  void Select(Lease& db, const std::string& tenant_id, const std::vector<std::string>& keys) {
+    SelectIn(
+        db,
+        "SELECT alert_key, alert_id, product FROM alerts WHERE tenant_id = ? AND alert_key IN (",
+        tenant_id, keys, [this](::sql::ResultSet& rs) {
+          const std::string key = rs.getString(1);
+          id[key] = rs.getString(2);
+          product[key] = rs.getInt(3);
+        });
+  }
+};
+
+// Step 0 of an ingest, before its transaction: the alert of every key, by a plain
+// read, and the alerts of keys that have none created at once, each statement
+// committing on its own (a new alert takes the product, title and severity of the
+// first detection of its key; a key created meanwhile by another batch is left
+// alone). The transaction then only raises counts of rows that exist, in key order
+// at its end, so a tenant's concurrent batches queue on its alert rows only from
+// that raise to their commit. Creating them inside the transaction would hold the
+// new rows from the start: the first batches to name new keys, which all create
+// them, would then take turns for their whole transactions (32 callers naming 200
+// new keys: 10 s waits), and a batch creating some keys and raising others would
+// take its rows in two passes, which deadlocks with another doing the same.
+// An alert is announced (its history's CREATED event, the ALERT_CREATED activity)
+// by the transaction that commits its first detections; if that transaction fails,
+// the alert stays, empty, until a retry of the batch fills it.
+absl::StatusOr<KnownAlerts> FindOrCreateAlerts(ConnectionPool& pool, const std::string& tenant_id,
+                                               const std::vector<DetectionRow>& items,
+                                               absl::Time now) {
+  std::map<std::string, const DetectionRow*> first_by_key;
+  for (const DetectionRow& d : items) {
+    first_by_key.emplace(d.alert_key, &d);
+  }
+  std::vector<std::string> keys;
+  for (const auto& [key, first] : first_by_key) {
+    keys.push_back(key);
+  }
+  return QueryValue<KnownAlerts>(pool, [&](Lease& db) -> absl::StatusOr<KnownAlerts> {
+    KnownAlerts known;
+    known.Select(db, tenant_id, keys);
+    std::vector<std::string> missing;
+    for (const std::string& key : keys) {
+      if (!known.id.contains(key)) {
+        missing.push_back(key);
+      }
+    }
+    if (missing.empty()) {
+      return known;
+    }
+    const std::string now_text = FormatDbTime(now);
+    InsertRows(db,
+               "INSERT IGNORE INTO alerts (tenant_id, alert_id, alert_key, product, title, "
+               "severity, detection_count, attributes, create_time, update_time) VALUES ",
+               "(?, ?, ?, ?, ?, ?, 0, '{}', ?, ?)", "", missing.size(),
+               [&](::sql::PreparedStatement& stmt, int k, size_t i) {
+                 const DetectionRow* first = first_by_key[missing[i]];
+                 stmt.setString(k++, tenant_id);
+                 stmt.setString(k++, NewIdBytes(now));
+                 stmt.setString(k++, missing[i]);
+                 stmt.setInt(k++, first->product);
+                 stmt.setString(k++, first->title);
+                 stmt.setInt(k++, first->severity);
+                 stmt.setString(k++, now_text);
+                 stmt.setString(k++, now_text);
+                 return k;
+               });
+    known.Select(db, tenant_id, missing);
+    return known;
+  });
+}
+
 // One ingest transaction, step by step; the steps share what they learn.
 struct IngestTransaction {
   Lease& db;
@@ -62,19 +138,15 @@ struct IngestTransaction {
   const std::string& actor;
   const IngestRules* rules;  // null: none
   std::vector<IngestOutcome>& outcomes;
-  const absl::Time now = DbNow();
+  KnownAlerts alerts;  // of every key (FindOrCreateAlerts)
+  const absl::Time now;
   const std::string now_text = FormatDbTime(now);
-  std::map<std::string, const DetectionRow*> first_by_key;
-  absl::flat_hash_map<std::string, std::string> alert_of_key;
-  absl::flat_hash_map<std::string, int> product_of_key;
-  absl::flat_hash_map<std::string, std::string> proposed_alert;  // key → id we would create
-  std::vector<size_t> active;                                    // items not rejected
-  std::vector<std::string> proposed;                             // detection ids we would create
+  std::vector<size_t> active;         // items not rejected
+  std::vector<std::string> proposed;  // detection ids we would create
   absl::flat_hash_map<std::string, std::string> id_of_external;
   std::map<std::string, Growth> growth;  // alert key → growth
 
   absl::Status Run() {
-    FindOrCreateAlerts();
     RejectOtherProducts();
     if (active.empty()) {
       return absl::OkStatus();
@@ -86,7 +158,7 @@ struct IngestTransaction {
     return ApplyRules();
   }
 
-  // 5. The tenant's case rules, on the detections this batch really created.
+  // 6. The tenant's case rules, on the detections this batch really created.
   absl::Status ApplyRules() {
     if (rules == nullptr) {
       return absl::OkStatus();
@@ -97,7 +169,7 @@ struct IngestTransaction {
         DetectionRow d = items[i];
         d.tenant_id = tenant_id;
         d.detection_id = outcomes[i].detection_id;
-        d.alert_id = alert_of_key[d.alert_key];
+        d.alert_id = alerts.id[d.alert_key];
         d.create_time = now;
         created.push_back(std::move(d));
       }
@@ -108,69 +180,11 @@ struct IngestTransaction {
     return ApplyCaseRules(db, tenant_id, *rules, created, now);
   }
 
-  void SelectAlerts(const std::vector<std::string>& keys) {
-    SelectIn(
-        db,
-        "SELECT alert_key, alert_id, product FROM alerts WHERE tenant_id = ? AND alert_key IN (",
-        tenant_id, keys, [this](::sql::ResultSet& rs) {
-          const std::string key = rs.getString(1);
-          alert_of_key[key] = rs.getString(2);
-          product_of_key[key] = rs.getInt(3);
-        });
-  }
-
-  void FindOrCreateAlerts() {
-    // 1. The alert of every key. A plain read finds the existing ones without locking
-    //    them, so one tenant's concurrent batches do not queue on its alert rows while
-    //    they insert detections; only missing keys are inserted (and so locked) here.
-    //    The counts are raised at the end, in key order: existing alert rows stay locked
-    //    only from that update to the commit. A new alert takes the product of the
-    //    first detection of its key.
-    for (const DetectionRow& d : items) {
-      first_by_key.emplace(d.alert_key, &d);
-    }
-    std::vector<std::string> keys;
-    for (const auto& [key, first] : first_by_key) {
-      keys.push_back(key);
-    }
-    SelectAlerts(keys);
-    std::vector<std::string> missing;
-    for (const std::string& key : keys) {
-      if (!alert_of_key.contains(key)) {
-        missing.push_back(key);
-      }
-    }
-    if (!missing.empty()) {
-      InsertRows(
-          db,
-          "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
-          "detection_count, attributes, create_time, update_time) VALUES ",
-          "(?, ?, ?, ?, ?, ?, 0, '{}', ?, ?)",
-          " ON DUPLICATE KEY UPDATE alert_key = alert_key",  // created meanwhile by another batch
-          missing.size(), [&](::sql::PreparedStatement& stmt, int k, size_t i) {
-            const std::string& key = missing[i];
-            const DetectionRow* first = first_by_key[key];
-            const std::string id = NewIdBytes(now);
-            proposed_alert[key] = id;
-            stmt.setString(k++, tenant_id);
-            stmt.setString(k++, id);
-            stmt.setString(k++, key);
-            stmt.setInt(k++, first->product);
-            stmt.setString(k++, first->title);
-            stmt.setInt(k++, first->severity);
-            stmt.setString(k++, now_text);
-            stmt.setString(k++, now_text);
-            return k;
-          });
-      SelectAlerts(missing);
-    }
-  }
-
-  // An alert groups one product's detections: an item whose key belongs to an
-  // alert of another product is refused, naming the product.
+  // 1. An alert groups one product's detections: an item whose key belongs to an
+  //    alert of another product is refused, naming the product.
   void RejectOtherProducts() {
     for (size_t i = 0; i < items.size(); ++i) {
-      const int alert_product = product_of_key[items[i].alert_key];
+      const int alert_product = alerts.product[items[i].alert_key];
       if (items[i].product == alert_product) {
         active.push_back(i);
         continue;
@@ -194,7 +208,7 @@ struct IngestTransaction {
           proposed[i] = NewIdBytes(now);
           d.tenant_id = tenant_id;
           d.detection_id = proposed[i];
-          d.alert_id = alert_of_key[d.alert_key];
+          d.alert_id = alerts.id[d.alert_key];
           d.case_id.clear();
           d.create_time = now;
           return DetectionTable().Bind(stmt, k, d);
@@ -229,7 +243,8 @@ struct IngestTransaction {
   }
 
   void RaiseAlertCounts() {
-    // In key order (growth is a map), as every batch locks them: batches queue, never deadlock.
+    // 4. Raise the counts, in key order (growth is a map), as every batch locks them:
+    //    batches queue, never deadlock.
     std::vector<const std::pair<const std::string, Growth>*> raised;
     for (const auto& entry : growth) {
       raised.push_back(&entry);
@@ -246,9 +261,9 @@ struct IngestTransaction {
         raised.size(), [&](::sql::PreparedStatement& stmt, int k, size_t i) {
           const auto& [key, g] = *raised[i];
           stmt.setString(k++, tenant_id);
-          stmt.setString(k++, alert_of_key[key]);
+          stmt.setString(k++, alerts.id[key]);
           stmt.setString(k++, key);
-          stmt.setInt(k++, product_of_key[key]);
+          stmt.setInt(k++, alerts.product[key]);
           stmt.setInt(k++, g.severity);
           stmt.setInt(k++, g.count);
           stmt.setString(k++, JsonFromMap(g.attributes));
@@ -259,7 +274,7 @@ struct IngestTransaction {
   }
 
   void RecordHistory() {
-    // 4. History: a new alert is created; an existing one gains detections. The
+    // 5. History: an alert's first detections create it; later ones are grouped. The
     //    counts are read after the raise: this transaction holds those rows now,
     //    and READ COMMITTED reads the latest, so old and new are exact.
     if (growth.empty()) {
@@ -267,7 +282,7 @@ struct IngestTransaction {
     }
     std::vector<std::string> raised;
     for (const auto& [key, g] : growth) {
-      raised.push_back(alert_of_key[key]);
+      raised.push_back(alerts.id[key]);
     }
     absl::flat_hash_map<std::string, std::string> count_of_alert;
     SelectPairs(db,
@@ -277,14 +292,14 @@ struct IngestTransaction {
     std::vector<EventRow> events;
     std::vector<std::string> created_alerts;
     for (const auto& [key, g] : growth) {
-      const std::string& alert_id = alert_of_key[key];
-      const bool created = alert_id == proposed_alert[key];
-      if (created) {
-        created_alerts.push_back(alert_id);
-      }
+      const std::string& alert_id = alerts.id[key];
       int64_t after = 0;
       if (!absl::SimpleAtoi(count_of_alert[alert_id], &after)) {
         after = g.count;
+      }
+      const bool created = after == g.count;
+      if (created) {
+        created_alerts.push_back(alert_id);
       }
       events.push_back(
           {alert_id,
@@ -372,8 +387,10 @@ absl::StatusOr<std::vector<IngestOutcome>> DetectionStore::Ingest(
   if (items.empty()) {
     return outcomes;
   }
+  const absl::Time now = DbNow();
+  ASSIGN_OR_RETURN(KnownAlerts alerts, FindOrCreateAlerts(*pool_, tenant_id, items, now));
   RETURN_IF_ERROR(RunInTransaction(*pool_, [&](Lease& db) -> absl::Status {
-    return IngestTransaction{db, tenant_id, items, actor, rules, outcomes}.Run();
+    return IngestTransaction{db, tenant_id, items, actor, rules, outcomes, alerts, now}.Run();
   }));
   return outcomes;
 }

@@ -1,11 +1,15 @@
 // DetectionService on a real server and database: ingest, grouping, paging,
 // filters and tenant isolation.
+#include <cppconn/statement.h>
+
 #include <atomic>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "tests/integration/world.h"
 
@@ -251,6 +255,106 @@ TEST_F(DetectionServiceTest, ConcurrentIngestersKeepAlertCountsExact) {
     counted += GetAlert(alert).detection_count();
   }
   EXPECT_EQ(counted, kBatches * kPerBatch);
+}
+
+TEST_F(DetectionServiceTest, BatchesCreatingOverlappingAlertsAtOnceNeitherDeadlockNorMiscount) {
+  // Sensors whose batches each create some alerts and grow others that another batch
+  // has just created: wave b's keys are the second half of wave b - 1's and as many new.
+  constexpr int kSensors = 8;
+  constexpr int kWaves = 6;
+  constexpr int kPerBatch = 120;
+  constexpr int kKeys = 60;
+  auto deadlocks = [&] {
+    return world_.db().QueryInt(
+        "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'");
+  };
+  const long long before = deadlocks();
+  auto sensor = [&](int s) {
+    std::mt19937 random(s);
+    for (int b = 0; b < kWaves; ++b) {
+      std::vector<v1::Detection> batch;
+      for (int i = 0; i < kPerBatch; ++i) {
+        const int key = b * kKeys / 2 + static_cast<int>(random() % kKeys);
+        batch.push_back(
+            Make(absl::StrCat("w-", s, "-", b, "-", i), absl::StrCat("wave-key-", key)));
+      }
+      Ingest(batch);
+    }
+  };
+  std::vector<std::thread> sensors;
+  for (int s = 0; s < kSensors; ++s) {
+    sensors.emplace_back(sensor, s);
+  }
+  for (std::thread& t : sensors) {
+    t.join();
+  }
+  // Lock waits, yes; a deadlock would be retried, but it means two batches took the
+  // alerts' rows in different orders.
+  EXPECT_EQ(deadlocks() - before, 0);
+  int counted = 0;
+  std::string token;
+  std::set<std::string> alerts;
+  do {
+    v1::ListDetectionsResponse page;
+    ASSERT_TRUE(List("", "", 1000, token, &page).ok());
+    for (const auto& d : page.detections()) {
+      if (d.external_id().rfind("w-", 0) == 0) {
+        alerts.insert(d.alert());
+      }
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  for (const std::string& alert : alerts) {
+    counted += GetAlert(alert).detection_count();
+  }
+  EXPECT_EQ(counted, kSensors * kWaves * kPerBatch);
+}
+
+TEST_F(DetectionServiceTest, ABatchWhoseNewAlertAnotherProductCreatedFirstRefusesThoseItems) {
+  // Another writer creates the key's alert, for MDR, and commits only once the batch
+  // (XDR) has read no alert for it and is creating its own: the other's stands, so
+  // the batch's detections of that key are refused and the others land.
+  const std::string tenant_id =
+      absl::StrCat("UNHEX(REPLACE('", tenant_.substr(tenant_.rfind('/') + 1), "', '-', ''))");
+  auto other = sql::ConnectionPool::Connect(world_.db().config(), sql::PoolOptions{});
+  ASSERT_TRUE(other.ok()) << other.status();
+  std::unique_ptr<::sql::Statement> sql((*other)->createStatement());
+  sql->execute("START TRANSACTION");
+  sql->execute(absl::StrCat(
+      "INSERT INTO alerts (tenant_id, alert_id, alert_key, product, title, severity, "
+      "detection_count, attributes, create_time, update_time) VALUES (",
+      tenant_id, ", UNHEX(REPLACE(UUID(), '-', '')), 'race-key', ", int{v1::PRODUCT_MDR},
+      ", 'MDR alert', 2, 0, '{}', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"));
+  v1::IngestDetectionsResponse response;
+  std::thread batch([&] {
+    response = Ingest(
+        {Make("race-1", "race-key"), Make("calm-1", "calm-key"), Make("race-2", "race-key")});
+  });
+  // Until the batch waits to create its alert.
+  for (int i = 0; i < 200 && world_.db().QueryInt(
+                                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE db = "
+                                 "DATABASE() AND command = 'Execute' AND info LIKE "
+                                 "'INSERT IGNORE INTO alerts%'") == 0;
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  sql->execute("COMMIT");
+  batch.join();
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).state(), v1::INGEST_STATE_REJECTED);
+  EXPECT_EQ(response.results(1).state(), v1::INGEST_STATE_CREATED);
+  EXPECT_EQ(response.results(2).state(), v1::INGEST_STATE_REJECTED);
+  ASSERT_EQ(response.results(2).violations_size(), 1);
+  EXPECT_EQ(response.results(2).violations(0).field(), "detections[2].product");
+  EXPECT_EQ(world_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM detections WHERE tenant_id = ",
+                                              tenant_id, " AND external_id LIKE 'race-%'")),
+            0);
+  EXPECT_EQ(world_.db().QueryInt(
+                absl::StrCat("SELECT detection_count FROM alerts WHERE tenant_id = ", tenant_id,
+                             " AND alert_key = 'race-key'")),
+            0);
+  EXPECT_EQ(GetAlert(GetDetection(response.results(1).detection()).alert()).detection_count(), 1);
 }
 
 TEST_F(DetectionServiceTest, PagesNeitherSkipNorRepeatWhileNewRowsArrive) {
