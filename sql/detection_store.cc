@@ -93,6 +93,7 @@ absl::StatusOr<KnownAlerts> FindOrCreateAlerts(ConnectionPool& pool, const std::
     first_by_key.emplace(d.alert_key, &d);
   }
   std::vector<std::string> keys;
+  keys.reserve(first_by_key.size());
   for (const auto& [key, first] : first_by_key) {
     keys.push_back(key);
   }

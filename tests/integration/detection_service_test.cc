@@ -257,7 +257,7 @@ TEST_F(DetectionServiceTest, ConcurrentIngestersKeepAlertCountsExact) {
   EXPECT_EQ(counted, kBatches * kPerBatch);
 }
 
-TEST_F(DetectionServiceTest, BatchesCreatingOverlappingAlertsAtOnceNeitherDeadlockNorMiscount) {
+TEST_F(DetectionServiceTest, ConcurrentBatchesCreatingOverlappingAlertsNeitherDeadlockNorMiscount) {
   // Sensors whose batches each create some alerts and grow others that another batch
   // has just created: wave b's keys are the second half of wave b - 1's and as many new.
   constexpr int kSensors = 8;
