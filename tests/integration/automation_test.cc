@@ -321,11 +321,9 @@ TEST_F(CaseRuleTest, ACaseOlderThanTheWindowIsNotJoined) {
                {"d-3", "a3", v1::PRODUCT_XDR, v1::SEVERITY_LOW, "Other", "host-9"}});
   ASSERT_EQ(Cases().size(), 2u);  // one per device
   // Age host-1's case past the window.
-  const std::string tenant_id = tenant_.substr(tenant_.find('/') + 1);
-  world_.db().Execute(
-      absl::StrCat("UPDATE cases SET create_time = create_time - INTERVAL 2 HOUR WHERE tenant_id = "
-                   "UNHEX(REPLACE('",
-                   tenant_id, "', '-', '')) AND detection_count = 2"));
+  world_.db().Execute(absl::StrCat(
+      "UPDATE cases SET create_time = create_time - INTERVAL 2 HOUR WHERE tenant_id = ",
+      SqlIdOf(tenant_), " AND detection_count = 2"));
   IngestItems({{"d-4", "a4"}, {"d-5", "a5", v1::PRODUCT_XDR, v1::SEVERITY_LOW, "Other", "host-9"}});
   const std::vector<v1::Case> cases = Cases();
   ASSERT_EQ(cases.size(), 3u);

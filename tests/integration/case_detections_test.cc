@@ -300,11 +300,9 @@ TEST_F(RetentionTest, ResolvedCasesAreDeletedAfterTheirPurgeTime) {
   v1::Case recent;
   ASSERT_TRUE(Create(c, &recent).ok());
   // Pretend it was resolved 31 days ago.
-  const std::string id(resolved.name().substr(resolved.name().rfind('/') + 1));
   world_.db().Execute(
-      "UPDATE cases SET purge_time = UTC_TIMESTAMP(6) - INTERVAL 1 DAY WHERE case_id = "
-      "UNHEX(REPLACE('" +
-      id + "', '-', ''))");
+      "UPDATE cases SET purge_time = UTC_TIMESTAMP(6) - INTERVAL 1 DAY WHERE case_id = " +
+      SqlIdOf(resolved.name()));
   v1::Case out;
   EXPECT_TRUE(WaitFor(
       [&] { return Get(resolved.name(), &out).error_code() == grpc::StatusCode::NOT_FOUND; }));

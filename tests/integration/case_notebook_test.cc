@@ -253,9 +253,8 @@ TEST_F(CaseNotebookTest, RemovingACaseRemovesItsNotesFacetsAndSearchText) {
   google::protobuf::Empty empty;
   ASSERT_TRUE(world_.stubs().cases->DeleteCase(World::Context(admin_).get(), request, &empty).ok());
   for (const char* table : {"case_notes", "case_facets", "case_text"}) {
-    EXPECT_EQ(world_.db().QueryInt(
-                  absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE case_id = UNHEX(REPLACE('",
-                               made.name().substr(made.name().rfind('/') + 1), "', '-', ''))")),
+    EXPECT_EQ(world_.db().QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table,
+                                                " WHERE case_id = ", SqlIdOf(made.name()))),
               0)
         << table;
   }
@@ -377,8 +376,7 @@ TEST_F(CaseNotebookTest, AFacetFilterPagesInOrderPastNewerCasesWithoutTheValue) 
   EXPECT_EQ(Find("mitre_techniques:T1003 OR tags:phishing").size(), tagged.size() + 1);
 
   // Each facet row carries its case's create time, the index's order.
-  const std::string tenant_hex =
-      absl::StrCat("UNHEX(REPLACE('", tenant_.substr(tenant_.rfind('/') + 1), "', '-', ''))");
+  const std::string tenant_hex = SqlIdOf(tenant_);
   EXPECT_EQ(
       world_.db().QueryInt(absl::StrCat(
           "SELECT COUNT(*) FROM case_facets JOIN cases USING (tenant_id, case_id) WHERE "

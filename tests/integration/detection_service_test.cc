@@ -315,8 +315,7 @@ TEST_F(DetectionServiceTest, ABatchWhoseNewAlertAnotherProductCreatedFirstRefuse
   // Another writer creates the key's alert, for MDR, and commits only once the batch
   // (XDR) has read no alert for it and is creating its own: the other's stands, so
   // the batch's detections of that key are refused and the others land.
-  const std::string tenant_id =
-      absl::StrCat("UNHEX(REPLACE('", tenant_.substr(tenant_.rfind('/') + 1), "', '-', ''))");
+  const std::string tenant_id = SqlIdOf(tenant_);
   auto other = sql::ConnectionPool::Connect(world_.db().config(), sql::PoolOptions{});
   ASSERT_TRUE(other.ok()) << other.status();
   std::unique_ptr<::sql::Statement> sql((*other)->createStatement());

@@ -303,6 +303,10 @@ bool ParseDetails(const grpc::Status& status, google::rpc::Status* out) {
 
 }  // namespace
 
+std::string SqlIdOf(const std::string& name) {
+  return absl::StrCat("UNHEX(REPLACE('", name.substr(name.rfind('/') + 1), "', '-', ''))");
+}
+
 std::string GrpcReason(const grpc::Status& status) {
   google::rpc::Status rpc;
   if (!ParseDetails(status, &rpc)) {

@@ -92,6 +92,11 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr)
 
 // The ErrorInfo reason of a grpc::Status (empty when it has none).
 std::string GrpcReason(const grpc::Status& status);
+
+// The SQL expression of a resource's stored 16-byte id, from its name or bare id
+// ("tenants/t/cases/c" → UNHEX(REPLACE('c', '-', ''))), for the statements tests run on
+// the database themselves.
+std::string SqlIdOf(const std::string& name);
 // The ErrorInfo metadata of a grpc::Status (empty when it has none).
 std::map<std::string, std::string> GrpcErrorMetadata(const grpc::Status& status);
 // The BadRequest field paths of a grpc::Status.

@@ -118,12 +118,11 @@ void World::License(const std::string& tenant, Licence l) {
   }
   for (const char* product : {"PRODUCT_XDR", "PRODUCT_MDR", "PRODUCT_MANAGED_RISK"}) {
     if (l == Licence::kExpired) {
-      const std::string id(absl::StripPrefix(tenant, "tenants/"));
       db_.Execute(
           absl::StrCat("INSERT INTO licenses (tenant_id, license_id, product, start_time, "
                        "expire_time, install_time) "
-                       "VALUES (UNHEX(REPLACE('",
-                       id, "', '-', '')), 'expired-", product, "', ",
+                       "VALUES (",
+                       SqlIdOf(tenant), ", 'expired-", product, "', ",
                        v1::Product_descriptor()->FindValueByName(product)->number(),
                        ", UTC_TIMESTAMP(6) - INTERVAL 400 DAY, UTC_TIMESTAMP(6) - INTERVAL 35 DAY, "
                        "UTC_TIMESTAMP(6) - INTERVAL 400 DAY)"));
